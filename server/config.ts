@@ -1,0 +1,303 @@
+// One schema for the whole configuration: medic.yaml, then environment variables, then command-line
+// flags, each overriding the one before. Settings keep medic.yaml's snake_case names in code too, so a
+// setting has one name in the file, the docs, the error messages and the source.
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { formatPath, ruleOf } from './schema-messages.ts';
+import { formatDurationMs, parseByteSize, parseDurationMs } from './units.ts';
+
+const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value : parseDurationMs(value);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as "500ms", "10s" or "5m"' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const ByteSize = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const bytes = typeof value === 'number' ? value : parseByteSize(value);
+  if (bytes === undefined || !Number.isInteger(bytes) || bytes < 1) {
+    ctx.addIssue({ code: 'custom', message: 'must be a size in bytes or such as "512KiB" or "1MiB"' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const WebhookSchema = z
+  .strictObject({
+    bearer_token: z.string().min(1).optional(),
+    bearer_token_file: z.string().min(1).optional(),
+    basic_auth: z
+      .strictObject({
+        username: z.string().min(1),
+        password: z.string().min(1).optional(),
+        password_file: z.string().min(1).optional(),
+      })
+      .refine((b) => (b.password === undefined) !== (b.password_file === undefined), {
+        message: 'needs exactly one of password or password_file',
+      })
+      .optional(),
+  })
+  .refine((w) => !(w.bearer_token !== undefined && w.bearer_token_file !== undefined), {
+    message: 'set bearer_token or bearer_token_file, not both',
+  });
+
+export const ConfigSchema = z.strictObject({
+  data_dir: z.string().min(1).default('./data'),
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9095),
+      body_limit: ByteSize.default(1024 * 1024),
+      insecure: z.boolean().default(false),
+      shutdown_timeout: Duration.default(10_000),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      driver: z.enum(['sqlite']).default('sqlite'),
+      sqlite: z
+        .strictObject({
+          path: z.string().min(1).optional(),
+          // FULL fsyncs the WAL on every commit: an accepted notification survives power loss, not just
+          // a crash. NORMAL trades that for speed.
+          synchronous: z.enum(['full', 'normal']).default('full'),
+          // better-sqlite3 waits synchronously, blocking the event loop: keep this short.
+          busy_timeout: Duration.default(200),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  webhook: WebhookSchema.prefault({}),
+  workers: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(64).default(4),
+      poll_interval: Duration.default(1000),
+      max_attempts: z.number().int().min(1).max(100).default(5),
+      retry_backoff: Duration.default(1000),
+      retry_backoff_max: Duration.default(300_000),
+      handler: z.enum(['dry-run']).default('dry-run'),
+      // How long the dry-run handler pretends an action takes; for demos and tests.
+      dry_run_delay: Duration.default(0),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+});
+
+export type MedicConfig = z.output<typeof ConfigSchema>;
+
+/** Credentials the webhook accepts, with any *_file settings already read. */
+export interface WebhookCredentials {
+  bearerToken?: string;
+  basic?: { username: string; password: string };
+}
+
+export interface LoadedConfig {
+  config: MedicConfig;
+  credentials: WebhookCredentials;
+  /** The YAML file read, if any. */
+  file?: string;
+  /** Absolute path of the SQLite database. */
+  sqlitePath: string;
+  dataDir: string;
+}
+
+/** A configuration problem: the message names the source, the field, the rule and the value seen. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Command-line settings, already parsed; undefined means "not given". */
+export interface ConfigFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  insecure?: boolean;
+  logLevel?: string;
+}
+
+type Raw = Record<string, unknown>;
+
+interface Override {
+  path: string[];
+  value: unknown;
+  source: string;
+  /** Settings that this one replaces when set (a token replaces a token file from a lower source). */
+  replaces?: string[][];
+}
+
+const ENV_SETTINGS: { env: string; path: string[]; kind: 'string' | 'int'; replaces?: string[][] }[] = [
+  { env: 'MEDIC_HOST', path: ['server', 'host'], kind: 'string' },
+  { env: 'MEDIC_PORT', path: ['server', 'port'], kind: 'int' },
+  { env: 'MEDIC_DATA_DIR', path: ['data_dir'], kind: 'string' },
+  { env: 'MEDIC_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  {
+    env: 'MEDIC_WEBHOOK_TOKEN', path: ['webhook', 'bearer_token'], kind: 'string',
+    replaces: [['webhook', 'bearer_token_file']],
+  },
+  {
+    env: 'MEDIC_WEBHOOK_TOKEN_FILE', path: ['webhook', 'bearer_token_file'], kind: 'string',
+    replaces: [['webhook', 'bearer_token']],
+  },
+];
+
+/**
+ * Builds the effective configuration: defaults < medic.yaml < environment < flags.
+ * Throws ConfigError with every problem found; never returns a half-valid config.
+ */
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
+  const explicitFile = flags.config ?? nonEmpty(env.MEDIC_CONFIG);
+  const file = explicitFile ? resolve(cwd, explicitFile) : defaultFile(cwd);
+  const fileLabel = file ?? 'defaults';
+  const raw = file ? readYamlFile(file) : {};
+
+  const overrides: Override[] = [];
+  for (const s of ENV_SETTINGS) {
+    const text = nonEmpty(env[s.env]);
+    if (text === undefined) continue;
+    overrides.push({ path: s.path, value: s.kind === 'int' ? intOrText(text) : text, source: s.env, replaces: s.replaces });
+  }
+  if (flags.host !== undefined) overrides.push({ path: ['server', 'host'], value: flags.host, source: '--host' });
+  if (flags.port !== undefined) overrides.push({ path: ['server', 'port'], value: intOrText(flags.port), source: '--port' });
+  if (flags.dataDir !== undefined) overrides.push({ path: ['data_dir'], value: flags.dataDir, source: '--data-dir' });
+  if (flags.logLevel !== undefined) overrides.push({ path: ['log', 'level'], value: flags.logLevel, source: '--log-level' });
+  if (flags.insecure) overrides.push({ path: ['server', 'insecure'], value: true, source: '--insecure' });
+
+  const sources = new Map<string, string>();
+  for (const o of overrides) {
+    for (const r of o.replaces ?? []) deletePath(raw, r);
+    setPath(raw, o.path, o.value);
+    sources.set(o.path.join('.'), o.source);
+  }
+
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const path = issue.path.map(String);
+        const field = formatPath(issue.path) || '(top level)';
+        const source = sources.get(field) ?? fileLabel;
+        return `${source}: ${describeIssue(field, issue, raw, path)}`;
+      }),
+    );
+  }
+  const config = parsed.data;
+  const dataDir = resolve(cwd, config.data_dir);
+  const sqlitePath = config.store.sqlite.path ? resolve(dataDir, config.store.sqlite.path) : resolve(dataDir, 'medic.db');
+  const credentials = readCredentials(config, file ? resolve(file, '..') : cwd);
+  return { config, credentials, file, sqlitePath, dataDir };
+}
+
+function describeIssue(field: string, issue: z.core.$ZodIssue, raw: Raw, path: string[]): string {
+  if (issue.code === 'unrecognized_keys') {
+    const prefix = field === '(top level)' ? '' : `${field}.`;
+    return issue.keys.map((k) => `${prefix}${k} is not a known setting`).join('; ');
+  }
+  const seen = getPath(raw, path);
+  const value = seen === undefined ? 'missing' : JSON.stringify(seen);
+  return `${field} ${ruleOf(issue)}, but was ${value}`;
+}
+
+function readCredentials(config: MedicConfig, baseDir: string): WebhookCredentials {
+  const problems: string[] = [];
+  const readSecret = (setting: string, path: string): string | undefined => {
+    const full = isAbsolute(path) ? path : resolve(baseDir, path);
+    try {
+      const text = readFileSync(full, 'utf8').trim();
+      if (text === '') problems.push(`${setting}: ${full} is empty`);
+      return text;
+    } catch (err) {
+      problems.push(`${setting}: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      return undefined;
+    }
+  };
+  const w = config.webhook;
+  const credentials: WebhookCredentials = {};
+  const token = w.bearer_token ?? (w.bearer_token_file ? readSecret('webhook.bearer_token_file', w.bearer_token_file) : undefined);
+  if (token) credentials.bearerToken = token;
+  if (w.basic_auth) {
+    const password =
+      w.basic_auth.password ??
+      (w.basic_auth.password_file ? readSecret('webhook.basic_auth.password_file', w.basic_auth.password_file) : undefined);
+    if (password) credentials.basic = { username: w.basic_auth.username, password };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return credentials;
+}
+
+function defaultFile(cwd: string): string | undefined {
+  const candidate = resolve(cwd, 'medic.yaml');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+function readYamlFile(file: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${file}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError([`${file}: the top level must be a mapping of settings, but was ${JSON.stringify(doc)}`]);
+  }
+  return doc as Raw;
+}
+
+/** Configuration with secrets replaced, for `medic config check` and start-up logs. */
+export function redactedConfig(config: MedicConfig): unknown {
+  const copy = structuredClone(config) as MedicConfig;
+  if (copy.webhook.bearer_token) copy.webhook.bearer_token = '<redacted>';
+  if (copy.webhook.basic_auth?.password) copy.webhook.basic_auth.password = '<redacted>';
+  return {
+    ...copy,
+    server: { ...copy.server, shutdown_timeout: formatDurationMs(copy.server.shutdown_timeout) },
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function intOrText(text: string): number | string {
+  return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+}
+
+function setPath(target: Raw, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Raw;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function deletePath(target: Raw, path: string[]): void {
+  const parent = getPath(target, path.slice(0, -1));
+  if (typeof parent === 'object' && parent !== null) delete (parent as Raw)[path[path.length - 1]!];
+}
+
+function getPath(target: unknown, path: string[]): unknown {
+  let node = target;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Raw)[key];
+  }
+  return node;
+}

@@ -1,0 +1,171 @@
+// The service's lifecycle: open the store, resume interrupted work, listen, and stop gracefully.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { createApp, type Readiness } from './app.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { ConfigError, type LoadedConfig } from './config.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { dryRunHandler } from './dry-run-handler.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+import { createAuthCheck, isLoopbackHost } from './webhook-auth.ts';
+import { WorkerPool, type WorkHandler } from './worker-pool.ts';
+
+export const VERSION = '0.1.0';
+
+export interface ServiceOptions {
+  loaded: LoadedConfig;
+  log: Logger;
+  clock?: Clock;
+  /** Replaces the configured handler (tests, and the remediation engine when it lands). */
+  handler?: WorkHandler;
+}
+
+export interface RunningService {
+  /** Base URL, with the port actually bound (port 0 picks a free one). */
+  url: string;
+  port: number;
+  store: Store;
+  pool: WorkerPool;
+  /** Stops accepting, drains in-flight work within server.shutdown_timeout, closes the store. */
+  stop(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { config, credentials, dataDir, sqlitePath } = options.loaded;
+  const { log } = options;
+  const clock = options.clock ?? systemClock;
+
+  const hasCredentials = credentials.bearerToken !== undefined || credentials.basic !== undefined;
+  if (!hasCredentials && !isLoopbackHost(config.server.host)) {
+    if (!config.server.insecure) {
+      throw new ConfigError([
+        `refusing to listen on ${config.server.host} without webhook credentials: anyone who can reach it could post alerts. ` +
+          'Set MEDIC_WEBHOOK_TOKEN or MEDIC_WEBHOOK_TOKEN_FILE (or webhook.bearer_token_file / webhook.basic_auth in medic.yaml), ' +
+          'or pass --insecure to accept unauthenticated notifications.',
+      ]);
+    }
+    log.warn({ host: config.server.host }, 'listening beyond loopback WITHOUT credentials (--insecure)');
+  }
+
+  const lock = lockDataDir(dataDir);
+  let store: Store;
+  try {
+    store = SqliteStore.open({
+      path: sqlitePath,
+      synchronous: config.store.sqlite.synchronous,
+      busyTimeoutMs: config.store.sqlite.busy_timeout,
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+
+  const recovered = await store.recoverInterrupted(clock.now());
+  if (recovered > 0) log.warn({ recovered }, 'work interrupted by the previous process returned to the queue');
+
+  let pool: WorkerPool | undefined;
+  const metrics = createMetrics(
+    { storeStats: () => store.stats(), workerStates: () => pool?.states() ?? { busy: 0, idle: 0 } },
+    VERSION,
+  );
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  pool = new WorkerPool({
+    store,
+    handler: options.handler ?? dryRunHandler(clock, config.workers.dry_run_delay),
+    concurrency: config.workers.concurrency,
+    pollIntervalMs: config.workers.poll_interval,
+    maxAttempts: config.workers.max_attempts,
+    retryBackoffMs: config.workers.retry_backoff,
+    retryBackoffMaxMs: config.workers.retry_backoff_max,
+    clock,
+    log,
+    metrics,
+    instanceId,
+  });
+  const workers = pool;
+
+  let stopping = false;
+  const readiness = async (): Promise<Readiness> => {
+    const checks: Record<string, string> = {};
+    try {
+      await store.ping();
+      checks.store = 'ok';
+    } catch (err) {
+      checks.store = err instanceof Error ? err.message : String(err);
+    }
+    checks.workers = workers.running ? 'running' : 'stopped';
+    if (stopping) checks.shutdown = 'in progress';
+    return { ready: checks.store === 'ok' && workers.running && !stopping, checks };
+  };
+
+  const app = createApp({
+    store,
+    metrics,
+    log,
+    clock,
+    checkAuth: createAuthCheck(credentials),
+    bodyLimitBytes: config.server.body_limit,
+    onRecorded: () => workers.wake(),
+    readiness,
+  });
+
+  let server: Server;
+  try {
+    server = await listen(app, config.server.host, config.server.port);
+  } catch (err) {
+    await store.close();
+    lock.release();
+    throw err;
+  }
+  // Alertmanager keeps connections alive between deliveries; outlive its idle timeout.
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 80_000;
+  server.requestTimeout = 30_000;
+
+  workers.start();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  log.info(
+    { host: config.server.host, port, store: sqlitePath, workers: config.workers.concurrency, auth: hasCredentials, version: VERSION },
+    'medic is serving',
+  );
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      const timeout = config.server.shutdown_timeout;
+      log.info({ timeoutMs: timeout }, 'shutting down: no new requests; finishing in-flight work');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const { released } = await workers.stop(timeout);
+      if (released > 0) log.warn({ released }, 'work still running at the timeout returned to the queue');
+      server.closeAllConnections();
+      await closed;
+      await store.close();
+      lock.release();
+      log.info('stopped');
+    })();
+    return stopped;
+  };
+
+  return { url: `http://${hostForUrl}:${port}`, port, store, pool: workers, stop };
+}
+
+function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(app);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new ConfigError([`${host}:${port} is already in use: stop what listens there, or choose another --port`]));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new ConfigError([`${host} is not an address of this machine: choose another --host`]));
+      else reject(err);
+    });
+    server.listen(port, host);
+  });
+}

@@ -1,0 +1,98 @@
+// Versioned schema migrations for the SQLite store. Append only: a released migration never changes,
+// because databases in the field have already applied it.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'inbox, incidents, work queue, attempts',
+    sql: `
+      CREATE TABLE notifications (
+        id               INTEGER PRIMARY KEY,
+        received_at      INTEGER NOT NULL,
+        receiver         TEXT    NOT NULL,
+        status           TEXT    NOT NULL,
+        group_key        TEXT    NOT NULL,
+        external_url     TEXT    NOT NULL,
+        alert_count      INTEGER NOT NULL,
+        truncated_alerts INTEGER NOT NULL,
+        request_id       TEXT
+      );
+
+      CREATE TABLE incidents (
+        id            INTEGER PRIMARY KEY,
+        fingerprint   TEXT    NOT NULL,
+        starts_at     TEXT    NOT NULL,
+        alertname     TEXT    NOT NULL,
+        agent         TEXT,
+        target        TEXT    NOT NULL,
+        severity      TEXT    NOT NULL,
+        status        TEXT    NOT NULL CHECK (status IN ('firing', 'resolved')),
+        labels        TEXT    NOT NULL,
+        annotations   TEXT    NOT NULL,
+        generator_url TEXT    NOT NULL,
+        first_seen_at INTEGER NOT NULL,
+        last_seen_at  INTEGER NOT NULL,
+        ends_at       TEXT,
+        resolved_at   INTEGER,
+        deliveries    INTEGER NOT NULL DEFAULT 1,
+        duplicates    INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (fingerprint, starts_at)
+      );
+      CREATE INDEX incidents_by_agent ON incidents (agent, id);
+      CREATE INDEX incidents_by_status ON incidents (status, id);
+      CREATE INDEX incidents_by_first_seen ON incidents (first_seen_at);
+
+      -- Each change of an incident's alert as received (first firing, resolve); repeats only count.
+      CREATE TABLE incident_alerts (
+        id              INTEGER PRIMARY KEY,
+        incident_id     INTEGER NOT NULL REFERENCES incidents (id),
+        notification_id INTEGER NOT NULL REFERENCES notifications (id),
+        status          TEXT    NOT NULL,
+        received_at     INTEGER NOT NULL,
+        ends_at         TEXT,
+        annotations     TEXT    NOT NULL
+      );
+      CREATE INDEX incident_alerts_by_incident ON incident_alerts (incident_id, id);
+
+      CREATE TABLE work_items (
+        id          INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL UNIQUE REFERENCES incidents (id),
+        target      TEXT    NOT NULL,
+        priority    INTEGER NOT NULL,
+        state       TEXT    NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        not_before  INTEGER NOT NULL,
+        claimed_by  TEXT,
+        claimed_at  INTEGER,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        last_error  TEXT
+      );
+      CREATE INDEX work_items_queue ON work_items (state, priority, created_at, id);
+      CREATE INDEX work_items_by_target ON work_items (target, state);
+
+      CREATE TABLE attempts (
+        id           INTEGER PRIMARY KEY,
+        incident_id  INTEGER NOT NULL REFERENCES incidents (id),
+        work_item_id INTEGER REFERENCES work_items (id),
+        target       TEXT    NOT NULL,
+        strategy     TEXT    NOT NULL,
+        driver       TEXT    NOT NULL,
+        mode         TEXT    NOT NULL,
+        outcome      TEXT    NOT NULL,
+        reason       TEXT    NOT NULL,
+        started_at   INTEGER NOT NULL,
+        finished_at  INTEGER,
+        details      TEXT    NOT NULL
+      );
+      CREATE INDEX attempts_by_target ON attempts (target, started_at);
+      CREATE INDEX attempts_by_incident ON attempts (incident_id, id);
+    `,
+  },
+];

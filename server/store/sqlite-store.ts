@@ -1,0 +1,481 @@
+// The embedded store: SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous, so
+// the methods below run to completion on the event loop; they are async only to keep the Store contract
+// that PostgreSQL shares.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
+import {
+  StoreUnavailableError,
+  type Attempt,
+  type AttemptFilter,
+  type ClaimedWork,
+  type Incident,
+  type IncidentAlertEvent,
+  type IncidentDetail,
+  type IncidentFilter,
+  type NewAttempt,
+  type Notification,
+  type Page,
+  type PageRequest,
+  type RecordResult,
+  type Store,
+  type StoreStats,
+  type WorkItem,
+  type WorkOutcome,
+} from './store.ts';
+
+export interface SqliteStoreOptions {
+  path: string;
+  synchronous: 'full' | 'normal';
+  busyTimeoutMs: number;
+}
+
+// Errors that mean "the database cannot take writes now", not "this request is wrong".
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|FULL|CANTOPEN|PROTOCOL|NOTADB|CORRUPT|PERM|AUTH)/;
+// After these the connection itself may be unusable (file replaced or moved): reopen it on the next ping.
+const REOPEN_CODES = /^SQLITE_(READONLY_DBMOVED|IOERR|CANTOPEN|NOTADB|CORRUPT)/;
+
+type Row = Record<string, unknown>;
+
+interface PendingRecord {
+  notification: Notification;
+  resolve: (r: RecordResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export class SqliteStore implements Store {
+  private db!: Database.Database;
+  private st!: ReturnType<typeof prepareStatements>;
+  private batch: PendingRecord[] = [];
+  private closed = false;
+  private broken = false;
+
+  private constructor(private readonly options: SqliteStoreOptions) {}
+
+  /** Opens (creating if needed) and migrates the database. Throws StoreUnavailableError with the path. */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const store = new SqliteStore(options);
+    store.connect();
+    return store;
+  }
+
+  private connect(): void {
+    const { path } = this.options;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path);
+      try {
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+        db.pragma(`busy_timeout = ${Math.max(0, Math.round(this.options.busyTimeoutMs))}`);
+        db.pragma('foreign_keys = ON');
+        migrate(db, path);
+        this.st = prepareStatements(db);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      this.db = db;
+      this.broken = false;
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
+      throw new StoreUnavailableError(`cannot open the SQLite database ${path}: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  recordNotification(notification: Notification): Promise<RecordResult> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return new Promise((resolve, reject) => {
+      this.batch.push({ notification, resolve, reject });
+      // Group commit: notifications arriving in the same turn of the event loop share one transaction
+      // and one fsync. Each still commits or fails as a whole (a savepoint each).
+      if (this.batch.length === 1) setImmediate(() => this.flushBatch());
+    });
+  }
+
+  private flushBatch(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length === 0) return;
+    const results: ({ ok: RecordResult } | { err: unknown })[] = [];
+    try {
+      this.run(() =>
+        this.st.batchTx.immediate(() => {
+          results.length = 0;
+          for (const p of batch) {
+            try {
+              results.push({ ok: this.st.recordOneTx(p.notification) });
+            } catch (err) {
+              results.push({ err });
+            }
+          }
+        }),
+      );
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if ('ok' in r) p.resolve(r.ok);
+      else p.reject(mapError(r.err));
+    });
+  }
+
+  async claimNext(worker: string, now: number): Promise<ClaimedWork | undefined> {
+    return this.run(() =>
+      this.st.claimTx.immediate((): ClaimedWork | undefined => {
+        const next = this.st.nextDue.get(now) as Row | undefined;
+        if (!next) return undefined;
+        const item = toWorkItem(this.st.claim.get(worker, now, now, next.id) as Row);
+        const incident = toIncident(this.st.incidentById.get(item.incidentId) as Row);
+        return { item, incident };
+      }),
+    );
+  }
+
+  async finishWork(itemId: number, outcome: WorkOutcome, now: number): Promise<void> {
+    this.run(() =>
+      this.st.finishTx.immediate(() => {
+        if (outcome.state !== 'retry' && outcome.attempt) this.insertAttempt(outcome.attempt);
+        if (outcome.state === 'retry') this.st.retry.run(outcome.notBefore, outcome.error, now, itemId);
+        else this.st.finish.run(outcome.state, outcome.state === 'failed' ? outcome.error : null, now, itemId);
+      }),
+    );
+  }
+
+  async releaseWork(itemId: number, now: number): Promise<void> {
+    this.run(() => this.st.release.run(now, itemId));
+  }
+
+  async recoverInterrupted(now: number): Promise<number> {
+    return this.run(() => this.st.recoverInterrupted.run(now).changes);
+  }
+
+  async recordAttempt(a: NewAttempt): Promise<Attempt> {
+    return this.run(() => this.insertAttempt(a));
+  }
+
+  private insertAttempt(a: NewAttempt): Attempt {
+    const row = this.st.insertAttempt.get(
+      a.incidentId, a.workItemId, a.target, a.strategy, a.driver, a.mode, a.outcome, a.reason,
+      a.startedAt, a.finishedAt, JSON.stringify(a.details),
+    ) as Row;
+    return toAttempt(row);
+  }
+
+  async history(target: string, since: number): Promise<Attempt[]> {
+    return this.run(() => (this.st.history.all(target, since) as Row[]).map(toAttempt));
+  }
+
+  async listIncidents(filter: IncidentFilter, page: PageRequest): Promise<Page<Incident>> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.agent !== undefined) (where.push('agent = ?'), args.push(filter.agent));
+    if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status));
+    if (filter.since !== undefined) (where.push('first_seen_at >= ?'), args.push(filter.since));
+    if (filter.until !== undefined) (where.push('first_seen_at < ?'), args.push(filter.until));
+    return this.page('incidents', where, args, page, toIncident);
+  }
+
+  async listAttempts(filter: AttemptFilter, page: PageRequest): Promise<Page<Attempt>> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.agent !== undefined) {
+      where.push('incident_id IN (SELECT id FROM incidents WHERE agent = ?)');
+      args.push(filter.agent);
+    }
+    if (filter.outcome !== undefined) (where.push('outcome = ?'), args.push(filter.outcome));
+    if (filter.since !== undefined) (where.push('started_at >= ?'), args.push(filter.since));
+    if (filter.until !== undefined) (where.push('started_at < ?'), args.push(filter.until));
+    return this.page('attempts', where, args, page, toAttempt);
+  }
+
+  // Keyset pagination, newest first: stable while new rows arrive, unlike OFFSET.
+  private page<T>(table: 'incidents' | 'attempts', where: string[], args: unknown[], page: PageRequest, map: (r: Row) => T): Promise<Page<T>> {
+    if (page.cursor !== undefined) (where.push('id < ?'), args.push(page.cursor));
+    const sql = `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.run(() => this.db.prepare(sql).all(...args, page.limit + 1) as Row[]);
+    const more = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    return Promise.resolve({ items: items.map(map), nextCursor: more ? Number(items[items.length - 1]!.id) : null });
+  }
+
+  async getIncident(id: number): Promise<IncidentDetail | undefined> {
+    return this.run(() => {
+      const row = this.st.incidentById.get(id) as Row | undefined;
+      if (!row) return undefined;
+      return {
+        incident: toIncident(row),
+        alerts: (this.st.alertsOfIncident.all(id) as Row[]).map(toAlertEvent),
+        work: (this.st.workOfIncident.all(id) as Row[]).map(toWorkItem),
+        attempts: (this.st.attemptsOfIncident.all(id) as Row[]).map(toAttempt),
+      };
+    });
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.run(() => {
+      const row = this.st.stats.get() as Row;
+      return { pendingWork: Number(row.pending), runningWork: Number(row.running), openIncidents: Number(row.open) };
+    });
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    if (this.broken) {
+      try {
+        this.db.close();
+      } catch {
+        // The old handle is being replaced; its close errors say nothing new.
+      }
+      this.connect();
+    }
+    // Taking the write lock, not just reading, is what "can commit" means: WAL readers succeed even
+    // while another process holds the database locked.
+    this.run(() => {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushBatch();
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Runs a database operation, turning "cannot write now" errors into StoreUnavailableError. */
+  private run<T>(fn: () => T): T {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && REOPEN_CODES.test(code)) this.broken = true;
+      throw mapError(err);
+    }
+  }
+}
+
+function mapError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) {
+    return new StoreUnavailableError(`SQLite cannot commit now (${code}): ${describe(err)}`, { cause: err });
+  }
+  return err;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function migrate(db: Database.Database, path: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const current = Number((db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as Row).v);
+  const latest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+  if (current > latest) {
+    throw new StoreUnavailableError(
+      `${path} has schema version ${current}, newer than this Medic knows (${latest}): run a newer Medic, or point --data-dir elsewhere`,
+    );
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of SQLITE_MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }).immediate();
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  const st = {
+    insertNotification: db.prepare(
+      `INSERT INTO notifications (received_at, receiver, status, group_key, external_url, alert_count, truncated_alerts, request_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    ),
+    incidentByKey: db.prepare('SELECT * FROM incidents WHERE fingerprint = ? AND starts_at = ?'),
+    incidentById: db.prepare('SELECT * FROM incidents WHERE id = ?'),
+    insertIncident: db.prepare(
+      `INSERT INTO incidents (fingerprint, starts_at, alertname, agent, target, severity, status, labels, annotations,
+         generator_url, first_seen_at, last_seen_at, ends_at, resolved_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ),
+    resolveIncident: db.prepare(
+      `UPDATE incidents SET status = 'resolved', ends_at = ?, resolved_at = ?, last_seen_at = ?, deliveries = deliveries + 1
+       WHERE id = ? RETURNING *`,
+    ),
+    countDuplicate: db.prepare(
+      'UPDATE incidents SET deliveries = deliveries + 1, duplicates = duplicates + 1, last_seen_at = ? WHERE id = ?',
+    ),
+    insertAlertEvent: db.prepare(
+      `INSERT INTO incident_alerts (incident_id, notification_id, status, received_at, ends_at, annotations)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    insertWork: db.prepare(
+      `INSERT INTO work_items (incident_id, target, priority, state, not_before, created_at, updated_at)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
+    ),
+    cancelPendingWork: db.prepare(
+      `UPDATE work_items SET state = 'cancelled', updated_at = ?, last_error = 'alert resolved before work started'
+       WHERE incident_id = ? AND state = 'pending'`,
+    ),
+    nextDue: db.prepare(
+      `SELECT w.id FROM work_items w
+       WHERE w.state = 'pending' AND w.not_before <= ?
+         AND NOT EXISTS (SELECT 1 FROM work_items r WHERE r.target = w.target AND r.state = 'running')
+       ORDER BY w.priority, w.created_at, w.id LIMIT 1`,
+    ),
+    claim: db.prepare(
+      `UPDATE work_items SET state = 'running', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ?
+       WHERE id = ? RETURNING *`,
+    ),
+    finish: db.prepare(
+      `UPDATE work_items SET state = ?, last_error = ?, updated_at = ?, claimed_by = NULL WHERE id = ? AND state = 'running'`,
+    ),
+    retry: db.prepare(
+      `UPDATE work_items SET state = 'pending', not_before = ?, last_error = ?, updated_at = ?, claimed_by = NULL
+       WHERE id = ? AND state = 'running'`,
+    ),
+    // A release is not the work's fault: give back the attempt the claim counted.
+    release: db.prepare(
+      `UPDATE work_items SET state = 'pending', attempts = MAX(attempts - 1, 0), updated_at = ?, claimed_by = NULL
+       WHERE id = ? AND state = 'running'`,
+    ),
+    // After a crash the attempt stays counted: work that kills the process must not loop for ever.
+    recoverInterrupted: db.prepare(
+      `UPDATE work_items SET state = 'pending', updated_at = ?, claimed_by = NULL,
+         last_error = 'interrupted: the process stopped while this work was running'
+       WHERE state = 'running'`,
+    ),
+    insertAttempt: db.prepare(
+      `INSERT INTO attempts (incident_id, work_item_id, target, strategy, driver, mode, outcome, reason, started_at, finished_at, details)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ),
+    history: db.prepare('SELECT * FROM attempts WHERE target = ? AND started_at >= ? ORDER BY started_at, id'),
+    alertsOfIncident: db.prepare('SELECT * FROM incident_alerts WHERE incident_id = ? ORDER BY id'),
+    workOfIncident: db.prepare('SELECT * FROM work_items WHERE incident_id = ? ORDER BY id'),
+    attemptsOfIncident: db.prepare('SELECT * FROM attempts WHERE incident_id = ? ORDER BY id'),
+    stats: db.prepare(
+      `SELECT (SELECT COUNT(*) FROM work_items WHERE state = 'pending') AS pending,
+              (SELECT COUNT(*) FROM work_items WHERE state = 'running') AS running,
+              (SELECT COUNT(*) FROM incidents WHERE status = 'firing') AS open`,
+    ),
+  };
+
+  const recordOne = (n: Notification): RecordResult => {
+    const now = n.receivedAt;
+    const notificationId = Number(
+      (st.insertNotification.get(now, n.receiver, n.status, n.groupKey, n.externalURL, n.alerts.length, n.truncatedAlerts, n.requestId) as Row).id,
+    );
+    const result: RecordResult = { notificationId, created: [], resolved: [], duplicates: 0, cancelledWork: 0 };
+    for (const a of n.alerts) {
+      const existing = st.incidentByKey.get(a.fingerprint, a.startsAt) as Row | undefined;
+      if (!existing) {
+        const row = st.insertIncident.get(
+          a.fingerprint, a.startsAt, a.alertname, a.agent, a.target, a.severity, a.status,
+          JSON.stringify(a.labels), JSON.stringify(a.annotations), a.generatorURL, now, now,
+          a.endsAt, a.status === 'resolved' ? now : null,
+        ) as Row;
+        const incident = toIncident(row);
+        st.insertAlertEvent.run(incident.id, notificationId, a.status, now, a.endsAt, JSON.stringify(a.annotations));
+        if (a.status === 'firing') st.insertWork.run(incident.id, a.target, a.priority, now, now, now);
+        result.created.push(incident);
+      } else if (existing.status === 'firing' && a.status === 'resolved') {
+        const incident = toIncident(st.resolveIncident.get(a.endsAt, now, now, existing.id) as Row);
+        st.insertAlertEvent.run(incident.id, notificationId, a.status, now, a.endsAt, JSON.stringify(a.annotations));
+        result.cancelledWork += st.cancelPendingWork.run(now, incident.id).changes;
+        result.resolved.push(incident);
+      } else {
+        // The same alert again (repeat_interval, a retry, the other Alertmanager of an HA pair), or a
+        // late firing copy of an alert already resolved: nothing to do but count it.
+        st.countDuplicate.run(now, existing.id);
+        result.duplicates += 1;
+      }
+    }
+    return result;
+  };
+
+  return {
+    ...st,
+    // Nested inside batchTx, each notification's transaction becomes a savepoint of its own.
+    recordOneTx: db.transaction(recordOne),
+    batchTx: db.transaction((fn: () => void) => fn()),
+    claimTx: db.transaction((fn: () => ClaimedWork | undefined) => fn()),
+    finishTx: db.transaction((fn: () => void) => fn()),
+  };
+}
+
+function json(value: unknown): Record<string, string> {
+  return JSON.parse(String(value)) as Record<string, string>;
+}
+
+function toIncident(r: Row): Incident {
+  return {
+    id: Number(r.id),
+    fingerprint: String(r.fingerprint),
+    startsAt: String(r.starts_at),
+    alertname: String(r.alertname),
+    agent: r.agent === null ? null : String(r.agent),
+    target: String(r.target),
+    severity: String(r.severity),
+    status: r.status as Incident['status'],
+    labels: json(r.labels),
+    annotations: json(r.annotations),
+    generatorURL: String(r.generator_url),
+    firstSeenAt: Number(r.first_seen_at),
+    lastSeenAt: Number(r.last_seen_at),
+    endsAt: r.ends_at === null ? null : String(r.ends_at),
+    resolvedAt: r.resolved_at === null ? null : Number(r.resolved_at),
+    deliveries: Number(r.deliveries),
+    duplicates: Number(r.duplicates),
+  };
+}
+
+function toWorkItem(r: Row): WorkItem {
+  return {
+    id: Number(r.id),
+    incidentId: Number(r.incident_id),
+    target: String(r.target),
+    priority: Number(r.priority),
+    state: r.state as WorkItem['state'],
+    attempts: Number(r.attempts),
+    notBefore: Number(r.not_before),
+    claimedBy: r.claimed_by === null ? null : String(r.claimed_by),
+    claimedAt: r.claimed_at === null ? null : Number(r.claimed_at),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    lastError: r.last_error === null ? null : String(r.last_error),
+  };
+}
+
+function toAttempt(r: Row): Attempt {
+  return {
+    id: Number(r.id),
+    incidentId: Number(r.incident_id),
+    workItemId: r.work_item_id === null ? null : Number(r.work_item_id),
+    target: String(r.target),
+    strategy: String(r.strategy),
+    driver: String(r.driver),
+    mode: String(r.mode),
+    outcome: String(r.outcome),
+    reason: String(r.reason),
+    startedAt: Number(r.started_at),
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+    details: JSON.parse(String(r.details)) as Record<string, unknown>,
+  };
+}
+
+function toAlertEvent(r: Row): IncidentAlertEvent {
+  return {
+    id: Number(r.id),
+    notificationId: Number(r.notification_id),
+    status: r.status as IncidentAlertEvent['status'],
+    receivedAt: Number(r.received_at),
+    endsAt: r.ends_at === null ? null : String(r.ends_at),
+    annotations: json(r.annotations),
+  };
+}

@@ -1,0 +1,194 @@
+// The store's contract. SQLite is the embedded default; PostgreSQL comes behind the same interface,
+// and test/unit/store-contract.test.ts runs the same cases against every implementation.
+
+export type AlertStatus = 'firing' | 'resolved';
+export type WorkState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One alert of a notification, normalised by the inbox. */
+export interface ReceivedAlert {
+  fingerprint: string;
+  /** Exactly as Alertmanager sent it: with fingerprint, the incident's key. */
+  startsAt: string;
+  status: AlertStatus;
+  /** Null when Alertmanager sent its zero time (the alert has not ended). */
+  endsAt: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  generatorURL: string;
+  alertname: string;
+  agent: string | null;
+  /** Work for one target runs one at a time: the `agent` label, else `fingerprint:<fp>`. */
+  target: string;
+  severity: string;
+  /** Lower runs first: critical 0, warning 1, info 2, anything else 3. */
+  priority: number;
+}
+
+export interface Notification {
+  receivedAt: number;
+  receiver: string;
+  status: AlertStatus;
+  groupKey: string;
+  externalURL: string;
+  truncatedAlerts: number;
+  requestId: string | null;
+  alerts: ReceivedAlert[];
+}
+
+export interface Incident {
+  id: number;
+  fingerprint: string;
+  startsAt: string;
+  alertname: string;
+  agent: string | null;
+  target: string;
+  severity: string;
+  status: AlertStatus;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  generatorURL: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** The alert's endsAt as Alertmanager reported it on resolve. */
+  endsAt: string | null;
+  /** When Medic recorded the resolve. */
+  resolvedAt: number | null;
+  deliveries: number;
+  duplicates: number;
+}
+
+export interface RecordResult {
+  notificationId: number;
+  created: Incident[];
+  resolved: Incident[];
+  duplicates: number;
+  cancelledWork: number;
+}
+
+export interface WorkItem {
+  id: number;
+  incidentId: number;
+  target: string;
+  priority: number;
+  state: WorkState;
+  attempts: number;
+  notBefore: number;
+  claimedBy: string | null;
+  claimedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  lastError: string | null;
+}
+
+export interface ClaimedWork {
+  item: WorkItem;
+  incident: Incident;
+}
+
+/** An entry of the audit trail: what was (or would have been) done to a target, and why. */
+export interface Attempt {
+  id: number;
+  incidentId: number;
+  workItemId: number | null;
+  target: string;
+  strategy: string;
+  driver: string;
+  mode: string;
+  outcome: string;
+  reason: string;
+  startedAt: number;
+  finishedAt: number | null;
+  details: Record<string, unknown>;
+}
+
+export type NewAttempt = Omit<Attempt, 'id'>;
+
+export interface IncidentAlertEvent {
+  id: number;
+  notificationId: number;
+  status: AlertStatus;
+  receivedAt: number;
+  endsAt: string | null;
+  annotations: Record<string, string>;
+}
+
+export interface IncidentDetail {
+  incident: Incident;
+  alerts: IncidentAlertEvent[];
+  work: WorkItem[];
+  attempts: Attempt[];
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: number | null;
+}
+
+export interface IncidentFilter {
+  agent?: string;
+  status?: AlertStatus;
+  /** Incidents first seen at or after / before these epoch milliseconds. */
+  since?: number;
+  until?: number;
+}
+
+export interface AttemptFilter {
+  agent?: string;
+  outcome?: string;
+  since?: number;
+  until?: number;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** Items with ids below this (newest first). */
+  cursor?: number;
+}
+
+export interface StoreStats {
+  pendingWork: number;
+  runningWork: number;
+  openIncidents: number;
+}
+
+export type WorkOutcome =
+  | { state: 'done'; attempt?: NewAttempt }
+  | { state: 'failed'; error: string; attempt?: NewAttempt }
+  | { state: 'retry'; error: string; notBefore: number };
+
+export interface Store {
+  /**
+   * Records every alert of a notification in one transaction, or none of them. A repeat of a known
+   * alert (same fingerprint and startsAt, same status) only counts as a duplicate; a resolve closes the
+   * incident and cancels its work that has not started. Rejects with StoreUnavailableError when the
+   * store cannot commit: the caller answers 503 so Alertmanager retries.
+   */
+  recordNotification(n: Notification): Promise<RecordResult>;
+  /** Takes the most urgent pending work whose target has nothing running; undefined when none is due. */
+  claimNext(worker: string, now: number): Promise<ClaimedWork | undefined>;
+  /** Ends a claimed item; the attempt, if any, is recorded in the same transaction. */
+  finishWork(itemId: number, outcome: WorkOutcome, now: number): Promise<void>;
+  /** Returns a claimed item to pending (graceful shutdown); it runs again later. */
+  releaseWork(itemId: number, now: number): Promise<void>;
+  /** At start-up: work left running by a process that died goes back to pending. Returns how many. */
+  recoverInterrupted(now: number): Promise<number>;
+  recordAttempt(a: NewAttempt): Promise<Attempt>;
+  /** Attempts on a target since a time, oldest first. */
+  history(target: string, since: number): Promise<Attempt[]>;
+  listIncidents(filter: IncidentFilter, page: PageRequest): Promise<Page<Incident>>;
+  getIncident(id: number): Promise<IncidentDetail | undefined>;
+  listAttempts(filter: AttemptFilter, page: PageRequest): Promise<Page<Attempt>>;
+  stats(): Promise<StoreStats>;
+  /** Resolves when the store can commit a write now; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The store cannot take writes now (locked, read-only, disk full, I/O error); callers may retry. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,75 @@
+// Runs Medic in this process on a free loopback port with its own temporary data directory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig, type ConfigFlags } from '../../server/config.ts';
+import { createLogger } from '../../server/logger.ts';
+import { startService, type RunningService } from '../../server/service.ts';
+import type { WorkHandler } from '../../server/worker-pool.ts';
+
+export interface TestService extends RunningService {
+  dataDir: string;
+  sqlitePath: string;
+  logs: Record<string, unknown>[];
+  /** Stops the service and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+export function tempDir(prefix = 'medic-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startTestService(
+  options: { env?: Record<string, string>; flags?: ConfigFlags; handler?: WorkHandler; dataDir?: string; keepDataDir?: boolean } = {},
+): Promise<TestService> {
+  const dataDir = options.dataDir ?? tempDir();
+  const loaded = loadConfig({ port: '0', dataDir, ...options.flags }, { MEDIC_LOG_LEVEL: 'debug', ...options.env }, dataDir);
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const service = await startService({ loaded, log: createLogger(loaded.config.log.level, sink), handler: options.handler });
+  return {
+    ...service,
+    dataDir,
+    sqlitePath: loaded.sqlitePath,
+    logs,
+    async dispose() {
+      await service.stop();
+      if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: keep the text.
+  }
+  return { status: res.status, body: parsed };
+}
+
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { headers });
+  return { status: res.status, body: await res.json() };
+}
+
+/** The value of one sample in a Prometheus text exposition, or undefined. */
+export function metricValue(exposition: string, sample: string): number | undefined {
+  for (const line of exposition.split('\n')) {
+    if (line.startsWith(`${sample} `)) return Number(line.slice(sample.length + 1));
+  }
+  return undefined;
+}

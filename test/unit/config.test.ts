@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, redactedConfig } from '../../server/config.ts';
+import { tempDir } from '../helpers/service.ts';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err.problems;
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+function withFile(yaml: string): { dir: string; file: string } {
+  const dir = tempDir('medic-config-');
+  const file = join(dir, 'medic.yaml');
+  writeFileSync(file, yaml);
+  return { dir, file };
+}
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with no file and no environment', () => {
+    const dir = tempDir('medic-config-');
+    const { config, file, sqlitePath, credentials } = loadConfig({}, {}, dir);
+    assert.equal(file, undefined);
+    assert.equal(config.server.host, '127.0.0.1');
+    assert.equal(config.server.port, 9095);
+    assert.equal(config.server.body_limit, 1024 * 1024);
+    assert.equal(sqlitePath, join(dir, 'data', 'medic.db'));
+    assert.deepEqual(credentials, {});
+  });
+
+  it('applies defaults < file < environment < flags', () => {
+    const { dir, file } = withFile('server:\n  port: 1000\n  host: 127.0.0.2\ndata_dir: /tmp/from-file\n');
+    const fromFile = loadConfig({ config: file }, {}, dir);
+    assert.equal(fromFile.config.server.port, 1000);
+    const fromEnv = loadConfig({ config: file }, { MEDIC_PORT: '2000', MEDIC_DATA_DIR: '/tmp/from-env' }, dir);
+    assert.equal(fromEnv.config.server.port, 2000);
+    assert.equal(fromEnv.dataDir, '/tmp/from-env');
+    assert.equal(fromEnv.config.server.host, '127.0.0.2');
+    const fromFlags = loadConfig({ config: file, port: '3000' }, { MEDIC_PORT: '2000' }, dir);
+    assert.equal(fromFlags.config.server.port, 3000);
+  });
+
+  it('finds the file through MEDIC_CONFIG, and ./medic.yaml when none is named', () => {
+    const { dir, file } = withFile('server:\n  port: 1234\n');
+    assert.equal(loadConfig({}, { MEDIC_CONFIG: file }, '/').config.server.port, 1234);
+    assert.equal(loadConfig({}, {}, dir).config.server.port, 1234);
+  });
+
+  it('names the source, the field, the rule and the value seen', () => {
+    const { dir, file } = withFile('server:\n  port: 70000\n');
+    const [problem] = problemsOf(() => loadConfig({ config: file }, {}, dir));
+    assert.match(problem!, new RegExp(`^${file}: server\\.port .*65535.*, but was 70000$`));
+    const empty = tempDir('medic-config-');
+    const [fromEnv] = problemsOf(() => loadConfig({}, { MEDIC_PORT: 'eighty' }, empty));
+    assert.match(fromEnv!, /^MEDIC_PORT: server\.port .*number.*, but was "eighty"$/);
+    const [fromFlag] = problemsOf(() => loadConfig({ logLevel: 'loud' }, {}, empty));
+    assert.match(fromFlag!, /^--log-level: log\.level .*, but was "loud"$/);
+  });
+
+  it('reports every problem at once, including unknown settings', () => {
+    const { dir, file } = withFile('server:\n  prot: 1\n  shutdown_timeout: soon\nworkers:\n  concurrency: 0\n');
+    const problems = problemsOf(() => loadConfig({ config: file }, {}, dir));
+    assert.equal(problems.length, 3, problems.join('\n'));
+    assert.ok(problems.some((p) => p.includes('server.prot is not a known setting')));
+    assert.ok(problems.some((p) => /server\.shutdown_timeout must be a duration .*but was "soon"/.test(p)));
+    assert.ok(problems.some((p) => /workers\.concurrency .*1.*but was 0/.test(p)));
+  });
+
+  it('parses durations and sizes as operators write them', () => {
+    const { dir, file } = withFile('server:\n  body_limit: 512KiB\n  shutdown_timeout: 1m30s\nworkers:\n  poll_interval: 250ms\n');
+    const { config } = loadConfig({ config: file }, {}, dir);
+    assert.equal(config.server.body_limit, 512 * 1024);
+    assert.equal(config.server.shutdown_timeout, 90_000);
+    assert.equal(config.workers.poll_interval, 250);
+  });
+
+  it('reads the webhook token from a file, and refuses an unreadable one', () => {
+    const { dir } = withFile('');
+    writeFileSync(join(dir, 'token'), 'file-token\n');
+    const ok = loadConfig({}, { MEDIC_WEBHOOK_TOKEN_FILE: join(dir, 'token') }, dir);
+    assert.equal(ok.credentials.bearerToken, 'file-token');
+    const [problem] = problemsOf(() => loadConfig({}, { MEDIC_WEBHOOK_TOKEN_FILE: join(dir, 'missing') }, dir));
+    assert.match(problem!, /webhook\.bearer_token_file: cannot read .*missing \(ENOENT\)/);
+  });
+
+  it('lets the environment token replace a token file set in medic.yaml', () => {
+    const { dir, file } = withFile('webhook:\n  bearer_token_file: /nonexistent\n');
+    const { credentials } = loadConfig({ config: file }, { MEDIC_WEBHOOK_TOKEN: 'env-token' }, dir);
+    assert.equal(credentials.bearerToken, 'env-token');
+  });
+
+  it('refuses a token and a token file in the same file', () => {
+    const { dir, file } = withFile('webhook:\n  bearer_token: a\n  bearer_token_file: b\n');
+    const [problem] = problemsOf(() => loadConfig({ config: file }, {}, dir));
+    assert.match(problem!, /webhook set bearer_token or bearer_token_file, not both/);
+  });
+
+  it('refuses YAML that is not a mapping, and a missing file that was named', () => {
+    const { dir, file } = withFile('- just\n- a list\n');
+    assert.match(problemsOf(() => loadConfig({ config: file }, {}, dir))[0]!, /top level must be a mapping/);
+    assert.match(problemsOf(() => loadConfig({ config: join(dir, 'nope.yaml') }, {}, dir))[0]!, /cannot read the configuration file \(ENOENT\)/);
+    const broken = withFile('server: [\n');
+    assert.match(problemsOf(() => loadConfig({ config: broken.file }, {}, broken.dir))[0]!, /not valid YAML/);
+  });
+
+  it('redacts secrets when printing the configuration', () => {
+    const { dir } = withFile('');
+    const { config } = loadConfig({}, { MEDIC_WEBHOOK_TOKEN: 'hunter2' }, dir);
+    assert.doesNotMatch(JSON.stringify(redactedConfig(config)), /hunter2/);
+  });
+});

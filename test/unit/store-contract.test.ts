@@ -1,0 +1,317 @@
+// The Store contract, written once and run against every implementation. PostgreSQL joins the list
+// when it lands.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, beforeEach, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '../../server/store/sqlite-store.ts';
+import { StoreUnavailableError, type NewAttempt, type Notification, type ReceivedAlert, type Store } from '../../server/store/store.ts';
+import { tempDir } from '../helpers/service.ts';
+
+interface Implementation {
+  name: string;
+  /** A fresh, empty store; reopen(store) closes it and opens the same data again. */
+  open(): Promise<Store>;
+  reopen(store: Store): Promise<Store>;
+}
+
+const sqlitePaths = new WeakMap<Store, string>();
+const implementations: Implementation[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const path = join(tempDir('medic-store-'), 'medic.db');
+      const store = SqliteStore.open({ path, synchronous: 'full', busyTimeoutMs: 50 });
+      sqlitePaths.set(store, path);
+      return store;
+    },
+    async reopen(store) {
+      const path = sqlitePaths.get(store)!;
+      await store.close();
+      const again = SqliteStore.open({ path, synchronous: 'full', busyTimeoutMs: 50 });
+      sqlitePaths.set(again, path);
+      return again;
+    },
+  },
+];
+
+const PRIORITY: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+
+function alert(over: Partial<ReceivedAlert> & { fingerprint: string }): ReceivedAlert {
+  const agent = over.agent === undefined ? 'crewai-7' : over.agent;
+  const severity = over.severity ?? 'critical';
+  return {
+    startsAt: '2026-11-28T22:36:22.677664214Z',
+    status: 'firing',
+    endsAt: null,
+    labels: { alertname: 'AgentDown', agent: agent ?? '', severity },
+    annotations: { summary: 'down' },
+    generatorURL: '',
+    alertname: 'AgentDown',
+    agent,
+    target: agent ?? `fingerprint:${over.fingerprint}`,
+    severity,
+    priority: PRIORITY[severity] ?? 3,
+    ...over,
+  };
+}
+
+function notification(alerts: ReceivedAlert[], receivedAt = 1_000): Notification {
+  return { receivedAt, receiver: 'medic', status: 'firing', groupKey: '{}', externalURL: '', truncatedAlerts: 0, requestId: null, alerts };
+}
+
+function attemptFor(incidentId: number, workItemId: number | null, target: string, startedAt: number): NewAttempt {
+  return {
+    incidentId, workItemId, target, strategy: 'restart', driver: 'dry-run', mode: 'dry-run', outcome: 'would_heal',
+    reason: 'test', startedAt, finishedAt: startedAt + 5, details: { n: 1 },
+  };
+}
+
+for (const impl of implementations) {
+  describe(`Store contract: ${impl.name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await impl.open();
+    });
+    after(async () => {
+      await store?.close().catch(() => undefined);
+    });
+
+    describe('recordNotification', () => {
+      it('opens one incident per new alert, with queued work for firing ones', async () => {
+        const r = await store.recordNotification(notification([alert({ fingerprint: 'a' }), alert({ fingerprint: 'b', agent: 'semgrep-2' })]));
+        assert.equal(r.created.length, 2);
+        assert.equal(r.duplicates, 0);
+        assert.equal(r.created[0]!.status, 'firing');
+        assert.deepEqual(await store.stats(), { pendingWork: 2, runningWork: 0, openIncidents: 2 });
+      });
+
+      it('counts a repeated firing alert as a duplicate and changes nothing else', async () => {
+        const first = await store.recordNotification(notification([alert({ fingerprint: 'a' })], 1000));
+        for (let i = 0; i < 9; i++) {
+          const again = await store.recordNotification(notification([alert({ fingerprint: 'a' })], 2000 + i));
+          assert.equal(again.created.length, 0);
+          assert.equal(again.duplicates, 1);
+        }
+        const detail = await store.getIncident(first.created[0]!.id);
+        assert.equal(detail!.incident.deliveries, 10);
+        assert.equal(detail!.incident.duplicates, 9);
+        assert.equal(detail!.incident.lastSeenAt, 2008);
+        assert.equal(detail!.work.length, 1, 'a repeat must not queue more work');
+        assert.equal(detail!.alerts.length, 1, 'a repeat is counted, not stored again');
+        assert.equal((await store.listIncidents({}, { limit: 50 })).items.length, 1);
+      });
+
+      it('closes the incident on resolve, records when, and cancels work not yet started', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'a' })], 1000));
+        const r = await store.recordNotification(
+          notification([alert({ fingerprint: 'a', status: 'resolved', endsAt: '2026-11-28T22:36:27Z' })], 5000),
+        );
+        assert.equal(r.resolved.length, 1);
+        assert.equal(r.cancelledWork, 1);
+        const detail = await store.getIncident(created[0]!.id);
+        assert.equal(detail!.incident.status, 'resolved');
+        assert.equal(detail!.incident.endsAt, '2026-11-28T22:36:27Z');
+        assert.equal(detail!.incident.resolvedAt, 5000);
+        assert.equal(detail!.work[0]!.state, 'cancelled');
+        assert.deepEqual(detail!.alerts.map((a) => a.status), ['firing', 'resolved']);
+        assert.equal(await store.claimNext('w', 10_000), undefined);
+      });
+
+      it('does not cancel work that has already started', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        const claimed = await store.claimNext('w', 2000);
+        assert.ok(claimed);
+        const r = await store.recordNotification(notification([alert({ fingerprint: 'a', status: 'resolved' })], 3000));
+        assert.equal(r.cancelledWork, 0);
+        assert.equal((await store.getIncident(created[0]!.id))!.work[0]!.state, 'running');
+      });
+
+      it('opens a new incident when the alert fires again with a new startsAt', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        await store.recordNotification(notification([alert({ fingerprint: 'a', status: 'resolved' })]));
+        const again = await store.recordNotification(notification([alert({ fingerprint: 'a', startsAt: '2026-11-28T23:00:00Z' })]));
+        assert.equal(again.created.length, 1);
+        assert.equal((await store.listIncidents({}, { limit: 50 })).items.length, 2);
+      });
+
+      it('treats a late firing copy of a resolved alert as a duplicate, not a reopening', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        await store.recordNotification(notification([alert({ fingerprint: 'a', status: 'resolved' })]));
+        const late = await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        assert.equal(late.duplicates, 1);
+        assert.equal((await store.listIncidents({ status: 'firing' }, { limit: 50 })).items.length, 0);
+      });
+
+      it('records a resolve for an alert never seen firing as a closed incident with no work', async () => {
+        const r = await store.recordNotification(notification([alert({ fingerprint: 'z', status: 'resolved', endsAt: '2026-11-28T22:40:00Z' })], 7000));
+        assert.equal(r.created.length, 1);
+        assert.equal(r.created[0]!.status, 'resolved');
+        assert.equal(r.created[0]!.resolvedAt, 7000);
+        assert.equal((await store.stats()).pendingWork, 0);
+      });
+
+      it('commits concurrent notifications independently (group commit keeps each whole)', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.recordNotification(notification([alert({ fingerprint: `f${i}` }), alert({ fingerprint: `f${i}` })]))),
+        );
+        assert.ok(results.every((r) => r.created.length === 1 && r.duplicates === 1));
+        assert.equal(new Set(results.map((r) => r.notificationId)).size, 50);
+        assert.equal((await store.stats()).openIncidents, 50);
+      });
+
+      it('keeps everything it committed across a reopen', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        store = await impl.reopen(store);
+        assert.equal((await store.listIncidents({}, { limit: 50 })).items.length, 1);
+        assert.equal((await store.stats()).pendingWork, 1);
+      });
+    });
+
+    describe('the work queue', () => {
+      it('hands out the most severe work first, then the oldest', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'info', agent: 'a1', severity: 'info' })], 100));
+        await store.recordNotification(notification([alert({ fingerprint: 'warn-new', agent: 'a2', severity: 'warning' })], 300));
+        await store.recordNotification(notification([alert({ fingerprint: 'warn-old', agent: 'a3', severity: 'warning' })], 200));
+        await store.recordNotification(notification([alert({ fingerprint: 'crit', agent: 'a4', severity: 'critical' })], 400));
+        await store.recordNotification(notification([alert({ fingerprint: 'odd', agent: 'a5', severity: 'page' })], 50));
+        const order: string[] = [];
+        for (let c = await store.claimNext('w', 1000); c; c = await store.claimNext('w', 1000)) order.push(c.incident.fingerprint);
+        assert.deepEqual(order, ['crit', 'warn-old', 'warn-new', 'info', 'odd']);
+      });
+
+      it('never hands out two items of one target at once', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'a', agent: 'same' }), alert({ fingerprint: 'b', agent: 'same' })]));
+        await store.recordNotification(notification([alert({ fingerprint: 'c', agent: 'other' })]));
+        const first = await store.claimNext('w1', 2000);
+        const second = await store.claimNext('w2', 2000);
+        assert.deepEqual([first!.item.target, second!.item.target].sort(), ['other', 'same']);
+        assert.equal(await store.claimNext('w3', 2000), undefined);
+        const sameItem = first!.item.target === 'same' ? first! : second!;
+        await store.finishWork(sameItem.item.id, { state: 'done' }, 2100);
+        const third = await store.claimNext('w3', 2200);
+        assert.equal(third!.item.target, 'same');
+        assert.equal(third!.incident.fingerprint, 'b');
+      });
+
+      it('records the attempt with the completion, and counts attempts per claim', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        const claimed = await store.claimNext('w', 2000);
+        assert.equal(claimed!.item.attempts, 1);
+        assert.equal(claimed!.item.claimedBy, 'w');
+        await store.finishWork(claimed!.item.id, { state: 'done', attempt: attemptFor(created[0]!.id, claimed!.item.id, 'crewai-7', 2000) }, 2010);
+        const detail = await store.getIncident(created[0]!.id);
+        assert.equal(detail!.work[0]!.state, 'done');
+        assert.equal(detail!.attempts.length, 1);
+        assert.deepEqual(detail!.attempts[0]!.details, { n: 1 });
+      });
+
+      it('holds a retried item until its not-before time', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        const claimed = await store.claimNext('w', 2000);
+        await store.finishWork(claimed!.item.id, { state: 'retry', error: 'boom', notBefore: 5000 }, 2000);
+        assert.equal(await store.claimNext('w', 4999), undefined);
+        const again = await store.claimNext('w', 5000);
+        assert.equal(again!.item.attempts, 2);
+        assert.equal(again!.item.lastError, 'boom');
+      });
+
+      it('fails an item for good', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        const claimed = await store.claimNext('w', 2000);
+        await store.finishWork(claimed!.item.id, { state: 'failed', error: 'driver refused' }, 2000);
+        const work = (await store.getIncident(created[0]!.id))!.work[0]!;
+        assert.equal(work.state, 'failed');
+        assert.equal(work.lastError, 'driver refused');
+        assert.equal(await store.claimNext('w', 9000), undefined);
+      });
+
+      it('gives a released item back without counting the attempt', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        const claimed = await store.claimNext('w', 2000);
+        await store.releaseWork(claimed!.item.id, 2100);
+        const again = await store.claimNext('w', 2200);
+        assert.equal(again!.item.attempts, 1);
+      });
+
+      it('returns work left running by a dead process to the queue, keeping the attempt counted', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'a' }), alert({ fingerprint: 'b', agent: 'x' })]));
+        await store.claimNext('dead', 2000);
+        await store.claimNext('dead', 2000);
+        store = await impl.reopen(store);
+        assert.equal(await store.recoverInterrupted(3000), 2);
+        const again = await store.claimNext('alive', 3000);
+        assert.equal(again!.item.attempts, 2);
+        assert.match(again!.item.lastError!, /interrupted/);
+      });
+    });
+
+    describe('reading', () => {
+      it('filters incidents by agent, status and time, and pages through them newest first', async () => {
+        for (let i = 0; i < 7; i++) {
+          await store.recordNotification(notification([alert({ fingerprint: `f${i}`, agent: i % 2 ? 'odd' : 'even' })], 1000 + i));
+        }
+        await store.recordNotification(notification([alert({ fingerprint: 'f0', agent: 'even', status: 'resolved' })], 2000));
+        assert.equal((await store.listIncidents({ agent: 'odd' }, { limit: 50 })).items.length, 3);
+        assert.equal((await store.listIncidents({ status: 'resolved' }, { limit: 50 })).items.length, 1);
+        assert.equal((await store.listIncidents({ since: 1003, until: 1005 }, { limit: 50 })).items.length, 2);
+        const seen: string[] = [];
+        let cursor: number | undefined;
+        do {
+          const page = await store.listIncidents({}, { limit: 3, cursor });
+          seen.push(...page.items.map((i) => i.fingerprint));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+        assert.deepEqual(seen, ['f6', 'f5', 'f4', 'f3', 'f2', 'f1', 'f0']);
+      });
+
+      it('lists attempts by agent and outcome, and a target history since a time', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'a', agent: 'one' }), alert({ fingerprint: 'b', agent: 'two' })]));
+        await store.recordAttempt(attemptFor(created[0]!.id, null, 'one', 100));
+        await store.recordAttempt({ ...attemptFor(created[0]!.id, null, 'one', 200), outcome: 'failed' });
+        await store.recordAttempt(attemptFor(created[1]!.id, null, 'two', 300));
+        assert.equal((await store.listAttempts({ agent: 'one' }, { limit: 50 })).items.length, 2);
+        assert.equal((await store.listAttempts({ outcome: 'failed' }, { limit: 50 })).items.length, 1);
+        assert.deepEqual((await store.history('one', 150)).map((a) => a.startedAt), [200]);
+        assert.equal(await store.getIncident(999), undefined);
+      });
+    });
+
+    describe('availability', () => {
+      it('answers ping while healthy and refuses everything once closed', async () => {
+        await store.ping();
+        await store.close();
+        await assert.rejects(store.ping(), StoreUnavailableError);
+        await assert.rejects(store.recordNotification(notification([alert({ fingerprint: 'a' })])), StoreUnavailableError);
+        store = await impl.open();
+      });
+    });
+  });
+}
+
+describe('SqliteStore specifics', () => {
+  it('refuses a database written by a newer Medic, naming the versions', () => {
+    const path = join(tempDir('medic-store-'), 'medic.db');
+    SqliteStore.open({ path, synchronous: 'full', busyTimeoutMs: 50 }).close();
+    const db = new Database(path);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, ?, 0)').run('future');
+    db.close();
+    assert.throws(() => SqliteStore.open({ path, synchronous: 'full', busyTimeoutMs: 50 }), /schema version 99, newer than this Medic knows \(1\)/);
+  });
+
+  it('fails a write with StoreUnavailableError while another process holds the write lock, and recovers after', async () => {
+    const path = join(tempDir('medic-store-'), 'medic.db');
+    const store = SqliteStore.open({ path, synchronous: 'full', busyTimeoutMs: 20 });
+    const locker = new Database(path);
+    locker.pragma('busy_timeout = 0');
+    locker.exec('BEGIN IMMEDIATE');
+    await assert.rejects(store.recordNotification(notification([alert({ fingerprint: 'a' })])), StoreUnavailableError);
+    await assert.rejects(store.ping(), /SQLITE_BUSY/);
+    locker.exec('ROLLBACK');
+    locker.close();
+    await store.ping();
+    const r = await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+    assert.equal(r.created.length, 1);
+    await store.close();
+  });
+});
