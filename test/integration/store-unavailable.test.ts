@@ -1,0 +1,69 @@
+// The store becomes unavailable (another process holds SQLite's write lock): the webhook answers 503 so
+// Alertmanager retries, /readyz fails, and both recover by themselves once the lock is gone.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { firingDelivery } from '../helpers/fixtures.ts';
+import { REPO, startMedicProcess } from '../helpers/medic-process.ts';
+import { getJson, metricValue, postJson, tempDir } from '../helpers/service.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const LOCKER = `
+  const Database = require('better-sqlite3');
+  const db = new Database(process.argv[1]);
+  db.pragma('busy_timeout = 5000');
+  db.exec('BEGIN IMMEDIATE');
+  process.stdout.write('locked\\n');
+  process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); });
+  process.stdin.resume();
+`;
+
+async function lockDatabase(path: string) {
+  const child = spawn(process.execPath, ['-e', LOCKER, path], { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  assert.equal(String(chunk).trim(), 'locked');
+  return {
+    async release() {
+      child.stdin.end();
+      await once(child, 'exit');
+    },
+  };
+}
+
+describe('store unavailable', () => {
+  it('answers 503 and fails /readyz while the database is locked, and recovers without a restart', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir('medic-locked-');
+    const medic = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir } });
+    const hook = `${medic.url}/webhook/alertmanager`;
+    try {
+      assert.equal((await postJson(hook, firingDelivery('before0000000001', 'crewai-1'))).status, 200);
+
+      const lock = await lockDatabase(join(dataDir, 'medic.db'));
+      const delivery = firingDelivery('during0000000001', 'crewai-2');
+      const refused = await postJson(hook, delivery);
+      assert.equal(refused.status, 503);
+      assert.match(refused.body.error, /could not be stored; retry later/);
+      const notReady = await getJson(`${medic.url}/readyz`);
+      assert.equal(notReady.status, 503);
+      assert.match(notReady.body.checks.store, /SQLITE_BUSY/);
+      assert.equal((await fetch(`${medic.url}/healthz`)).status, 200, 'the process itself stays alive');
+      const metrics = await (await fetch(`${medic.url}/metrics`)).text();
+      assert.equal(metricValue(metrics, 'medic_notifications_received_total{result="store_unavailable"}'), 1);
+
+      await lock.release();
+      // Alertmanager's retry of the refused delivery now lands, exactly once.
+      const retried = await postJson(hook, delivery);
+      assert.equal(retried.status, 200);
+      assert.equal(retried.body.created.length, 1);
+      assert.equal((await getJson(`${medic.url}/readyz`)).status, 200);
+      const id = retried.body.created[0];
+      await waitFor('its work to run', async () => (await getJson(`${medic.url}/api/incidents/${id}`)).body.work[0].state === 'done');
+      assert.equal((await getJson(`${medic.url}/api/incidents?agent=crewai-2`)).body.items.length, 1);
+    } finally {
+      medic.child.kill('SIGTERM');
+      await medic.exited;
+    }
+  });
+});
