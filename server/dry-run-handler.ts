@@ -5,11 +5,10 @@ import type { Clock } from './clock.ts';
 import type { WorkHandler } from './worker-pool.ts';
 
 export function dryRunHandler(clock: Clock, delayMs: number): WorkHandler {
-  return async ({ item, incident }, { signal, log }) => {
+  return async ({ item, incident }, { signal }) => {
     const startedAt = clock.now();
     if (delayMs > 0) await sleep(delayMs, undefined, { signal });
     const reason = `dry-run: no remediation engine is configured; would heal ${incident.alertname || 'the alert'} on ${item.target}`;
-    log.info({ alertname: incident.alertname }, reason);
     return {
       attempt: {
         incidentId: incident.id,

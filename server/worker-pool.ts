@@ -2,7 +2,7 @@
 // restart resumes it; the store hands out at most one running item per target. Retry rules live here
 // and nowhere else: a TerminalError fails the item, any other error retries it with backoff until
 // max_attempts.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import type { MedicMetrics } from './metrics.ts';
@@ -106,6 +106,10 @@ export class WorkerPool {
 
   private async loop(workerId: string): Promise<void> {
     while (!this.stopping) {
+      // The store answers synchronously, so without this a backlog would be drained in one run of
+      // microtasks and starve the webhook: let pending I/O in between items.
+      await yieldToEventLoop();
+      if (this.stopping) break;
       let work: ClaimedWork | undefined;
       try {
         work = await this.o.store.claimNext(workerId, this.o.clock.now());
@@ -152,11 +156,14 @@ export class WorkerPool {
       return;
     }
     const started = this.o.clock.now();
-    log.info({ alertname: incident.alertname, severity: incident.severity, attempt: item.attempts }, 'work started');
+    log.debug({ alertname: incident.alertname, severity: incident.severity, attempt: item.attempts }, 'work started');
     try {
       const result = await this.o.handler(work, { signal, log });
       await this.finish(item.id, { state: 'done', attempt: result.attempt }, 'done', log);
-      log.info({ durationMs: this.o.clock.now() - started, outcome: result.attempt?.outcome }, 'work done');
+      log.info(
+        { alertname: incident.alertname, durationMs: this.o.clock.now() - started, outcome: result.attempt?.outcome, reason: result.attempt?.reason },
+        'work done',
+      );
     } catch (err) {
       if (signal.aborted && this.stopping) {
         await this.o.store.releaseWork(item.id, this.o.clock.now()).catch(() => undefined);

@@ -17,6 +17,7 @@ import {
   type NewAttempt,
   type Notification,
   type Page,
+  type ReceivedAlert,
   type PageRequest,
   type RecordResult,
   type Store,
@@ -124,7 +125,7 @@ export class SqliteStore implements Store {
   }
 
   async claimNext(worker: string, now: number): Promise<ClaimedWork | undefined> {
-    return this.run(() =>
+    return this.runQueueWrite(() =>
       this.st.claimTx.immediate((): ClaimedWork | undefined => {
         const next = this.st.nextDue.get(now) as Row | undefined;
         if (!next) return undefined;
@@ -136,7 +137,7 @@ export class SqliteStore implements Store {
   }
 
   async finishWork(itemId: number, outcome: WorkOutcome, now: number): Promise<void> {
-    this.run(() =>
+    this.runQueueWrite(() =>
       this.st.finishTx.immediate(() => {
         if (outcome.state !== 'retry' && outcome.attempt) this.insertAttempt(outcome.attempt);
         if (outcome.state === 'retry') this.st.retry.run(outcome.notBefore, outcome.error, now, itemId);
@@ -146,11 +147,11 @@ export class SqliteStore implements Store {
   }
 
   async releaseWork(itemId: number, now: number): Promise<void> {
-    this.run(() => this.st.release.run(now, itemId));
+    this.runQueueWrite(() => this.st.release.run(now, itemId));
   }
 
   async recoverInterrupted(now: number): Promise<number> {
-    return this.run(() => this.st.recoverInterrupted.run(now).changes);
+    return this.runQueueWrite(() => this.st.recoverInterrupted.run(now).changes);
   }
 
   async recordAttempt(a: NewAttempt): Promise<Attempt> {
@@ -247,6 +248,24 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
+  /**
+   * Queue bookkeeping (claims, completions, releases) commits without its own fsync. In WAL mode it is
+   * still atomic and survives a crash of the process; only a power loss can undo it, and then the item
+   * runs again (it is re-evaluated, never lost). The next inbox commit fsyncs the WAL, and with it every
+   * commit before it. Accepted notifications keep a fsync each: Alertmanager never resends those.
+   */
+  private runQueueWrite<T>(fn: () => T): T {
+    if (this.options.synchronous !== 'full') return this.run(fn);
+    return this.run(() => {
+      this.db.pragma('synchronous = NORMAL');
+      try {
+        return fn();
+      } finally {
+        this.db.pragma('synchronous = FULL');
+      }
+    });
+  }
+
   /** Runs a database operation, turning "cannot write now" errors into StoreUnavailableError. */
   private run<T>(fn: () => T): T {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
@@ -302,7 +321,8 @@ function prepareStatements(db: Database.Database) {
     insertIncident: db.prepare(
       `INSERT INTO incidents (fingerprint, starts_at, alertname, agent, target, severity, status, labels, annotations,
          generator_url, first_seen_at, last_seen_at, ends_at, resolved_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (fingerprint, starts_at) DO NOTHING RETURNING id`,
     ),
     resolveIncident: db.prepare(
       `UPDATE incidents SET status = 'resolved', ends_at = ?, resolved_at = ?, last_seen_at = ?, deliveries = deliveries + 1
@@ -373,20 +393,24 @@ function prepareStatements(db: Database.Database) {
     );
     const result: RecordResult = { notificationId, created: [], resolved: [], duplicates: 0, cancelledWork: 0 };
     for (const a of n.alerts) {
-      const existing = st.incidentByKey.get(a.fingerprint, a.startsAt) as Row | undefined;
-      if (!existing) {
-        const row = st.insertIncident.get(
-          a.fingerprint, a.startsAt, a.alertname, a.agent, a.target, a.severity, a.status,
-          JSON.stringify(a.labels), JSON.stringify(a.annotations), a.generatorURL, now, now,
-          a.endsAt, a.status === 'resolved' ? now : null,
-        ) as Row;
-        const incident = toIncident(row);
-        st.insertAlertEvent.run(incident.id, notificationId, a.status, now, a.endsAt, JSON.stringify(a.annotations));
-        if (a.status === 'firing') st.insertWork.run(incident.id, a.target, a.priority, now, now, now);
-        result.created.push(incident);
-      } else if (existing.status === 'firing' && a.status === 'resolved') {
+      const annotations = JSON.stringify(a.annotations);
+      // Most alerts are new: try the insert first, and look the incident up only when it exists.
+      const inserted = st.insertIncident.get(
+        a.fingerprint, a.startsAt, a.alertname, a.agent, a.target, a.severity, a.status,
+        JSON.stringify(a.labels), annotations, a.generatorURL, now, now,
+        a.endsAt, a.status === 'resolved' ? now : null,
+      ) as Row | undefined;
+      if (inserted) {
+        const id = Number(inserted.id);
+        st.insertAlertEvent.run(id, notificationId, a.status, now, a.endsAt, annotations);
+        if (a.status === 'firing') st.insertWork.run(id, a.target, a.priority, now, now, now);
+        result.created.push(newIncident(id, a, now));
+        continue;
+      }
+      const existing = st.incidentByKey.get(a.fingerprint, a.startsAt) as Row;
+      if (existing.status === 'firing' && a.status === 'resolved') {
         const incident = toIncident(st.resolveIncident.get(a.endsAt, now, now, existing.id) as Row);
-        st.insertAlertEvent.run(incident.id, notificationId, a.status, now, a.endsAt, JSON.stringify(a.annotations));
+        st.insertAlertEvent.run(incident.id, notificationId, a.status, now, a.endsAt, annotations);
         result.cancelledWork += st.cancelPendingWork.run(now, incident.id).changes;
         result.resolved.push(incident);
       } else {
@@ -406,6 +430,29 @@ function prepareStatements(db: Database.Database) {
     batchTx: db.transaction((fn: () => void) => fn()),
     claimTx: db.transaction((fn: () => ClaimedWork | undefined) => fn()),
     finishTx: db.transaction((fn: () => void) => fn()),
+  };
+}
+
+/** The row just inserted for a new alert, built from what was inserted rather than read back. */
+function newIncident(id: number, a: ReceivedAlert, now: number): Incident {
+  return {
+    id,
+    fingerprint: a.fingerprint,
+    startsAt: a.startsAt,
+    alertname: a.alertname,
+    agent: a.agent,
+    target: a.target,
+    severity: a.severity,
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations,
+    generatorURL: a.generatorURL,
+    firstSeenAt: now,
+    lastSeenAt: now,
+    endsAt: a.endsAt,
+    resolvedAt: a.status === 'resolved' ? now : null,
+    deliveries: 1,
+    duplicates: 0,
   };
 }
 

@@ -1,0 +1,150 @@
+// npm run bench:webhook: Medic's webhook (durable commits) against a bare Express endpoint that only
+// parses JSON, side by side in one run on this machine. Prints deliveries/s, p50/p99 and the ratios.
+// Each delivery averages about 10 alerts, so Medic commits about ten incident rows (and work items) per
+// delivery while the baseline only parses.
+// A measurement, not a test: nothing here passes or fails.
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const HELP = `Usage: npm run bench:webhook -- [--seconds N] [--rounds N] [--connections N] [--rate N] [--synchronous full|normal]
+
+  --seconds N       length of each measurement (default 8)
+  --rounds N        throughput rounds per target, alternating (default 2)
+  --connections N   concurrent connections (default 10)
+  --rate N          fixed-rate phase, deliveries/s (default 1000)
+  --synchronous X   Medic's store.sqlite.synchronous (default full: fsync per commit)`;
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '1000' },
+    synchronous: { type: 'string', default: 'full' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+const RATE = Number(values.rate);
+
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const fixture = (await import(join(repo, 'test/fixtures/alertmanager-0.25/firing-agent-down.json'), { with: { type: 'json' } })).default as {
+  body: { alerts: Record<string, unknown>[] } & Record<string, unknown>;
+};
+
+/** Deliveries of 1 to 20 alerts, a fifth of them repeats of an earlier one (as repeat_interval sends). */
+function deliveries(count: number, salt: string): string[] {
+  const out: string[] = [];
+  let seq = 0;
+  for (let i = 0; i < count; i++) {
+    if (i > 10 && i % 5 === 0) {
+      out.push(out[(i * 7919) % out.length]!);
+      continue;
+    }
+    const n = 1 + ((i * 37) % 20);
+    const agent = `bench-${salt}-${i % 131}`;
+    const alerts = Array.from({ length: n }, () => {
+      const fp = `${salt}${(seq++).toString(16).padStart(12, '0')}`;
+      const base = fixture.body.alerts[0]!;
+      return { ...base, fingerprint: fp, labels: { ...(base.labels as object), agent, alertname: `Bench${seq % 7}` } };
+    });
+    out.push(JSON.stringify({ ...fixture.body, alerts, groupKey: `{}:{agent="${agent}"}` }));
+  }
+  return out;
+}
+
+interface Target {
+  name: string;
+  url: string;
+  child: ChildProcess;
+}
+
+function startTarget(name: string, args: string[], env: Record<string, string>, logFile: string): Promise<Target> {
+  const child = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const log = openSync(logFile, 'a');
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (d: Buffer) => {
+      buffered += d;
+      const m = /"port":(\d+)/.exec(buffered);
+      if (m && /medic is serving|bare endpoint listening/.test(buffered)) {
+        child.stdout!.off('data', onData);
+        // Keep draining the target's logs to a file, as a real deployment would.
+        child.stdout!.on('data', (chunk: Buffer) => writeSync(log, chunk));
+        resolve({ name, url: `http://127.0.0.1:${m[1]}`, child });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+}
+
+async function load(target: Target, bodies: string[], overallRate?: number) {
+  let i = 0;
+  const result = await autocannon({
+    url: `${target.url}/webhook/alertmanager`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    overallRate,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret-token' },
+        setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }),
+      },
+    ],
+  });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, sent: result.requests.total, non2xx };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'medic-bench-'));
+// Medic as shipped (default workers, dry-run handler, info logs to a file), with a token as in production.
+writeFileSync(join(dir, 'medic.yaml'), `store:\n  sqlite:\n    synchronous: ${values.synchronous}\n`);
+const medic = await startTarget('medic', [join(repo, 'bin/medic.js'), 'serve', '--port', '0', '--data-dir', join(dir, 'data')], {
+  MEDIC_WEBHOOK_TOKEN: 's3cret-token',
+  MEDIC_CONFIG: join(dir, 'medic.yaml'),
+}, join(dir, 'medic.log'));
+const bare = await startTarget('bare', ['--import', 'tsx', join(repo, 'bench/bare-endpoint.ts')], {}, join(dir, 'bare.log'));
+
+console.log(`bench:webhook: store.sqlite.synchronous ${values.synchronous}, ${CONNECTIONS} connections, ${SECONDS}s per measurement, ${ROUNDS} alternating rounds; deliveries of 1-20 alerts, 20% repeats`);
+const ratios: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const rps: Record<string, number> = {};
+  for (const target of round % 2 === 0 ? [bare, medic] : [medic, bare]) {
+    const r = await load(target, deliveries(20_000, `r${round}${target.name[0]}`));
+    rps[target.name] = r.rps;
+    console.log(`  round ${round + 1} ${target.name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} deliveries/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (non-2xx/errors ${r.non2xx})`);
+  }
+  ratios.push(rps.medic! / rps.bare!);
+}
+ratios.sort((a, b) => a - b);
+
+console.log(`fixed rate: ${RATE} deliveries/s for ${SECONDS}s each`);
+const fixed: Record<string, Awaited<ReturnType<typeof load>>> = {};
+for (const target of [bare, medic]) {
+  fixed[target.name] = await load(target, deliveries(20_000, `f${target.name[0]}`), RATE);
+  const r = fixed[target.name]!;
+  console.log(`  ${target.name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} deliveries/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (non-2xx/errors ${r.non2xx})`);
+}
+
+console.log('\nsummary');
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).join(', ')}; median ${pct(ratios[Math.floor(ratios.length / 2)]!)} (target >= 80%)`);
+console.log(`  at ${RATE}/s offered: medic served ${fixed.medic!.rps.toFixed(0)}/s = ${pct(fixed.medic!.rps / fixed.bare!.rps)} of bare's ${fixed.bare!.rps.toFixed(0)}/s`);
+console.log(`  at ${RATE}/s: medic p50 ${fixed.medic!.p50} ms, p99 ${fixed.medic!.p99} ms (target p99 < 20 ms); bare p99 ${fixed.bare!.p99} ms`);
+
+for (const t of [medic, bare]) t.child.kill('SIGTERM');
+await Promise.all([medic, bare].map((t) => new Promise((r) => t.child.once('exit', r))));
+rmSync(dir, { recursive: true, force: true });
