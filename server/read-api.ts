@@ -24,7 +24,8 @@ const PageQuery = {
 };
 
 const IncidentsQuery = z.strictObject({ ...PageQuery, status: z.enum(['firing', 'resolved']).optional() });
-const RemediationsQuery = z.strictObject({ ...PageQuery, outcome: z.string().min(1).optional() });
+// `status` is accepted as another name for `outcome`, as the incidents list filters by status.
+const RemediationsQuery = z.strictObject({ ...PageQuery, outcome: z.string().min(1).optional(), status: z.string().min(1).optional() });
 const IncidentId = z.coerce.number().int().min(1);
 
 export function readApiRouter(store: Store): Router {
@@ -58,7 +59,7 @@ export function readApiRouter(store: Store): Router {
     const q = parseQuery(RemediationsQuery, req, res);
     if (!q) return;
     const page = await store.listAttempts(
-      { agent: q.agent, outcome: q.outcome, since: q.since, until: q.until },
+      { agent: q.agent, outcome: q.outcome ?? q.status, since: q.since, until: q.until },
       { limit: q.limit, cursor: q.cursor },
     );
     res.json({ items: page.items.map(presentAttempt), next_cursor: page.nextCursor });

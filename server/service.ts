@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp, type Readiness } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
@@ -143,7 +144,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       log.info({ timeoutMs: timeout }, 'shutting down: no new requests; finishing in-flight work');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const { released } = await workers.stop(timeout);
+      // Requests already inside get their answer (their commit included) before connections are cut.
+      const [{ released }] = await Promise.all([workers.stop(timeout), Promise.race([closed, sleep(timeout, undefined, { ref: false })])]);
       if (released > 0) log.warn({ released }, 'work still running at the timeout returned to the queue');
       server.closeAllConnections();
       await closed;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadDelivery, replayHeaders } from '../helpers/fixtures.ts';
+import { firingDelivery, loadDelivery, replayHeaders } from '../helpers/fixtures.ts';
 import { runMedic, startMedicProcess } from '../helpers/medic-process.ts';
 import { getJson, postJson, tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -36,6 +36,35 @@ describe('medic command', () => {
     await medic.exited;
     await waitFor('medic to exit', () => !isAlive(medicPid));
     assert.ok(medic.logs.some((l) => l.msg === 'stopped'), 'logs that it stopped gracefully');
+  });
+
+  it('on SIGINT returns work still running at shutdown_timeout to the queue and exits 0; the next start runs it', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir('medic-cli-');
+    const slow = join(dataDir, 'slow.yaml');
+    writeFileSync(slow, 'server:\n  shutdown_timeout: 200ms\nworkers:\n  dry_run_delay: 30s\n');
+    const first = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir, MEDIC_CONFIG: slow } });
+    const r = await postJson(`${first.url}/webhook/alertmanager`, firingDelivery('shutdown00000001', 'crewai-9'));
+    const id = r.body.created[0];
+    await waitFor('the work to run', async () => (await getJson(`${first.url}/api/incidents/${id}`)).body.work[0].state === 'running');
+    const signalled = Date.now();
+    first.child.kill('SIGINT');
+    assert.deepEqual(await first.exited, { code: 0, signal: null });
+    assert.ok(Date.now() - signalled < 5000, 'the shutdown timeout bounds the wait');
+    assert.ok(first.logs.some((l) => l.msg === 'work interrupted by shutdown; returned to the queue'));
+
+    const fast = join(dataDir, 'fast.yaml');
+    writeFileSync(fast, '');
+    const second = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir, MEDIC_CONFIG: fast } });
+    try {
+      const work = await waitFor('the work to finish after the restart', async () => {
+        const w = (await getJson(`${second.url}/api/incidents/${id}`)).body.work[0];
+        return w.state === 'done' ? w : undefined;
+      });
+      assert.equal(work.attempts, 1, 'the interrupted run did not count as an attempt');
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
   });
 
   it('prints help for the command and for serve', async () => {
