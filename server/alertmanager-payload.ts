@@ -1,7 +1,7 @@
 // Alertmanager's webhook payload, version 4, as 0.25 and newer send it. Unknown keys are tolerated
 // (newer versions add notification_reason, routeLabels, …); the fields Medic relies on are checked.
 import { z } from 'zod';
-import { formatPath, ruleOf } from './schema-messages.ts';
+import { formatPath, ruleOf } from '../lib/schema-messages.ts';
 
 // RFC 3339 as Go's time.Time marshals it: up to nanoseconds, "Z" or an offset.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;

@@ -1,7 +1,7 @@
 // The HTTP surface: operations endpoints, the webhook, the read API, and one error handler.
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { Logger } from './logger.ts';
 import type { MedicMetrics } from './metrics.ts';
 import { readApiRouter } from './read-api.ts';

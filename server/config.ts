@@ -3,28 +3,11 @@
 // setting has one name in the file, the docs, the error messages and the source.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { formatPath, ruleOf } from './schema-messages.ts';
-import { formatDurationMs, parseByteSize, parseDurationMs } from './units.ts';
+import { formatDurationMs } from '../lib/units.ts';
+import { ByteSize, ConfigError, describeIssue, Duration, readYamlFile } from '../lib/yaml-config.ts';
 
-const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value : parseDurationMs(value);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration such as "500ms", "10s" or "5m"' });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const ByteSize = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const bytes = typeof value === 'number' ? value : parseByteSize(value);
-  if (bytes === undefined || !Number.isInteger(bytes) || bytes < 1) {
-    ctx.addIssue({ code: 'custom', message: 'must be a size in bytes or such as "512KiB" or "1MiB"' });
-    return z.NEVER;
-  }
-  return bytes;
-});
+export { ConfigError };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -107,14 +90,6 @@ export interface LoadedConfig {
   dataDir: string;
 }
 
-/** A configuration problem: the message names the source, the field, the rule and the value seen. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'ConfigError';
-  }
-}
-
 /** Command-line settings, already parsed; undefined means "not given". */
 export interface ConfigFlags {
   config?: string;
@@ -182,12 +157,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const path = issue.path.map(String);
-        const field = formatPath(issue.path) || '(top level)';
-        const source = sources.get(field) ?? fileLabel;
-        return `${source}: ${describeIssue(field, issue, raw, path)}`;
-      }),
+      parsed.error.issues.map((issue) => `${sources.get(issue.path.join('.')) ?? fileLabel}: ${describeIssue(issue, raw)}`),
     );
   }
   const config = parsed.data;
@@ -195,16 +165,6 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
   const sqlitePath = config.store.sqlite.path ? resolve(dataDir, config.store.sqlite.path) : resolve(dataDir, 'medic.db');
   const credentials = readCredentials(config, file ? resolve(file, '..') : cwd);
   return { config, credentials, file, sqlitePath, dataDir };
-}
-
-function describeIssue(field: string, issue: z.core.$ZodIssue, raw: Raw, path: string[]): string {
-  if (issue.code === 'unrecognized_keys') {
-    const prefix = field === '(top level)' ? '' : `${field}.`;
-    return issue.keys.map((k) => `${prefix}${k} is not a known setting`).join('; ');
-  }
-  const seen = getPath(raw, path);
-  const value = seen === undefined ? 'missing' : JSON.stringify(seen);
-  return `${field} ${ruleOf(issue)}, but was ${value}`;
 }
 
 function readCredentials(config: MedicConfig, baseDir: string): WebhookCredentials {
@@ -239,26 +199,6 @@ function defaultFile(cwd: string): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
-function readYamlFile(file: string): Raw {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([`${file}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigError([`${file}: the top level must be a mapping of settings, but was ${JSON.stringify(doc)}`]);
-  }
-  return doc as Raw;
-}
-
 /** Configuration with secrets replaced, for `medic config check` and start-up logs. */
 export function redactedConfig(config: MedicConfig): unknown {
   const copy = structuredClone(config) as MedicConfig;
@@ -289,15 +229,7 @@ function setPath(target: Raw, path: string[], value: unknown): void {
 }
 
 function deletePath(target: Raw, path: string[]): void {
-  const parent = getPath(target, path.slice(0, -1));
+  let parent: unknown = target;
+  for (const key of path.slice(0, -1)) parent = typeof parent === 'object' && parent !== null ? (parent as Raw)[key] : undefined;
   if (typeof parent === 'object' && parent !== null) delete (parent as Raw)[path[path.length - 1]!];
-}
-
-function getPath(target: unknown, path: string[]): unknown {
-  let node = target;
-  for (const key of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Raw)[key];
-  }
-  return node;
 }

@@ -1,7 +1,7 @@
 // The handler the workers run until the remediation engine lands: it decides nothing and touches no
 // target, but records in the audit trail what would have been healed.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { WorkHandler } from './worker-pool.ts';
 
 export function dryRunHandler(clock: Clock, delayMs: number): WorkHandler {

@@ -2,7 +2,7 @@
 // attempts across incidents. JSON, newest first, paginated with an opaque cursor.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { formatPath, ruleOf } from './schema-messages.ts';
+import { formatPath, ruleOf } from '../lib/schema-messages.ts';
 import type { Attempt, Incident, IncidentDetail, Store, WorkItem } from './store/store.ts';
 
 const Time = z.string().transform((s, ctx) => {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp, type Readiness } from './app.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { dryRunHandler } from './dry-run-handler.ts';

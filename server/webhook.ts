@@ -3,7 +3,7 @@
 // every alert of the delivery is committed; on a store failure it is 503, which Alertmanager retries.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { parseAlertmanagerPayload } from './alertmanager-payload.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import { toNotification } from './inbox.ts';
 import type { Logger } from './logger.ts';
 import type { MedicMetrics, NotificationResult } from './metrics.ts';

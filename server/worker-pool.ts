@@ -3,7 +3,7 @@
 // and nowhere else: a TerminalError fails the item, any other error retries it with backoff until
 // max_attempts.
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { Logger } from './logger.ts';
 import type { MedicMetrics } from './metrics.ts';
 import type { ClaimedWork, NewAttempt, Store, WorkOutcome } from './store/store.ts';

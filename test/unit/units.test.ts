@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseByteSize, parseDurationMs } from '../../server/units.ts';
+import { parseByteSize, parseDurationMs } from '../../lib/units.ts';
 
 describe('parseDurationMs', () => {
   const cases: [string, number | undefined][] = [
