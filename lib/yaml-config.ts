@@ -71,9 +71,17 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
 
 /** Validates a YAML file against a schema; every problem is reported, prefixed with the file. */
 export function loadYamlConfig<T extends z.ZodType>(file: string, schema: T, what: string): z.output<T> {
-  const raw = readYamlFile(file, what);
+  return validate(readYamlFile(file, what), schema, file);
+}
+
+/** The same for YAML text (built-in defaults), with a label standing in for the file name. */
+export function parseYamlConfig<T extends z.ZodType>(text: string, schema: T, label: string): z.output<T> {
+  return validate((parseYaml(text) as unknown) ?? {}, schema, label);
+}
+
+function validate<T extends z.ZodType>(raw: unknown, schema: T, label: string): z.output<T> {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${describeIssue(i, raw)}`));
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${label}: ${describeIssue(i, raw)}`));
   return parsed.data;
 }
 

@@ -44,6 +44,10 @@ export interface Summary {
   cpuUtilisation: number;
   replicas: number;
   readyReplicas: number;
+  /** Open client connections, against the config's max_connections. */
+  connections: number;
+  /** Share of the agent's storage in use, 0..1. */
+  diskUsedRatio: number;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open';

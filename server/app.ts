@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from './logger.ts';
 import type { MedicMetrics } from './metrics.ts';
+import { operatorApiRouter } from './operator-api.ts';
 import { readApiRouter } from './read-api.ts';
 import { StoreUnavailableError, type RecordResult, type Store } from './store/store.ts';
 import { webhookRouter } from './webhook.ts';
@@ -22,6 +23,8 @@ export interface AppDeps {
   checkAuth: (authorization: string | undefined) => AuthCheck;
   bodyLimitBytes: number;
   onRecorded: (result: RecordResult) => void;
+  /** An operator decided an approval: work waiting on it may run now. */
+  onDecision: () => void;
   readiness: () => Promise<Readiness>;
 }
 
@@ -66,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
     res.status(401).json({ error: auth.reason });
   });
   app.use(readApiRouter(deps.store));
+  app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

@@ -24,7 +24,10 @@ const CONFIG_OPTIONS_HELP = `  --config FILE      medic.yaml to read            
   --port PORT        port to listen on (0 = any)     env MEDIC_PORT        default 9095
   --data-dir DIR     where the SQLite store lives    env MEDIC_DATA_DIR    default ./data
   --log-level LEVEL  trace|debug|info|warn|error     env MEDIC_LOG_LEVEL   default info
-  --insecure         allow listening beyond loopback without webhook credentials`;
+  --insecure         allow listening beyond loopback without webhook credentials
+  --inventory FILE   what Medic may act on           env MEDIC_INVENTORY   default none: escalate everything
+  --prometheus-url URL                               env MEDIC_PROMETHEUS_URL
+  --alertmanager-url URL  for escalations/silences   env MEDIC_ALERTMANAGER_URL`;
 
 const SERVE_HELP = `Usage: medic serve [options]
 
@@ -56,6 +59,9 @@ const CONFIG_FLAGS = {
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
   insecure: { type: 'boolean' },
+  inventory: { type: 'string' },
+  'prometheus-url': { type: 'string' },
+  'alertmanager-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -106,6 +112,9 @@ function parseConfigFlags(args: string[]): { flags: ConfigFlags; help: boolean }
         dataDir: values['data-dir'],
         logLevel: values['log-level'],
         insecure: values.insecure,
+        inventory: values.inventory,
+        prometheusUrl: values['prometheus-url'],
+        alertmanagerUrl: values['alertmanager-url'],
       },
     };
   } catch (err) {

@@ -64,10 +64,40 @@ export const ConfigSchema = z.strictObject({
       max_attempts: z.number().int().min(1).max(100).default(5),
       retry_backoff: Duration.default(1000),
       retry_backoff_max: Duration.default(300_000),
-      handler: z.enum(['dry-run']).default('dry-run'),
+      // engine: the remediation engine; dry-run: only record "would heal" (no inventory consulted).
+      handler: z.enum(['engine', 'dry-run']).default('engine'),
       // How long the dry-run handler pretends an action takes; for demos and tests.
       dry_run_delay: Duration.default(0),
     })
+    .prefault({}),
+  remediation: z
+    .strictObject({
+      /** What Medic may act on. Without one, every alert is escalated: there is no target. */
+      inventory: z.string().min(1).optional(),
+      /** Tier policies and selection rules; the shipped defaults when not given. */
+      policies: z.string().min(1).optional(),
+      rules: z.string().min(1).optional(),
+      /** Act on nothing anywhere: every action goes through the dry-run driver. */
+      dry_run: z.boolean().default(false),
+      /** Bound on each call to an agent's admin API. */
+      http_timeout: Duration.default(5000),
+      process_start_timeout: Duration.default(15_000),
+      /** How often expired config and runtime patches are looked for and reverted. */
+      revert_interval: Duration.default(10_000),
+      verify_interval: Duration.default(500),
+      /** How long to wait before looking again at a guard that is full or an approval that is pending. */
+      recheck_interval: Duration.default(5000),
+    })
+    .prefault({}),
+  alertmanager: z
+    .strictObject({
+      /** Alertmanager's base URL, for escalation alerts and silences; unset: escalations are logged only. */
+      url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+      timeout: Duration.default(5000),
+    })
+    .prefault({}),
+  prometheus: z
+    .strictObject({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional() })
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
 });
@@ -88,6 +118,8 @@ export interface LoadedConfig {
   /** Absolute path of the SQLite database. */
   sqlitePath: string;
   dataDir: string;
+  /** Absolute paths of the remediation files, when set. */
+  files: { inventory?: string; policies?: string; rules?: string };
 }
 
 /** Command-line settings, already parsed; undefined means "not given". */
@@ -98,6 +130,9 @@ export interface ConfigFlags {
   dataDir?: string;
   insecure?: boolean;
   logLevel?: string;
+  inventory?: string;
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -115,6 +150,9 @@ const ENV_SETTINGS: { env: string; path: string[]; kind: 'string' | 'int'; repla
   { env: 'MEDIC_PORT', path: ['server', 'port'], kind: 'int' },
   { env: 'MEDIC_DATA_DIR', path: ['data_dir'], kind: 'string' },
   { env: 'MEDIC_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  { env: 'MEDIC_INVENTORY', path: ['remediation', 'inventory'], kind: 'string' },
+  { env: 'MEDIC_PROMETHEUS_URL', path: ['prometheus', 'url'], kind: 'string' },
+  { env: 'MEDIC_ALERTMANAGER_URL', path: ['alertmanager', 'url'], kind: 'string' },
   {
     env: 'MEDIC_WEBHOOK_TOKEN', path: ['webhook', 'bearer_token'], kind: 'string',
     replaces: [['webhook', 'bearer_token_file']],
@@ -146,6 +184,9 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
   if (flags.dataDir !== undefined) overrides.push({ path: ['data_dir'], value: flags.dataDir, source: '--data-dir' });
   if (flags.logLevel !== undefined) overrides.push({ path: ['log', 'level'], value: flags.logLevel, source: '--log-level' });
   if (flags.insecure) overrides.push({ path: ['server', 'insecure'], value: true, source: '--insecure' });
+  if (flags.inventory !== undefined) overrides.push({ path: ['remediation', 'inventory'], value: flags.inventory, source: '--inventory' });
+  if (flags.prometheusUrl !== undefined) overrides.push({ path: ['prometheus', 'url'], value: flags.prometheusUrl, source: '--prometheus-url' });
+  if (flags.alertmanagerUrl !== undefined) overrides.push({ path: ['alertmanager', 'url'], value: flags.alertmanagerUrl, source: '--alertmanager-url' });
 
   const sources = new Map<string, string>();
   for (const o of overrides) {
@@ -164,7 +205,14 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
   const dataDir = resolve(cwd, config.data_dir);
   const sqlitePath = config.store.sqlite.path ? resolve(dataDir, config.store.sqlite.path) : resolve(dataDir, 'medic.db');
   const credentials = readCredentials(config, file ? resolve(file, '..') : cwd);
-  return { config, credentials, file, sqlitePath, dataDir };
+  // Remediation files named in medic.yaml are relative to it; from a flag or the environment, to cwd.
+  const fileBase = (path: string) => (sources.has(path) || !file ? cwd : resolve(file, '..'));
+  const remediationFile = (key: 'inventory' | 'policies' | 'rules') => {
+    const v = config.remediation[key];
+    return v === undefined ? undefined : resolve(fileBase(`remediation.${key}`), v);
+  };
+  const files = { inventory: remediationFile('inventory'), policies: remediationFile('policies'), rules: remediationFile('rules') };
+  return { config, credentials, file, sqlitePath, dataDir, files };
 }
 
 function readCredentials(config: MedicConfig, baseDir: string): WebhookCredentials {

@@ -7,13 +7,17 @@ export const NOTIFICATION_RESULTS = [
 ] as const;
 export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];
 
-export const WORK_RESULTS = ['done', 'failed', 'retry', 'released'] as const;
+export const WORK_RESULTS = ['done', 'failed', 'retry', 'released', 'deferred'] as const;
 export type WorkResult = (typeof WORK_RESULTS)[number];
 
 export interface MetricSources {
   storeStats(): Promise<StoreStats>;
   workerStates(): { busy: number; idle: number };
+  /** Circuit breakers by agent type and state. */
+  breakers?(): Promise<{ agentType: string; state: string }[]>;
 }
+
+export const REMEDIATION_RESULTS = ['succeeded', 'failed', 'verify_failed', 'shadow', 'dry_run'] as const;
 
 export type MedicMetrics = ReturnType<typeof createMetrics>;
 
@@ -100,6 +104,55 @@ export function createMetrics(sources: MetricSources, version: string) {
         const w = sources.workerStates();
         this.set({ state: 'busy' }, w.busy);
         this.set({ state: 'idle' }, w.idle);
+      },
+    }),
+    remediations: new Counter({
+      name: 'medic_remediations_total',
+      help: 'Remediations that ran to an outcome, by strategy and result.',
+      labelNames: ['strategy', 'result'],
+      registers,
+    }),
+    remediationDuration: new Histogram({
+      name: 'medic_remediation_duration_seconds',
+      help: 'Time from acting to a verified (or failed) outcome, by strategy.',
+      labelNames: ['strategy'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    }),
+    timeToRecovery: new Histogram({
+      name: 'medic_time_to_recovery_seconds',
+      help: 'Time from an incident reaching Medic to its verified recovery.',
+      buckets: [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800],
+      registers,
+    }),
+    escalations: new Counter({
+      name: 'medic_escalations_total',
+      help: 'Incidents handed to humans, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    guardBlocks: new Counter({
+      name: 'medic_guard_blocks_total',
+      help: 'Times a guard held back or moved past a strategy, by guard.',
+      labelNames: ['guard'],
+      registers,
+    }),
+    circuitBreakers: new Gauge({
+      name: 'medic_circuit_breakers',
+      help: 'Circuit breakers Medic manages, by agent type and state.',
+      labelNames: ['agent_type', 'state'],
+      registers,
+      async collect() {
+        if (!sources.breakers) return;
+        const all = await sources.breakers().catch(() => undefined);
+        if (!all) return;
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const b of all) counts.set(`${b.agentType}\u0000${b.state}`, (counts.get(`${b.agentType}\u0000${b.state}`) ?? 0) + 1);
+        for (const [key, n] of counts) {
+          const [agent_type, state] = key.split('\u0000');
+          this.set({ agent_type: agent_type!, state: state! }, n);
+        }
       },
     }),
     storeUp: new Gauge({

@@ -141,8 +141,20 @@ export function presentAttempt(a: Attempt) {
 function presentDetail(d: IncidentDetail) {
   return {
     ...presentIncident(d.incident),
+    explanation: explain(d.attempts),
     alerts: d.alerts.map((a) => ({ ...a, receivedAt: iso(a.receivedAt) })),
     work: d.work.map(presentWork),
     attempts: d.attempts.map(presentAttempt),
   };
+}
+
+/** The incident's decisions in order, each in one sentence: what, how, the outcome, and why. */
+export function explain(attempts: Attempt[]): string[] {
+  return attempts.map((a) => {
+    const at = iso(a.startedAt);
+    const how = a.strategy === 'none' ? '' : ` ${a.strategy} via ${a.driver} (${a.mode})`;
+    const rule = typeof a.details.rule === 'string' && a.details.rule ? ` Chosen by rule ${a.details.rule}.` : '';
+    const climbed = Array.isArray(a.details.ladderClimbed) && a.details.ladderClimbed.length ? ` Passed over: ${(a.details.ladderClimbed as string[]).join('; ')}.` : '';
+    return `${at}${how}: ${a.outcome.replace(/_/g, ' ')}: ${a.reason}.${rule}${climbed}`;
+  });
 }

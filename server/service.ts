@@ -14,6 +14,14 @@ import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 import { createAuthCheck, isLoopbackHost } from './webhook-auth.ts';
 import { WorkerPool, type WorkHandler } from './worker-pool.ts';
+import { RemediationEngine } from '../remediations/engine.ts';
+import { createDriverRegistry } from '../remediations/drivers/index.ts';
+import { buildInventory, loadInventory } from '../remediations/inventory.ts';
+import { defaultPolicies, loadPolicies } from '../remediations/policies.ts';
+import { defaultRules, loadRules } from '../remediations/selection.ts';
+import { createAlertmanagerClient, createLogEscalator } from './alertmanager-client.ts';
+import { startChangeReverter } from './change-reverter.ts';
+import { engineHandler, metricsObserver } from './remediation-handler.ts';
 
 export const VERSION = '0.1.0';
 
@@ -52,6 +60,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log.warn({ host: config.server.host }, 'listening beyond loopback WITHOUT credentials (--insecure)');
   }
 
+  // Remediation files are validated before anything starts: a typo stops the boot, not a 3 a.m. page.
+  const inventory = options.loaded.files.inventory ? loadInventory(options.loaded.files.inventory) : buildInventory([]);
+  const policies = options.loaded.files.policies ? loadPolicies(options.loaded.files.policies) : defaultPolicies();
+  const rules = options.loaded.files.rules ? loadRules(options.loaded.files.rules) : defaultRules();
+  if (config.workers.handler === 'engine' && inventory.all().length === 0) {
+    log.warn('no inventory (--inventory or remediation.inventory): every incident will be escalated, none acted on');
+  }
+
   const lock = lockDataDir(dataDir);
   let store: Store;
   try {
@@ -70,13 +86,34 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   let pool: WorkerPool | undefined;
   const metrics = createMetrics(
-    { storeStats: () => store.stats(), workerStates: () => pool?.states() ?? { busy: 0, idle: 0 } },
+    { storeStats: () => store.stats(), workerStates: () => pool?.states() ?? { busy: 0, idle: 0 }, breakers: () => store.listBreakers() },
     VERSION,
   );
+  const r = config.remediation;
+  const drivers = createDriverRegistry({ httpTimeoutMs: r.http_timeout, processStartTimeoutMs: r.process_start_timeout });
+  const medicUrl = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
+  const alertmanager = config.alertmanager.url
+    ? createAlertmanagerClient({ url: config.alertmanager.url, timeoutMs: config.alertmanager.timeout, medicUrl, log })
+    : undefined;
+  const engine = new RemediationEngine({
+    store,
+    inventory,
+    policies,
+    rules,
+    drivers,
+    escalator: alertmanager ?? createLogEscalator(log),
+    silencer: alertmanager,
+    observer: metricsObserver(metrics),
+    clock,
+    dryRun: r.dry_run,
+    recheckMs: r.recheck_interval,
+    verifyIntervalMs: r.verify_interval,
+  });
+  const configuredHandler = config.workers.handler === 'engine' ? engineHandler(engine) : dryRunHandler(clock, config.workers.dry_run_delay);
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   pool = new WorkerPool({
     store,
-    handler: options.handler ?? dryRunHandler(clock, config.workers.dry_run_delay),
+    handler: options.handler ?? configuredHandler,
     concurrency: config.workers.concurrency,
     pollIntervalMs: config.workers.poll_interval,
     maxAttempts: config.workers.max_attempts,
@@ -111,6 +148,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     checkAuth: createAuthCheck(credentials),
     bodyLimitBytes: config.server.body_limit,
     onRecorded: () => workers.wake(),
+    onDecision: () => workers.wake(),
     readiness,
   });
 
@@ -128,11 +166,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   server.requestTimeout = 30_000;
 
   workers.start();
+  const reverter = startChangeReverter({
+    store, inventory, driverFor: (name) => (r.dry_run ? drivers.dryRun(drivers.get(name)) : drivers.get(name)), clock, log,
+    intervalMs: r.revert_interval, timeoutMs: r.http_timeout,
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   log.info(
-    { host: config.server.host, port, store: sqlitePath, workers: config.workers.concurrency, auth: hasCredentials, version: VERSION },
+    {
+      host: config.server.host, port, store: sqlitePath, workers: config.workers.concurrency, auth: hasCredentials, version: VERSION,
+      handler: options.handler ? 'custom' : config.workers.handler, agents: inventory.all().length, dryRun: r.dry_run,
+      alertmanager: config.alertmanager.url ?? null,
+    },
     'medic is serving',
   );
 
@@ -149,6 +195,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (released > 0) log.warn({ released }, 'work still running at the timeout returned to the queue');
       server.closeAllConnections();
       await closed;
+      await reverter.stop();
+      // Agents Medic started as local processes do not outlive it.
+      await drivers.process.stopAll();
       await store.close();
       lock.release();
       log.info('stopped');

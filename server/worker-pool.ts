@@ -17,6 +17,9 @@ export interface HandlerContext {
 export interface HandlerResult {
   /** The audit record of what was done, committed together with the item's completion. */
   attempt?: NewAttempt;
+  /** Not finished: run the item again after this, without counting an attempt (a breaker waiting,
+   * an approval pending, a guard full). */
+  defer?: { afterMs: number; note: string };
 }
 
 /** Heals (or pretends to heal) one claimed incident. */
@@ -159,6 +162,12 @@ export class WorkerPool {
     log.debug({ alertname: incident.alertname, severity: incident.severity, attempt: item.attempts }, 'work started');
     try {
       const result = await this.o.handler(work, { signal, log });
+      if (result.defer) {
+        const notBefore = this.o.clock.now() + result.defer.afterMs;
+        await this.finish(item.id, { state: 'defer', notBefore, note: result.defer.note, attempt: result.attempt }, 'deferred', log);
+        log.info({ afterMs: result.defer.afterMs, note: result.defer.note }, 'work deferred');
+        return;
+      }
       await this.finish(item.id, { state: 'done', attempt: result.attempt }, 'done', log);
       log.info(
         { alertname: incident.alertname, durationMs: this.o.clock.now() - started, outcome: result.attempt?.outcome, reason: result.attempt?.reason },
@@ -186,7 +195,7 @@ export class WorkerPool {
 
   // The outcome must reach the store, or the item stays "running" until the next start. Keep trying
   // while the process runs; recoverInterrupted() covers the rest.
-  private async finish(itemId: number, outcome: WorkOutcome, result: 'done' | 'failed' | 'retry', log: Logger): Promise<void> {
+  private async finish(itemId: number, outcome: WorkOutcome, result: 'done' | 'failed' | 'retry' | 'deferred', log: Logger): Promise<void> {
     for (let tries = 1; ; tries++) {
       try {
         await this.o.store.finishWork(itemId, outcome, this.o.clock.now());

@@ -33,7 +33,7 @@ export interface AgentSnapshot {
   working: Record<string, unknown>;
   summary: {
     requests_per_s: number; error_rate: number; latency_p99_s: number; queue_depth: number;
-    memory_bytes: number; memory_limit_bytes: number; cpu_utilisation: number;
+    memory_bytes: number; memory_limit_bytes: number; cpu_utilisation: number; connections: number; disk_used_ratio: number;
   };
   fault: AgentFault | null;
 }
@@ -76,7 +76,7 @@ export async function startAgentServer(o: AgentServerOptions): Promise<AgentServ
     replicas: 2,
     readyReplicas: 2,
     circuit: { state: 'closed', canary_weight: 0 },
-    config: { request_timeout_ms: 2000, memory_limit_mib: 512, cpu_limit_millicores: 1000, max_connections: 100 },
+    config: { request_timeout_ms: 2000, memory_limit_mib: 512, cpu_limit_millicores: 1000, max_connections: 100, storage_limit_mib: 1024 },
     revision: 1,
     traffic: { weight: 1, backup_weight: 0 },
     profiling: false,
@@ -86,7 +86,7 @@ export async function startAgentServer(o: AgentServerOptions): Promise<AgentServ
     working: o.working ?? { conversations: 3, queued_tasks: ['t1', 't2'] },
     summary: {
       requests_per_s: 12, error_rate: 0.01, latency_p99_s: 0.3, queue_depth: 2,
-      memory_bytes: 200 * 1024 * 1024, memory_limit_bytes: 512 * 1024 * 1024, cpu_utilisation: 0.3,
+      memory_bytes: 200 * 1024 * 1024, memory_limit_bytes: 512 * 1024 * 1024, cpu_utilisation: 0.3, connections: 20, disk_used_ratio: 0.4,
     },
     fault: null,
   };

@@ -95,4 +95,52 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX attempts_by_incident ON attempts (incident_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'remediation engine: attempt context, circuit breakers, reversible changes, approvals',
+    sql: `
+      ALTER TABLE attempts ADD COLUMN agent_type TEXT;
+      ALTER TABLE attempts ADD COLUMN alertname TEXT;
+      CREATE INDEX attempts_by_started ON attempts (started_at);
+
+      CREATE TABLE circuit_breakers (
+        target        TEXT    PRIMARY KEY,
+        agent_type    TEXT    NOT NULL,
+        state         TEXT    NOT NULL CHECK (state IN ('closed', 'open', 'half_open')),
+        changed_at    INTEGER NOT NULL,
+        next_check_at INTEGER,
+        opens         INTEGER NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE changes (
+        id          INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        attempt_id  INTEGER NOT NULL REFERENCES attempts (id),
+        target      TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        before      TEXT    NOT NULL,
+        after       TEXT    NOT NULL,
+        applied_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        state       TEXT    NOT NULL CHECK (state IN ('active', 'reverted', 'promoted', 'revert_failed')),
+        settled_at  INTEGER,
+        note        TEXT
+      );
+      CREATE INDEX changes_due ON changes (state, expires_at);
+
+      CREATE TABLE approvals (
+        id           INTEGER PRIMARY KEY,
+        incident_id  INTEGER NOT NULL REFERENCES incidents (id),
+        strategy     TEXT    NOT NULL,
+        plan         TEXT    NOT NULL,
+        requested_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        state        TEXT    NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'expired', 'used')),
+        decided_by   TEXT,
+        decided_at   INTEGER,
+        note         TEXT
+      );
+      CREATE INDEX approvals_by_incident ON approvals (incident_id, id);
+    `,
+  },
 ];

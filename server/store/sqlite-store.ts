@@ -7,6 +7,12 @@ import { dirname } from 'node:path';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import {
   StoreUnavailableError,
+  type Approval,
+  type ApprovalState,
+  type AttemptUpdate,
+  type BreakerRecord,
+  type ChangeRecord,
+  type ChangeState,
   type Attempt,
   type AttemptFilter,
   type ClaimedWork,
@@ -141,6 +147,7 @@ export class SqliteStore implements Store {
       this.st.finishTx.immediate(() => {
         if (outcome.state !== 'retry' && outcome.attempt) this.insertAttempt(outcome.attempt);
         if (outcome.state === 'retry') this.st.retry.run(outcome.notBefore, outcome.error, now, itemId);
+        else if (outcome.state === 'defer') this.st.defer.run(outcome.notBefore, outcome.note, now, itemId);
         else this.st.finish.run(outcome.state, outcome.state === 'failed' ? outcome.error : null, now, itemId);
       }),
     );
@@ -161,9 +168,71 @@ export class SqliteStore implements Store {
   private insertAttempt(a: NewAttempt): Attempt {
     const row = this.st.insertAttempt.get(
       a.incidentId, a.workItemId, a.target, a.strategy, a.driver, a.mode, a.outcome, a.reason,
-      a.startedAt, a.finishedAt, JSON.stringify(a.details),
+      a.startedAt, a.finishedAt, JSON.stringify(a.details), a.agentType ?? null, a.alertname ?? null,
     ) as Row;
     return toAttempt(row);
+  }
+
+  async updateAttempt(id: number, u: AttemptUpdate): Promise<Attempt> {
+    return this.run(() => toAttempt(this.st.updateAttempt.get(u.outcome, u.reason, u.finishedAt, JSON.stringify(u.details), id) as Row));
+  }
+
+  async actedTargetsSince(since: number): Promise<{ target: string; agentType: string | null }[]> {
+    return this.run(() =>
+      (this.st.actedTargets.all(since) as Row[]).map((r) => ({ target: String(r.target), agentType: r.agent_type === null ? null : String(r.agent_type) })),
+    );
+  }
+
+  async getBreaker(target: string): Promise<BreakerRecord | undefined> {
+    return this.run(() => {
+      const row = this.st.getBreaker.get(target) as Row | undefined;
+      return row ? toBreaker(row) : undefined;
+    });
+  }
+
+  async saveBreaker(b: BreakerRecord): Promise<void> {
+    this.run(() => this.st.saveBreaker.run(b.target, b.agentType, b.state, b.changedAt, b.nextCheckAt, b.opens));
+  }
+
+  async listBreakers(): Promise<BreakerRecord[]> {
+    return this.run(() => (this.st.listBreakers.all() as Row[]).map(toBreaker));
+  }
+
+  async recordChange(c: Omit<ChangeRecord, 'id' | 'state' | 'settledAt' | 'note'>): Promise<ChangeRecord> {
+    return this.run(() =>
+      toChange(this.st.insertChange.get(c.incidentId, c.attemptId, c.target, c.kind, JSON.stringify(c.before), JSON.stringify(c.after), c.appliedAt, c.expiresAt) as Row),
+    );
+  }
+
+  async dueChanges(now: number): Promise<ChangeRecord[]> {
+    return this.run(() => (this.st.dueChanges.all(now) as Row[]).map(toChange));
+  }
+
+  async settleChange(id: number, state: Exclude<ChangeState, 'active'>, now: number, note: string | null): Promise<boolean> {
+    return this.run(() => this.st.settleChange.run(state, now, note, id).changes === 1);
+  }
+
+  async listChanges(state?: ChangeState): Promise<ChangeRecord[]> {
+    return this.run(() => (this.st.listChanges.all(state ?? null, state ?? null) as Row[]).map(toChange));
+  }
+
+  async createApproval(a: Omit<Approval, 'id' | 'state' | 'decidedBy' | 'decidedAt' | 'note'>): Promise<Approval> {
+    return this.run(() => toApproval(this.st.insertApproval.get(a.incidentId, a.strategy, JSON.stringify(a.plan), a.requestedAt, a.expiresAt) as Row));
+  }
+
+  async latestApproval(incidentId: number, strategy: string): Promise<Approval | undefined> {
+    return this.run(() => {
+      const row = this.st.latestApproval.get(incidentId, strategy) as Row | undefined;
+      return row ? toApproval(row) : undefined;
+    });
+  }
+
+  async settleApproval(id: number, from: ApprovalState, to: ApprovalState, by: string | null, now: number, note: string | null): Promise<boolean> {
+    return this.run(() => this.st.settleApproval.run(to, by, now, note, id, from).changes === 1);
+  }
+
+  async listApprovals(state?: ApprovalState): Promise<Approval[]> {
+    return this.run(() => (this.st.listApprovals.all(state ?? null, state ?? null) as Row[]).map(toApproval));
   }
 
   async history(target: string, since: number): Promise<Attempt[]> {
@@ -372,8 +441,37 @@ function prepareStatements(db: Database.Database) {
        WHERE state = 'running'`,
     ),
     insertAttempt: db.prepare(
-      `INSERT INTO attempts (incident_id, work_item_id, target, strategy, driver, mode, outcome, reason, started_at, finished_at, details)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO attempts (incident_id, work_item_id, target, strategy, driver, mode, outcome, reason, started_at, finished_at, details, agent_type, alertname)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ),
+    updateAttempt: db.prepare('UPDATE attempts SET outcome = ?, reason = ?, finished_at = ?, details = ? WHERE id = ? RETURNING *'),
+    actedTargets: db.prepare(
+      `SELECT DISTINCT target, agent_type FROM attempts
+       WHERE started_at >= ? AND mode = 'auto' AND outcome IN ('in_progress', 'succeeded', 'failed', 'verify_failed')`,
+    ),
+    getBreaker: db.prepare('SELECT * FROM circuit_breakers WHERE target = ?'),
+    saveBreaker: db.prepare(
+      `INSERT INTO circuit_breakers (target, agent_type, state, changed_at, next_check_at, opens) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (target) DO UPDATE SET agent_type = excluded.agent_type, state = excluded.state, changed_at = excluded.changed_at,
+         next_check_at = excluded.next_check_at, opens = excluded.opens`,
+    ),
+    listBreakers: db.prepare('SELECT * FROM circuit_breakers ORDER BY target'),
+    insertChange: db.prepare(
+      `INSERT INTO changes (incident_id, attempt_id, target, kind, before, after, applied_at, expires_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active') RETURNING *`,
+    ),
+    dueChanges: db.prepare("SELECT * FROM changes WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at, id"),
+    settleChange: db.prepare("UPDATE changes SET state = ?, settled_at = ?, note = ? WHERE id = ? AND state = 'active'"),
+    listChanges: db.prepare('SELECT * FROM changes WHERE (? IS NULL OR state = ?) ORDER BY id DESC LIMIT 500'),
+    insertApproval: db.prepare(
+      `INSERT INTO approvals (incident_id, strategy, plan, requested_at, expires_at, state) VALUES (?, ?, ?, ?, ?, 'pending') RETURNING *`,
+    ),
+    latestApproval: db.prepare('SELECT * FROM approvals WHERE incident_id = ? AND strategy = ? ORDER BY id DESC LIMIT 1'),
+    settleApproval: db.prepare('UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ? AND state = ?'),
+    listApprovals: db.prepare('SELECT * FROM approvals WHERE (? IS NULL OR state = ?) ORDER BY id DESC LIMIT 500'),
+    defer: db.prepare(
+      `UPDATE work_items SET state = 'pending', not_before = ?, last_error = ?, attempts = MAX(attempts - 1, 0), updated_at = ?, claimed_by = NULL
+       WHERE id = ? AND state = 'running'`,
     ),
     history: db.prepare('SELECT * FROM attempts WHERE target = ? AND started_at >= ? ORDER BY started_at, id'),
     alertsOfIncident: db.prepare('SELECT * FROM incident_alerts WHERE incident_id = ? ORDER BY id'),
@@ -513,6 +611,51 @@ function toAttempt(r: Row): Attempt {
     startedAt: Number(r.started_at),
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
     details: JSON.parse(String(r.details)) as Record<string, unknown>,
+    agentType: r.agent_type === null || r.agent_type === undefined ? null : String(r.agent_type),
+    alertname: r.alertname === null || r.alertname === undefined ? null : String(r.alertname),
+  };
+}
+
+function toBreaker(r: Row): BreakerRecord {
+  return {
+    target: String(r.target),
+    agentType: String(r.agent_type),
+    state: r.state as BreakerRecord['state'],
+    changedAt: Number(r.changed_at),
+    nextCheckAt: r.next_check_at === null ? null : Number(r.next_check_at),
+    opens: Number(r.opens),
+  };
+}
+
+function toChange(r: Row): ChangeRecord {
+  return {
+    id: Number(r.id),
+    incidentId: Number(r.incident_id),
+    attemptId: Number(r.attempt_id),
+    target: String(r.target),
+    kind: String(r.kind),
+    before: JSON.parse(String(r.before)) as Record<string, unknown>,
+    after: JSON.parse(String(r.after)) as Record<string, unknown>,
+    appliedAt: Number(r.applied_at),
+    expiresAt: Number(r.expires_at),
+    state: r.state as ChangeRecord['state'],
+    settledAt: r.settled_at === null ? null : Number(r.settled_at),
+    note: r.note === null ? null : String(r.note),
+  };
+}
+
+function toApproval(r: Row): Approval {
+  return {
+    id: Number(r.id),
+    incidentId: Number(r.incident_id),
+    strategy: String(r.strategy),
+    plan: JSON.parse(String(r.plan)) as Record<string, unknown>,
+    requestedAt: Number(r.requested_at),
+    expiresAt: Number(r.expires_at),
+    state: r.state as Approval['state'],
+    decidedBy: r.decided_by === null ? null : String(r.decided_by),
+    decidedAt: r.decided_at === null ? null : Number(r.decided_at),
+    note: r.note === null ? null : String(r.note),
   };
 }
 

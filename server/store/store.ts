@@ -99,9 +99,64 @@ export interface Attempt {
   startedAt: number;
   finishedAt: number | null;
   details: Record<string, unknown>;
+  agentType: string | null;
+  alertname: string | null;
 }
 
-export type NewAttempt = Omit<Attempt, 'id'>;
+export type NewAttempt = Omit<Attempt, 'id' | 'agentType' | 'alertname'> & { agentType?: string | null; alertname?: string | null };
+
+/** The "after" half of an attempt recorded before acting. */
+export interface AttemptUpdate {
+  outcome: string;
+  reason: string;
+  finishedAt: number | null;
+  details: Record<string, unknown>;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface BreakerRecord {
+  target: string;
+  agentType: string;
+  state: BreakerState;
+  changedAt: number;
+  /** When the breaker's next step is due (half-open after the open duration, the canary verdict). */
+  nextCheckAt: number | null;
+  opens: number;
+}
+
+export type ChangeState = 'active' | 'reverted' | 'promoted' | 'revert_failed';
+
+/** A config or runtime patch that expires and is reverted unless promoted. */
+export interface ChangeRecord {
+  id: number;
+  incidentId: number;
+  attemptId: number;
+  target: string;
+  kind: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  appliedAt: number;
+  expiresAt: number;
+  state: ChangeState;
+  settledAt: number | null;
+  note: string | null;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'used';
+
+export interface Approval {
+  id: number;
+  incidentId: number;
+  strategy: string;
+  plan: Record<string, unknown>;
+  requestedAt: number;
+  expiresAt: number;
+  state: ApprovalState;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  note: string | null;
+}
 
 export interface IncidentAlertEvent {
   id: number;
@@ -155,7 +210,9 @@ export interface StoreStats {
 export type WorkOutcome =
   | { state: 'done'; attempt?: NewAttempt }
   | { state: 'failed'; error: string; attempt?: NewAttempt }
-  | { state: 'retry'; error: string; notBefore: number };
+  | { state: 'retry'; error: string; notBefore: number }
+  /** Come back later without counting an attempt: a breaker waiting, an approval pending, a guard full. */
+  | { state: 'defer'; notBefore: number; note: string; attempt?: NewAttempt };
 
 export interface Store {
   /**
@@ -174,6 +231,24 @@ export interface Store {
   /** At start-up: work left running by a process that died goes back to pending. Returns how many. */
   recoverInterrupted(now: number): Promise<number>;
   recordAttempt(a: NewAttempt): Promise<Attempt>;
+  updateAttempt(id: number, update: AttemptUpdate): Promise<Attempt>;
+  /** Targets (with their agent type) that remediations acted on since a time: the blast-radius count. */
+  actedTargetsSince(since: number): Promise<{ target: string; agentType: string | null }[]>;
+  getBreaker(target: string): Promise<BreakerRecord | undefined>;
+  saveBreaker(b: BreakerRecord): Promise<void>;
+  listBreakers(): Promise<BreakerRecord[]>;
+  recordChange(c: Omit<ChangeRecord, 'id' | 'state' | 'settledAt' | 'note'>): Promise<ChangeRecord>;
+  /** Active changes whose expiry has passed. */
+  dueChanges(now: number): Promise<ChangeRecord[]>;
+  /** Moves an active change to a final state; false when it was no longer active. */
+  settleChange(id: number, state: Exclude<ChangeState, 'active'>, now: number, note: string | null): Promise<boolean>;
+  listChanges(state?: ChangeState): Promise<ChangeRecord[]>;
+  createApproval(a: Omit<Approval, 'id' | 'state' | 'decidedBy' | 'decidedAt' | 'note'>): Promise<Approval>;
+  /** The newest approval request for an incident and strategy. */
+  latestApproval(incidentId: number, strategy: string): Promise<Approval | undefined>;
+  /** Decides (or expires, or uses) an approval; false when it was not in the expected state. */
+  settleApproval(id: number, from: ApprovalState, to: ApprovalState, by: string | null, now: number, note: string | null): Promise<boolean>;
+  listApprovals(state?: ApprovalState): Promise<Approval[]>;
   /** Attempts on a target since a time, oldest first. */
   history(target: string, since: number): Promise<Attempt[]>;
   listIncidents(filter: IncidentFilter, page: PageRequest): Promise<Page<Incident>>;

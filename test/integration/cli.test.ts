@@ -41,7 +41,7 @@ describe('medic command', () => {
   it('on SIGINT returns work still running at shutdown_timeout to the queue and exits 0; the next start runs it', { timeout: 60_000 }, async () => {
     const dataDir = tempDir('medic-cli-');
     const slow = join(dataDir, 'slow.yaml');
-    writeFileSync(slow, 'server:\n  shutdown_timeout: 200ms\nworkers:\n  dry_run_delay: 30s\n');
+    writeFileSync(slow, 'server:\n  shutdown_timeout: 200ms\nworkers:\n  handler: dry-run\n  dry_run_delay: 30s\n');
     const first = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir, MEDIC_CONFIG: slow } });
     const r = await postJson(`${first.url}/webhook/alertmanager`, firingDelivery('shutdown00000001', 'crewai-9'));
     const id = r.body.created[0];
@@ -53,7 +53,7 @@ describe('medic command', () => {
     assert.ok(first.logs.some((l) => l.msg === 'work interrupted by shutdown; returned to the queue'));
 
     const fast = join(dataDir, 'fast.yaml');
-    writeFileSync(fast, '');
+    writeFileSync(fast, 'workers:\n  handler: dry-run\n');
     const second = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir, MEDIC_CONFIG: fast } });
     try {
       const work = await waitFor('the work to finish after the restart', async () => {

@@ -19,7 +19,7 @@ describe('crash recovery', () => {
     const dataDir = tempDir('medic-crash-');
     const config = join(dataDir, 'medic.yaml');
     // Slow, few workers: a backlog is guaranteed to be pending when the kill lands.
-    writeFileSync(config, 'workers:\n  concurrency: 2\n  dry_run_delay: 20ms\n');
+    writeFileSync(config, 'workers:\n  handler: dry-run\n  concurrency: 2\n  dry_run_delay: 20ms\n');
     const env = { MEDIC_DATA_DIR: dataDir, MEDIC_CONFIG: config, MEDIC_LOG_LEVEL: 'info' };
     const first = await startMedicProcess({ env });
 
@@ -64,7 +64,7 @@ describe('crash recovery', () => {
     assert.deepEqual(lost, [], 'every delivery answered 200 is in the store');
     assert.ok(unfinished > 0, 'work was pending at the kill');
 
-    writeFileSync(join(dataDir, 'fast.yaml'), 'workers:\n  concurrency: 4\n');
+    writeFileSync(join(dataDir, 'fast.yaml'), 'workers:\n  handler: dry-run\n  concurrency: 4\n');
     const second = await startMedicProcess({ env: { ...env, MEDIC_CONFIG: join(dataDir, 'fast.yaml') } });
     try {
       await waitFor(

@@ -64,14 +64,16 @@ describe('POST /webhook/alertmanager', () => {
     assert.equal(r.body.created.length, 2);
   });
 
-  it('runs queued work after answering and records the dry-run decision', async () => {
+  it('runs queued work after answering, and escalates an agent that is not in the inventory', async () => {
     const r = await postJson(hook, firingDelivery('work000000000001', 'bigagi-3'), AUTH);
     const id = r.body.created[0];
     const detail = await waitFor('work done', async () => {
       const d = await getJson(`${medic.url}/api/incidents/${id}`, AUTH);
       return d.body.work[0]?.state === 'done' ? d.body : undefined;
     });
-    assert.equal(detail.attempts[0].outcome, 'would_heal');
+    assert.equal(detail.attempts[0].outcome, 'escalated');
+    assert.match(detail.attempts[0].reason, /no inventory entry for agent "bigagi-3"/);
+    assert.match(detail.explanation[0], /escalated: no inventory entry/);
     const remediations = await getJson(`${medic.url}/api/remediations?agent=bigagi-3`, AUTH);
     assert.equal(remediations.body.items.length, 1);
     assert.equal(remediations.body.items[0].incidentId, id);

@@ -1,0 +1,104 @@
+// The `http` driver: the agent admin protocol (docs/agent-protocol.md) over HTTP. Each call is bounded by
+// its own timeout and by the caller's signal; 4xx answers are terminal, the rest retryable.
+import { DriverError, type ActionName, type ActionRequest, type ActionResult, type Agent, type Driver, type Health } from '../types.ts';
+
+interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  path: string;
+  body?: Record<string, unknown>;
+}
+
+const RETRYABLE_STATUS = new Set([409, 425, 429]);
+
+export function route(request: ActionRequest): Route {
+  switch (request.action) {
+    case 'summary': return { method: 'GET', path: '/summary' };
+    case 'save_state': return { method: 'POST', path: '/state/save' };
+    case 'restore_state': return { method: 'POST', path: '/state/restore', body: { state: request.state } };
+    case 'restart':
+      return { method: 'POST', path: '/restart', body: { request_id: request.requestId, graceful_timeout_s: request.gracefulTimeoutS, ...(request.state ? { state: request.state } : {}) } };
+    case 'get_replicas': return { method: 'GET', path: '/replicas' };
+    case 'set_replicas': return { method: 'PUT', path: '/replicas', body: { replicas: request.replicas } };
+    case 'get_circuit': return { method: 'GET', path: '/circuit' };
+    case 'set_circuit':
+      return { method: 'PUT', path: '/circuit', body: { state: request.state, ...(request.canaryWeight !== undefined ? { canary_weight: request.canaryWeight } : {}) } };
+    case 'get_config': return { method: 'GET', path: '/config' };
+    case 'patch_config': return { method: 'PATCH', path: '/config', body: { patch: request.patch } };
+    case 'get_version': return { method: 'GET', path: '/version' };
+    case 'rollback': return { method: 'POST', path: '/rollback', body: { to_version: request.toVersion } };
+    case 'get_traffic': return { method: 'GET', path: '/traffic' };
+    case 'set_traffic': return { method: 'PUT', path: '/traffic', body: { weight: request.weight } };
+    case 'gc': return { method: 'POST', path: '/gc' };
+    case 'set_profiling': return { method: 'PUT', path: '/profiling', body: { enabled: request.enabled, ...(request.durationS ? { duration_s: request.durationS } : {}) } };
+  }
+}
+
+export const HTTP_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>([
+  'summary', 'save_state', 'restore_state', 'restart', 'get_replicas', 'set_replicas', 'get_circuit', 'set_circuit',
+  'get_config', 'patch_config', 'get_version', 'rollback', 'get_traffic', 'set_traffic', 'gc', 'set_profiling',
+]);
+
+export function createHttpDriver(options: { timeoutMs: number }): Driver {
+  async function call(baseUrl: string, token: string, r: Route, signal: AbortSignal): Promise<{ status: number; body: Record<string, unknown> }> {
+    const bounded = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
+    let res: Response;
+    try {
+      res = await fetch(`${baseUrl.replace(/\/$/, '')}${r.path}`, {
+        method: r.method,
+        headers: { authorization: `Bearer ${token}`, ...(r.body ? { 'content-type': 'application/json' } : {}) },
+        body: r.body ? JSON.stringify(r.body) : undefined,
+        signal: bounded,
+      });
+    } catch (err) {
+      const why = signal.aborted ? 'aborted' : bounded.aborted ? `timed out after ${options.timeoutMs} ms` : (err as Error).message;
+      throw new DriverError(`${r.method} ${r.path}: ${why}`, true, { cause: err });
+    }
+    const text = await res.text().catch(() => '');
+    let body: Record<string, unknown> = {};
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = { error: text.slice(0, 200) };
+    }
+    return { status: res.status, body };
+  }
+
+  return {
+    name: 'http',
+    supports: HTTP_ACTIONS,
+    async health(agent, signal): Promise<Health> {
+      const t = target(agent);
+      try {
+        const h = await call(t.base_url, t.token, { method: 'GET', path: '/health' }, signal);
+        if (h.status !== 200 || h.body.status !== 'ok') {
+          return { healthy: false, reason: String(h.body.reason ?? h.body.error ?? `health answered ${h.status} ${String(h.body.status ?? '')}`.trim()) };
+        }
+        const r = await call(t.base_url, t.token, { method: 'GET', path: '/ready' }, signal);
+        return {
+          healthy: r.status === 200,
+          bootId: typeof h.body.boot_id === 'string' ? h.body.boot_id : undefined,
+          pid: typeof h.body.pid === 'number' ? h.body.pid : undefined,
+          version: typeof h.body.version === 'string' ? h.body.version : undefined,
+          reason: r.status === 200 ? undefined : `not ready: ${String(r.body.reason ?? r.status)}`,
+        };
+      } catch (err) {
+        return { healthy: false, reason: (err as Error).message };
+      }
+    },
+    async perform(agent, request, signal): Promise<ActionResult> {
+      const t = target(agent);
+      const r = route(request);
+      const { status, body } = await call(t.base_url, t.token, r, signal);
+      if (status >= 200 && status < 300) return { data: body };
+      const retryable = status >= 500 || RETRYABLE_STATUS.has(status);
+      throw new DriverError(`${r.method} ${r.path} answered ${status}: ${String(body.error ?? '')}`.trim(), retryable);
+    },
+  };
+}
+
+function target(agent: Agent): { base_url: string; token: string } {
+  if (agent.target.kind !== 'http' && agent.target.kind !== 'process') {
+    throw new DriverError(`agent ${agent.id} has a ${agent.target.kind} target, not an HTTP admin endpoint`, false);
+  }
+  return agent.target;
+}

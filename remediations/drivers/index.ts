@@ -1,0 +1,24 @@
+// The explicit registry of drivers. An inventory naming anything else stops the boot (the schema's enum).
+import type { Driver } from '../types.ts';
+import { createDryRunDriver } from './dry-run-driver.ts';
+import { createHttpDriver } from './http-driver.ts';
+import { createProcessDriver, type ProcessDriver } from './process-driver.ts';
+
+export interface DriverRegistry {
+  get(name: string): Driver | undefined;
+  /** The dry-run twin of a driver: reads through it, records writes. */
+  dryRun(of: Driver | undefined): Driver;
+  process: ProcessDriver;
+}
+
+export function createDriverRegistry(options: { httpTimeoutMs: number; processStartTimeoutMs: number; extra?: Driver[] }): DriverRegistry {
+  const http = createHttpDriver({ timeoutMs: options.httpTimeoutMs });
+  const process = createProcessDriver({ http, startTimeoutMs: options.processStartTimeoutMs });
+  const dryRun = createDryRunDriver();
+  const byName = new Map<string, Driver>([http, process, dryRun, ...(options.extra ?? [])].map((d) => [d.name, d]));
+  return {
+    get: (name) => byName.get(name),
+    dryRun: (of) => (of && of.name !== 'dry-run' ? createDryRunDriver(of) : dryRun),
+    process,
+  };
+}

@@ -1,0 +1,72 @@
+// repair: configuration validators (memory, cpu, network, storage) find a resource used past its limit
+// less the tier's headroom, and raise that limit ×1.5 within the tier's maximum. Each raise is a
+// reversible change; the ineffective-chain guard stops a raise that does not help from repeating.
+import type { TierPolicy } from '../policies.ts';
+import type { Observation, Strategy } from '../strategy.ts';
+
+interface Finding {
+  validator: 'memory' | 'cpu' | 'network' | 'storage';
+  key: string;
+  from: number;
+  to: number;
+  why: string;
+}
+
+const RAISE = 1.5;
+
+/** Pure: what each validator finds on this target, and the raise it proposes (or why it cannot). */
+export function validate(observed: Observation, tier: TierPolicy): { findings: Finding[]; blocked: string[] } {
+  const s = observed.summary;
+  const c = observed.config?.config ?? {};
+  const findings: Finding[] = [];
+  const blocked: string[] = [];
+  if (!s) return { findings, blocked: ['no summary to validate'] };
+  const trigger = 1 - tier.memory_limit_buffer;
+  const consider = (validator: Finding['validator'], key: string, use: number, max: number, what: string) => {
+    const limit = Number(c[key]);
+    if (!(use > trigger)) return;
+    if (!Number.isFinite(limit) || limit <= 0) return void blocked.push(`${validator}: ${what} but the config has no ${key}`);
+    const to = Math.min(max, Math.ceil(limit * RAISE));
+    if (to <= limit) return void blocked.push(`${validator}: ${what} but ${key} is already at the tier maximum ${max}`);
+    findings.push({ validator, key, from: limit, to, why: `${what} (> ${Math.round(trigger * 100)}%)` });
+  };
+  if (s.memoryLimitBytes > 0) {
+    const use = s.memoryBytes / s.memoryLimitBytes;
+    consider('memory', 'memory_limit_mib', use, tier.max_memory_limit_mib, `memory at ${Math.round(use * 100)}% of its limit`);
+  }
+  consider('cpu', 'cpu_limit_millicores', s.cpuUtilisation, tier.max_cpu_limit_millicores, `cpu at ${Math.round(s.cpuUtilisation * 100)}%`);
+  const maxConn = Number(c.max_connections);
+  if (maxConn > 0) {
+    const use = s.connections / maxConn;
+    consider('network', 'max_connections', use, tier.max_connections_limit, `connections at ${Math.round(use * 100)}% of max_connections`);
+  }
+  consider('storage', 'storage_limit_mib', s.diskUsedRatio, tier.max_storage_limit_mib, `storage at ${Math.round(s.diskUsedRatio * 100)}%`);
+  return { findings, blocked };
+}
+
+export const repairStrategy: Strategy = {
+  name: 'repair',
+  plan(ctx) {
+    if (!ctx.observed.config) return { skip: 'the driver reports no configuration to repair' };
+    const { findings, blocked } = validate(ctx.observed, ctx.tier);
+    if (findings.length === 0) return { skip: blocked.length ? blocked.join('; ') : 'every validator passes: no resource over its limit' };
+    const patch = Object.fromEntries(findings.map((f) => [f.key, f.to]));
+    return {
+      strategy: 'repair',
+      summary: `raise ${findings.map((f) => `${f.key} ${f.from}→${f.to}`).join(', ')} on ${ctx.agent.id}: ${findings.map((f) => f.why).join('; ')}`,
+      steps: ['patch the configuration', `revert after ${Math.round(ctx.tier.change_expiry / 1000)}s unless promoted`, 'verify health'],
+      data: { patch, before: Object.fromEntries(findings.map((f) => [f.key, f.from])), findings, blocked },
+    };
+  },
+  async execute(plan, ctx) {
+    const patch = plan.data.patch as Record<string, unknown>;
+    await ctx.perform({ action: 'patch_config', patch });
+    return {
+      status: 'acted',
+      summary: `configuration patched: ${JSON.stringify(patch)}`,
+      details: { patch },
+      expect: {},
+      changes: [{ kind: 'config', before: plan.data.before as Record<string, unknown>, after: patch }],
+    };
+  },
+};

@@ -1,0 +1,58 @@
+// After acting: poll the target until it is healthy and shows what the action promised (a new boot,
+// ready replicas, a version, a traffic weight), or until the tier's verify_timeout.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Expectation } from './strategy.ts';
+import type { Agent, Driver } from './types.ts';
+
+export interface Verification {
+  ok: boolean;
+  reason: string;
+  checks: number;
+  durationMs: number;
+}
+
+export async function verify(
+  driver: Driver,
+  agent: Agent,
+  expect: Expectation,
+  o: { timeoutMs: number; intervalMs: number; signal: AbortSignal },
+): Promise<Verification> {
+  const started = Date.now();
+  let checks = 0;
+  let last = 'not checked';
+  while (!o.signal.aborted) {
+    checks++;
+    last = await check(driver, agent, expect, o.signal);
+    if (last === '') return { ok: true, reason: describe(expect), checks, durationMs: Date.now() - started };
+    if (Date.now() - started + o.intervalMs > o.timeoutMs) break;
+    await sleep(o.intervalMs, undefined, { signal: o.signal }).catch(() => undefined);
+  }
+  return { ok: false, reason: `not verified within ${o.timeoutMs} ms: ${last}`, checks, durationMs: Date.now() - started };
+}
+
+/** '' when every expectation holds, else what does not. */
+async function check(driver: Driver, agent: Agent, e: Expectation, signal: AbortSignal): Promise<string> {
+  const h = await driver.health(agent, signal);
+  if (e.healthy !== false && !h.healthy) return `unhealthy: ${h.reason ?? 'no reason given'}`;
+  if (e.newBootIdThan && (!h.bootId || h.bootId === e.newBootIdThan)) return 'still the same boot (no restart seen yet)';
+  if (e.version && h.version !== e.version) return `version is ${h.version ?? 'unknown'}, expected ${e.version}`;
+  try {
+    if (e.readyReplicasAtLeast !== undefined) {
+      const r = await driver.perform(agent, { action: 'get_replicas' }, signal);
+      if (Number(r.data.ready_replicas) < e.readyReplicasAtLeast) return `${String(r.data.ready_replicas)} of ${e.readyReplicasAtLeast} replicas ready`;
+    }
+    if (e.trafficWeight !== undefined) {
+      const t = await driver.perform(agent, { action: 'get_traffic' }, signal);
+      if (Number(t.data.weight) !== e.trafficWeight) return `traffic weight is ${String(t.data.weight)}, expected ${e.trafficWeight}`;
+    }
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}
+
+function describe(e: Expectation): string {
+  const parts = [e.healthy !== false && 'healthy', e.newBootIdThan && 'restarted (new boot id)', e.version && `running ${e.version}`,
+    e.readyReplicasAtLeast !== undefined && `${e.readyReplicasAtLeast} replicas ready`, e.trafficWeight !== undefined && `traffic weight ${e.trafficWeight}`].filter(Boolean);
+  return `verified: ${parts.join(', ')}`;
+}
