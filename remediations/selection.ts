@@ -68,6 +68,9 @@ export interface Selection {
 /** The design's choices, shipped as the default rules.yaml. */
 export const DEFAULT_RULES_YAML = `# Medic selection rules: the first rule whose match holds gives the ladder.
 rules:
+  - name: known-error-signature
+    match: { error_signature: [timeout, memory_leak, connection_pool_exhausted] }
+    ladder: [runtime_patch, restart]
   - name: high-latency
     match: { alertname: [AgentHighLatency, AgentLatencyDegrading, AgentQueueBacklog] }
     ladder: [scale, restart]
@@ -83,9 +86,6 @@ rules:
   - name: dependency-down
     match: { alertname: [AgentDependencyDown] }
     ladder: [circuit_break, reroute]
-  - name: known-error-signature
-    match: { error_signature: [timeout, memory_leak, connection_pool_exhausted] }
-    ladder: [runtime_patch, restart]
   - name: resource-exhaustion
     match: { alertname: [AgentMemoryHigh, AgentMemoryLeak, AgentCPUSaturated, AgentOOMKilled, AgentDiskFull, AgentBadConfig] }
     ladder: [repair, restart]

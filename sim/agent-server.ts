@@ -109,8 +109,9 @@ export async function startAgentServer(o: AgentServerOptions): Promise<AgentServ
   const admin = express.Router();
 
   admin.get('/health', (req, res) => {
-    if (state.restarting) return void res.status(503).json({ status: 'failing', reason: 'restarting' });
-    if (state.fault?.unhealthy) return void res.status(503).json({ status: 'failing', reason: state.fault.kind });
+    const ids = { boot_id: state.bootId, pid: state.pid, version: state.version };
+    if (state.restarting) return void res.status(503).json({ status: 'failing', reason: 'restarting', ...ids });
+    if (state.fault?.unhealthy) return void res.status(503).json({ status: 'failing', reason: state.fault.kind, ...ids });
     res.json({ status: state.fault ? 'degraded' : 'ok', boot_id: state.bootId, pid: state.pid, version: state.version, uptime_s: 1 });
   });
   admin.get('/ready', (req, res) => {

@@ -70,17 +70,17 @@ export function createHttpDriver(options: { timeoutMs: number }): Driver {
       const t = target(agent);
       try {
         const h = await call(t.base_url, t.token, { method: 'GET', path: '/health' }, signal);
-        if (h.status !== 200 || h.body.status !== 'ok') {
-          return { healthy: false, reason: String(h.body.reason ?? h.body.error ?? `health answered ${h.status} ${String(h.body.status ?? '')}`.trim()) };
-        }
-        const r = await call(t.base_url, t.token, { method: 'GET', path: '/ready' }, signal);
-        return {
-          healthy: r.status === 200,
+        // A failing agent that still answers says which boot it is: the baseline a restart is proven against.
+        const ids = {
           bootId: typeof h.body.boot_id === 'string' ? h.body.boot_id : undefined,
           pid: typeof h.body.pid === 'number' ? h.body.pid : undefined,
           version: typeof h.body.version === 'string' ? h.body.version : undefined,
-          reason: r.status === 200 ? undefined : `not ready: ${String(r.body.reason ?? r.status)}`,
         };
+        if (h.status !== 200 || h.body.status !== 'ok') {
+          return { healthy: false, ...ids, reason: String(h.body.reason ?? h.body.error ?? `health answered ${h.status} ${String(h.body.status ?? '')}`.trim()) };
+        }
+        const r = await call(t.base_url, t.token, { method: 'GET', path: '/ready' }, signal);
+        return { healthy: r.status === 200, ...ids, reason: r.status === 200 ? undefined : `not ready: ${String(r.body.reason ?? r.status)}` };
       } catch (err) {
         return { healthy: false, reason: (err as Error).message };
       }

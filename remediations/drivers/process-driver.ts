@@ -54,7 +54,7 @@ export function createProcessDriver(options: { http: Driver; startTimeoutMs: num
     if (!alive(child)) return;
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(graceMs, false)]);
+    const done = await Promise.race([exited.then(() => true), sleep(graceMs, false, { ref: false })]);
     if (!done) {
       child.kill('SIGKILL');
       await exited;

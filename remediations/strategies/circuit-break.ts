@@ -66,7 +66,8 @@ export const circuitBreakStrategy: Strategy = {
         await ctx.perform({ action: 'set_circuit', state: 'open' });
         if (d.redirect) await ctx.perform({ action: 'set_traffic', weight: 0 });
         await move('open', now + Number(d.duration));
-        if (Number(d.opens) + 1 > Number(d.maxReopens)) {
+        // `opens` counts the first opening too: re-openings so far are opens − 1, and this is one more.
+        if (Number(d.opens) > Number(d.maxReopens)) {
           return { status: 'failed', summary: `canary failed after ${Number(d.opens)} openings: the breaker stays open`, details: { phase: 'open', success: d.success } };
         }
         return { status: 'wait', afterMs: Number(d.duration), summary: plan.summary, details: { phase: 'reopened', success: d.success } };

@@ -1,0 +1,141 @@
+// A remediation engine over a real SQLite store and real simulated agents on loopback, for tests.
+import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import type { Clock } from '../../lib/clock.ts';
+import { createDriverRegistry, type DriverRegistry } from '../../remediations/drivers/index.ts';
+import { RemediationEngine, type EngineObserver, type EngineResult, type Escalation, type Silencer } from '../../remediations/engine.ts';
+import { buildInventory } from '../../remediations/inventory.ts';
+import { defaultPolicies, DEFAULT_POLICIES_YAML, parsePoliciesYaml } from '../../remediations/policies.ts';
+import { defaultRules, RulesSchema } from '../../remediations/selection.ts';
+import type { Agent } from '../../remediations/types.ts';
+import { createLogger } from '../../server/logger.ts';
+import { SqliteStore } from '../../server/store/sqlite-store.ts';
+import type { Incident, Store } from '../../server/store/store.ts';
+import { parseYamlConfig } from '../../lib/yaml-config.ts';
+import { startAgentServer, type AgentServer } from '../../sim/agent-server.ts';
+import { tempDir } from './service.ts';
+
+export const TOKEN = 'agent-token';
+
+export interface HarnessAgent {
+  id: string;
+  type: string;
+  tier?: string;
+  /** A simulated agent over HTTP (default), or an inventory entry with no server behind it. */
+  driver?: 'http' | 'dry-run';
+}
+
+export interface Harness {
+  store: Store;
+  engine: RemediationEngine;
+  drivers: DriverRegistry;
+  agents: Map<string, AgentServer>;
+  inventory: Agent[];
+  escalations: Escalation[];
+  events: string[];
+  silences: string[];
+  /** Opens an incident for an alert on an agent, as the webhook would. */
+  incident(alertname: string, agent: string, o?: { annotations?: Record<string, string>; severity?: string; fingerprint?: string }): Promise<Incident>;
+  heal(incident: Incident): Promise<EngineResult>;
+  /** Heals until the engine stops deferring (a breaker's phases, a failed rung climbed), at most n runs. */
+  healUntilDone(incident: Incident, n?: number): Promise<EngineResult[]>;
+  dispose(): Promise<void>;
+}
+
+/** The shipped policies with overrides merged in (tiers by name, guards by key), as YAML text. */
+export function policiesWith(over: { tiers?: Record<string, Record<string, unknown>>; guards?: Record<string, unknown> }): string {
+  const base = parseYaml(DEFAULT_POLICIES_YAML) as { tiers: Record<string, Record<string, unknown>>; guards: Record<string, unknown> };
+  for (const [name, fields] of Object.entries(over.tiers ?? {})) base.tiers[name] = { ...base.tiers[name], ...fields };
+  base.guards = { ...base.guards, ...over.guards };
+  return stringifyYaml(base);
+}
+
+let fingerprints = 0;
+
+export async function startHarness(o: {
+  agents: HarnessAgent[];
+  policiesYaml?: string;
+  rulesYaml?: string;
+  dryRun?: boolean;
+  clock?: Clock;
+  silencer?: Silencer;
+  restartMs?: number;
+  /** More inventory entries (process agents, say), acted on through the same driver registry. */
+  extraInventory?: Agent[];
+}): Promise<Harness> {
+  const drivers = createDriverRegistry({ httpTimeoutMs: 2000, processStartTimeoutMs: 15_000 });
+  const store = SqliteStore.open({ path: join(tempDir('medic-engine-'), 'medic.db'), synchronous: 'normal', busyTimeoutMs: 50 });
+  const agents = new Map<string, AgentServer>();
+  const inventory: Agent[] = [];
+  for (const a of o.agents) {
+    if (a.driver === 'dry-run') {
+      inventory.push({ id: a.id, type: a.type, tier: a.tier ?? '', driver: 'dry-run', target: { kind: 'dry-run' } });
+      continue;
+    }
+    const server = await startAgentServer({ id: a.id, token: TOKEN, restartMs: o.restartMs ?? 20, replicaReadyMs: 20 });
+    agents.set(a.id, server);
+    inventory.push({ id: a.id, type: a.type, tier: a.tier ?? '', driver: 'http', target: { kind: 'http', base_url: server.adminUrl, token: TOKEN } });
+  }
+  inventory.push(...(o.extraInventory ?? []));
+  const escalations: Escalation[] = [];
+  const events: string[] = [];
+  const silences: string[] = [];
+  const observer: EngineObserver = {
+    remediation: (s, r) => events.push(`remediation ${s} ${r}`),
+    recovered: () => events.push('recovered'),
+    escalated: (r) => events.push(`escalated ${r}`),
+    guardBlocked: (g) => events.push(`blocked ${g}`),
+    breaker: (t, s) => events.push(`breaker ${t} ${s}`),
+  };
+  const engine = new RemediationEngine({
+    store,
+    inventory: buildInventory(inventory),
+    policies: o.policiesYaml ? parsePoliciesYaml(o.policiesYaml, 'test policies') : defaultPolicies(),
+    rules: o.rulesYaml ? parseYamlConfig(o.rulesYaml, RulesSchema, 'test rules').rules : defaultRules(),
+    drivers,
+    escalator: { escalate: async (e) => void escalations.push(e) },
+    silencer: o.silencer,
+    observer,
+    clock: o.clock ?? { now: () => Date.now() },
+    dryRun: o.dryRun ?? false,
+    recheckMs: 50,
+    verifyIntervalMs: 20,
+  });
+  const log = createLogger('silent');
+  const h: Harness = {
+    store, engine, drivers, agents, inventory, escalations, events, silences,
+    async incident(alertname, agent, io = {}) {
+      const fingerprint = io.fingerprint ?? `fp${String(++fingerprints).padStart(12, '0')}`;
+      const severity = io.severity ?? 'critical';
+      const r = await store.recordNotification({
+        receivedAt: (o.clock ?? { now: () => Date.now() }).now(), receiver: 'medic', status: 'firing', groupKey: '{}', externalURL: '', truncatedAlerts: 0, requestId: null,
+        alerts: [{
+          fingerprint, startsAt: new Date().toISOString(), status: 'firing', endsAt: null, labels: { alertname, agent, severity },
+          annotations: io.annotations ?? {}, generatorURL: '', alertname, agent, target: agent, severity, priority: 0,
+        }],
+      });
+      return r.created[0]!;
+    },
+    heal: (incident) => engine.heal(incident, null, new AbortController().signal, log),
+    async healUntilDone(incident, n = 20) {
+      const results: EngineResult[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await h.heal(incident);
+        results.push(r);
+        if (r.kind === 'done') break;
+        if (r.afterMs > 0) await new Promise((res) => setTimeout(res, Math.min(r.afterMs, 2000)));
+      }
+      return results;
+    },
+    async dispose() {
+      await Promise.all([...agents.values()].map((a) => a.stop()));
+      await drivers.process.stopAll();
+      await store.close();
+    },
+  };
+  return h;
+}
+
+export async function attemptsOf(store: Store, incidentId: number) {
+  return (await store.getIncident(incidentId))!.attempts;
+}
