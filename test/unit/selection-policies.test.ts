@@ -1,0 +1,215 @@
+// Selection rules, tier policies, the breaker's transition table and the fleet guards, table-driven.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../lib/yaml-config.ts';
+import { BREAKER_TRANSITIONS, IllegalBreakerTransition, transition, type BreakerState } from '../../remediations/circuit-breaker.ts';
+import { recycleFirst } from '../../remediations/engine.ts';
+import { blastRadius, FleetGuards, TokenBucket } from '../../remediations/guards.ts';
+import { loadInventory } from '../../remediations/inventory.ts';
+import { defaultPolicies, loadPolicies, modeFor, tierFor } from '../../remediations/policies.ts';
+import { defaultRules, errorRateFromAnnotations, loadRules, select, type IncidentFacts } from '../../remediations/selection.ts';
+import { tempDir } from '../helpers/service.ts';
+
+const facts = (alertname: string, over: Partial<IncidentFacts> = {}): IncidentFacts => ({ alertname, severity: 'critical', labels: {}, annotations: {}, ...over });
+
+function configProblems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+function file(name: string, text: string): string {
+  const path = join(tempDir('medic-rem-'), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('default selection rules (the design)', () => {
+  const rules = defaultRules();
+  const cases: [string, IncidentFacts, string, string[]][] = [
+    ['high response time → scale', facts('AgentHighLatency'), 'high-latency', ['scale', 'restart']],
+    ['error rate > 0.5 → circuit_break', facts('AgentHighErrorRate', { errorRate: 0.62 }), 'severe-error-rate', ['circuit_break', 'rollback', 'restart']],
+    ['error rate exactly 0.5 → restart', facts('AgentHighErrorRate', { errorRate: 0.5 }), 'error-rate', ['restart', 'rollback']],
+    ['lower error rate → restart', facts('AgentHighErrorRate', { errorRate: 0.4 }), 'error-rate', ['restart', 'rollback']],
+    ['unknown error rate → restart', facts('AgentHighErrorRate'), 'error-rate', ['restart', 'rollback']],
+    ['resource exhaustion → repair', facts('AgentMemoryHigh'), 'resource-exhaustion', ['repair', 'restart']],
+    ['OOM → repair', facts('AgentOOMKilled'), 'resource-exhaustion', ['repair', 'restart']],
+    ['bad version → rollback', facts('AgentBadVersion'), 'bad-version', ['rollback', 'restart']],
+    ['dependency down → circuit_break, then reroute', facts('AgentDependencyDown'), 'dependency-down', ['circuit_break', 'reroute']],
+    ['a known error signature → runtime_patch, whatever the alert', facts('AgentHighLatency', { errorSignature: 'timeout' }), 'known-error-signature', ['runtime_patch', 'restart']],
+    ['the model says resource exhaustion → repair', facts('AgentAnomalous', { anomalyType: 'resource_exhaustion' }), 'anomaly-resource-exhaustion', ['repair', 'restart']],
+    ['the model says latency → scale', facts('AgentAnomalous', { anomalyType: 'latency' }), 'anomaly-latency', ['scale', 'restart']],
+    ['otherwise → restart', facts('AgentDown'), 'otherwise', ['restart']],
+  ];
+  for (const [what, f, rule, ladder] of cases) {
+    it(what, () => {
+      const s = select(rules, f);
+      assert.equal(s?.rule, rule);
+      assert.deepEqual(s?.ladder, ladder);
+    });
+  }
+
+  it('explains why a rule matched', () => {
+    assert.equal(select(rules, facts('AgentHighErrorRate', { errorRate: 0.62 }))!.because, 'alertname is AgentHighErrorRate, error rate 0.62 is > 0.5');
+  });
+
+  it('reads the measured error rate from the alert (error_rate, else value), in 0..1 only', () => {
+    assert.equal(errorRateFromAnnotations({ error_rate: '0.7' }), 0.7);
+    assert.equal(errorRateFromAnnotations({ summary: 'x', value: '0.62' }), 0.62);
+    assert.equal(errorRateFromAnnotations({ value: '62' }), undefined);
+  });
+
+  it('aggressive_recycling puts restart ahead of tuning, and leaves other ladders alone', () => {
+    assert.deepEqual(recycleFirst(['repair', 'restart']), ['restart', 'repair']);
+    assert.deepEqual(recycleFirst(['runtime_patch', 'restart']), ['restart', 'runtime_patch']);
+    assert.deepEqual(recycleFirst(['scale', 'restart']), ['scale', 'restart']);
+  });
+});
+
+describe('rules.yaml validation', () => {
+  it('refuses an unknown strategy, naming the file, path and value', () => {
+    const [p] = configProblems(() => loadRules(file('rules.yaml', 'rules:\n  - name: x\n    ladder: [restart, reboot]\n')));
+    assert.match(p!, /rules\.yaml: rules\[0\]\.ladder\[1\] must be one of "restart", .*, but was "reboot"/);
+  });
+
+  it('refuses a bad regular expression and an unknown match key', () => {
+    const problems = configProblems(() => loadRules(file('rules.yaml', 'rules:\n  - name: x\n    match: { labels: { agent: "/(/" }, colour: red }\n    ladder: [restart]\n')));
+    assert.ok(problems.some((p) => /rules\[0\]\.match\.labels\.agent is not a valid regular expression/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /rules\[0\]\.match\.colour is not a known setting/.test(p)), problems.join('\n'));
+  });
+
+  it('matches labels exactly or by /regex/', () => {
+    const rules = loadRules(file('rules.yaml', 'rules:\n  - name: canaries\n    match: { labels: { agent: "/canary-.*/" } }\n    ladder: [rollback]\n  - name: rest\n    ladder: [restart]\n'));
+    assert.equal(select(rules, facts('X', { labels: { agent: 'canary-3' } }))!.rule, 'canaries');
+    assert.equal(select(rules, facts('X', { labels: { agent: 'prod-3' } }))!.rule, 'rest');
+  });
+});
+
+describe('policies', () => {
+  const p = defaultPolicies();
+
+  it('ships the design tiers, each inheriting the default tier', () => {
+    const d = p.tiers.get('default')!;
+    assert.deepEqual([d.max_restart_attempts, d.restart_cooldown, d.scale_threshold, d.circuit_break_duration], [3, 300_000, 0.8, 60_000]);
+    const c = p.tiers.get('critical_agents')!;
+    assert.deepEqual([c.max_restart_attempts, c.restart_cooldown, c.preemptive_scaling, c.backup_instances, c.scale_threshold], [5, 180_000, true, 2, 0.8]);
+    const l = p.tiers.get('lightweight_agents')!;
+    assert.deepEqual([l.max_restart_attempts, l.aggressive_recycling, l.memory_limit_buffer], [2, true, 0.2]);
+  });
+
+  it('maps agent types to tiers; the inventory tier wins; unknown types get default', () => {
+    assert.equal(tierFor(p, 'crewai').name, 'critical_agents');
+    assert.equal(tierFor(p, 'shellgpt').name, 'lightweight_agents');
+    assert.equal(tierFor(p, 'langchain').name, 'default');
+    assert.equal(tierFor(p, 'crewai', 'lightweight_agents').name, 'lightweight_agents');
+  });
+
+  it('takes a per-strategy mode over the tier mode', () => {
+    const t = { ...p.tiers.get('default')!, mode: 'auto' as const, strategy_modes: { rollback: 'approve' as const } };
+    assert.equal(modeFor(t, 'rollback'), 'approve');
+    assert.equal(modeFor(t, 'restart'), 'auto');
+  });
+
+  it('refuses invalid values with the file, path, rule and value', () => {
+    const problems = configProblems(() =>
+      loadPolicies(file('policies.yaml', 'tiers:\n  default:\n    max_restart_attempts: 0\n    scale_threshold: 1.5\n  x:\n    agent_types: [crewai]\n    mode: yolo\n')),
+    );
+    assert.ok(problems.some((q) => /policies\.yaml: tiers\.default\.max_restart_attempts must be >= 1, but was 0/.test(q)), problems.join('\n'));
+    assert.ok(problems.some((q) => /tiers\.default\.scale_threshold must be <= 1, but was 1\.5/.test(q)), problems.join('\n'));
+    assert.ok(problems.some((q) => /tiers\.x\.mode must be one of "auto", "shadow", "approve", "notify", but was "yolo"/.test(q)), problems.join('\n'));
+  });
+
+  it('refuses an agent type claimed by two tiers', () => {
+    const [q] = configProblems(() => loadPolicies(file('policies.yaml', 'tiers:\n  a:\n    agent_types: [crewai]\n  b:\n    agent_types: [crewai]\n')));
+    assert.match(q!, /tiers\.b\.agent_types lists crewai, which tier a lists too/);
+  });
+});
+
+describe('inventory', () => {
+  it('resolves by the agent label only, and never from other labels', () => {
+    const dir = tempDir('medic-inv-');
+    writeFileSync(join(dir, 'token'), 't0k\n');
+    const inv = loadInventory(file('inventory.yaml', `agents:\n  - id: crewai-7\n    type: crewai\n    driver: http\n    http: { base_url: "http://127.0.0.1:9107/admin", token_file: ${join(dir, 'token')} }\n`));
+    assert.equal(inv.resolve({ agent: 'crewai-7' })?.target.kind, 'http');
+    assert.equal((inv.resolve({ agent: 'crewai-7' })!.target as { token: string }).token, 't0k');
+    assert.equal(inv.resolve({ agent: 'crewai-8', instance: 'http://evil.example/' }), undefined);
+    assert.equal(inv.resolve({ instance: 'crewai-7' }), undefined);
+    assert.equal(inv.countOfType('crewai'), 1);
+  });
+
+  it('refuses duplicates, a missing driver section, a non-http URL and an unreadable token', () => {
+    const problems = configProblems(() =>
+      loadInventory(file('inventory.yaml', [
+        'agents:',
+        '  - { id: a, type: t, driver: http }',
+        '  - { id: a, type: t, driver: dry-run }',
+        '  - { id: b, type: t, driver: http, http: { base_url: "file:///etc/passwd", token: x } }',
+      ].join('\n'))),
+    );
+    assert.ok(problems.some((q) => /agents\[0\]\.http is required for driver http/.test(q)), problems.join('\n'));
+    assert.ok(problems.some((q) => /agents\[1\]\.id repeats a/.test(q)), problems.join('\n'));
+    assert.ok(problems.some((q) => /agents\[2\]\.http\.base_url must be an http\(s\) URL/.test(q)), problems.join('\n'));
+    const [missing] = configProblems(() => loadInventory(file('inventory.yaml', 'agents:\n  - { id: a, type: t, driver: http, http: { base_url: "http://x/", token_file: /nope } }\n')));
+    assert.match(missing!, /agents\[0\]\.http\.token_file cannot read \/nope \(ENOENT\)/);
+  });
+});
+
+describe('circuit breaker transitions', () => {
+  const states: BreakerState[] = ['closed', 'open', 'half_open'];
+  for (const from of states) {
+    for (const to of states) {
+      const legal = BREAKER_TRANSITIONS[from][to];
+      it(`${from} → ${to} is ${legal ? `legal (${legal})` : 'illegal'}`, () => {
+        if (legal) assert.deepEqual(transition(from, to, 5), { from, to, event: legal, at: 5 });
+        else assert.throws(() => transition(from, to, 5), IllegalBreakerTransition);
+      });
+    }
+  }
+});
+
+describe('fleet guards', () => {
+  const g = defaultPolicies().guards;
+
+  it('blast radius: at most per_type_percent of a type within the window, at least one', () => {
+    const recent = Array.from({ length: 6 }, (_, i) => ({ target: `c${i}`, agentType: 'crewai' }));
+    assert.equal(blastRadius(g.blast_radius, { target: 'c9', agentType: 'crewai', typeSize: 30, fleetSize: 1000, recent }).ok, false);
+    assert.equal(blastRadius(g.blast_radius, { target: 'c9', agentType: 'crewai', typeSize: 30, fleetSize: 1000, recent: recent.slice(0, 5) }).ok, true);
+    assert.equal(blastRadius(g.blast_radius, { target: 'c5', agentType: 'crewai', typeSize: 30, fleetSize: 1000, recent }).ok, true, 'the target itself does not count against it');
+    assert.equal(blastRadius(g.blast_radius, { target: 's1', agentType: 'solo', typeSize: 1, fleetSize: 1000, recent: [] }).ok, true);
+  });
+
+  it('blast radius: at most fleet_percent of the fleet', () => {
+    const recent = Array.from({ length: 13 }, (_, i) => ({ target: `x${i}`, agentType: `type${i}` }));
+    const r = blastRadius(g.blast_radius, { target: 'y', agentType: 'other', typeSize: 10, fleetSize: 131, recent });
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.guard, 'blast_radius_fleet');
+  });
+
+  it('the budget is a token bucket that refills with time', () => {
+    let now = 0;
+    const bucket = new TokenBucket(2, 6, { now: () => now });
+    assert.equal(bucket.take(), true);
+    assert.equal(bucket.take(), true);
+    assert.equal(bucket.take(), false);
+    now += 10_000; // 6 per minute: one token per 10 s
+    assert.equal(bucket.take(), true);
+    assert.equal(bucket.take(), false);
+  });
+
+  it('max_concurrent bounds actions at once; releasing frees a slot', () => {
+    const guards = new FleetGuards({ ...g, max_concurrent: 2 }, { now: () => 0 });
+    const a = guards.admit('a', 't');
+    const b = guards.admit('b', 't');
+    const c = guards.admit('c', 't');
+    assert.ok(a.ok && b.ok);
+    assert.equal(!c.ok && c.guard, 'concurrency');
+    if (a.ok) a.release();
+    assert.ok(guards.admit('c', 't').ok);
+  });
+});
