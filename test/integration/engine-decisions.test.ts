@@ -1,0 +1,291 @@
+// The engine's decisions against real simulated agents: decision modes, escalation paths, tier fields
+// that only show over several incidents, the blast radius under a fleet-wide failure, and the
+// ineffective chain. Time that matters (cooldowns, windows, waits) comes from a clock the test moves.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { attemptsOf, policiesWith, startHarness, type Harness } from '../helpers/engine-harness.ts';
+
+const MIB = 1024 * 1024;
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.dispose();
+  h = undefined;
+});
+
+function movableClock(start = Date.now()) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => void (now += ms) };
+}
+
+describe('decision modes', () => {
+  it('auto acts', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }] });
+    assert.equal((await h.heal(await h.incident('AgentDown', 'a1'))).kind, 'done');
+    assert.equal(h.agents.get('a1')!.state.restarts, 1);
+  });
+
+  it('shadow decides and records, and does not act', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { mode: 'shadow' } } }) });
+    const incident = await h.incident('AgentDown', 'a1');
+    const r = await h.heal(incident);
+    assert.deepEqual([r.kind, r.kind === 'done' && r.outcome], ['done', 'shadow']);
+    assert.equal(h.agents.get('a1')!.state.restarts, 0);
+    assert.deepEqual(h.agents.get('a1')!.calls.filter((c) => !c.startsWith('GET')), []);
+    const [a] = await attemptsOf(h.store, incident.id);
+    assert.match(a!.reason, /shadow mode: would restart a1 gracefully/);
+  });
+
+  it('notify escalates the plan to a human and does not act', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { mode: 'notify' } } }) });
+    await h.heal(await h.incident('AgentDown', 'a1'));
+    assert.equal(h.agents.get('a1')!.state.restarts, 0);
+    assert.equal(h.escalations[0]!.reason, 'notify');
+    assert.match(h.escalations[0]!.message, /Medic proposes: restart a1/);
+  });
+
+  it('approve waits for an operator, then acts once on approval', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { mode: 'approve' } } }) });
+    const incident = await h.incident('AgentDown', 'a1');
+    assert.equal((await h.heal(incident)).kind, 'defer');
+    assert.equal((await h.heal(incident)).kind, 'defer', 'still waiting; no second approval request');
+    const approvals = await h.store.listApprovals('pending');
+    assert.equal(approvals.length, 1);
+    assert.equal(h.agents.get('a1')!.state.restarts, 0);
+    assert.ok(await h.store.settleApproval(approvals[0]!.id, 'pending', 'approved', 'sre@example', Date.now(), 'go'));
+    assert.equal((await h.heal(incident)).kind, 'done');
+    assert.equal(h.agents.get('a1')!.state.restarts, 1);
+    assert.equal((await h.store.listApprovals('used')).length, 1, 'an approval is spent on one action');
+  });
+
+  it('approve: a rejection ends it without acting', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { mode: 'approve' } } }) });
+    const incident = await h.incident('AgentDown', 'a1');
+    await h.heal(incident);
+    const [approval] = await h.store.listApprovals('pending');
+    await h.store.settleApproval(approval!.id, 'pending', 'rejected', 'sre@example', Date.now(), 'maintenance window');
+    const r = await h.heal(incident);
+    assert.deepEqual([r.kind, r.kind === 'done' && r.outcome], ['done', 'rejected']);
+    assert.equal(h.agents.get('a1')!.state.restarts, 0);
+  });
+
+  it('approve: no decision within approval_timeout escalates', async () => {
+    const clock = movableClock();
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], clock, policiesYaml: policiesWith({ tiers: { default: { mode: 'approve' } }, guards: { approval_timeout: '1m' } }) });
+    const incident = await h.incident('AgentDown', 'a1');
+    await h.heal(incident);
+    clock.advance(61_000);
+    const r = await h.heal(incident);
+    assert.equal(r.kind, 'done');
+    assert.equal(h.escalations[0]!.reason, 'approval_timeout');
+    assert.equal((await h.store.listApprovals('expired')).length, 1);
+  });
+
+  it('strategy_modes override the tier mode for one strategy', async () => {
+    h = await startHarness({
+      agents: [{ id: 'a1', type: 'generic' }],
+      policiesYaml: policiesWith({ tiers: { default: { mode: 'auto', strategy_modes: { restart: 'shadow' } } } }),
+    });
+    const r = await h.heal(await h.incident('AgentDown', 'a1'));
+    assert.equal(r.kind === 'done' && r.outcome, 'shadow');
+  });
+
+  it('dry_run (per tier) reads the target but changes nothing', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { dry_run: true } } }) });
+    const incident = await h.incident('AgentDown', 'a1');
+    const r = await h.heal(incident);
+    assert.equal(r.kind === 'done' && r.outcome, 'dry_run');
+    assert.equal(h.agents.get('a1')!.state.restarts, 0);
+    assert.deepEqual(h.agents.get('a1')!.calls.filter((c) => c.startsWith('PUT') || c === 'POST /admin/restart'), []);
+    const [a] = await attemptsOf(h.store, incident.id);
+    assert.equal(a!.mode, 'dry-run');
+    assert.equal(a!.driver, 'dry-run');
+  });
+});
+
+describe('escalation paths', () => {
+  it('an agent that is not in the inventory', async () => {
+    h = await startHarness({ agents: [] });
+    await h.heal(await h.incident('AgentDown', 'ghost-1'));
+    assert.equal(h.escalations[0]!.reason, 'no_target');
+    assert.match(h.escalations[0]!.message, /no inventory entry for agent "ghost-1"/);
+  });
+
+  it('a ladder whose every rung is inapplicable', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], rulesYaml: 'rules:\n  - name: only-rollback\n    ladder: [rollback, reroute]\n' });
+    h.agents.get('a1')!.state.history = [{ version: '1.4.2', deployed_at: 'x', known_good: true }];
+    h.agents.get('a1')!.state.replicas = 1;
+    await h.heal(await h.incident('AgentDown', 'a1'));
+    assert.equal(h.escalations[0]!.reason, 'ladder_exhausted');
+    assert.match(h.escalations[0]!.message, /rollback: no known-good version other than the running 1\.4\.2; reroute: no backup instance/);
+  });
+
+  it('a failed verification climbs to the next rung, and the last failure escalates', async () => {
+    h = await startHarness({
+      agents: [{ id: 'a1', type: 'generic' }],
+      policiesYaml: policiesWith({ tiers: { default: { verify_timeout: '300ms' } } }),
+      rulesYaml: 'rules:\n  - name: r\n    ladder: [restart, rollback]\n',
+    });
+    // Only a rollback fixes this agent: the restart "works" but the agent stays unhealthy.
+    h.agents.get('a1')!.injectFault({ kind: 'bad-version', fixedBy: ['rollback'], unhealthy: true });
+    const incident = await h.incident('AgentDown', 'a1');
+    const results = await h.healUntilDone(incident);
+    assert.equal(results.at(-1)!.kind, 'done');
+    const attempts = await attemptsOf(h.store, incident.id);
+    assert.deepEqual(attempts.map((a) => `${a.strategy} ${a.outcome}`), ['restart verify_failed', 'rollback succeeded']);
+    assert.equal(h.agents.get('a1')!.state.version, '1.4.1');
+  });
+
+  it('a driver error fails the rung and climbs; a spent ladder escalates', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], rulesYaml: 'rules:\n  - name: r\n    ladder: [scale]\n' });
+    const agent = h.agents.get('a1')!;
+    agent.state.summary.cpu_utilisation = 0.99;
+    await agent.stop(); // the admin API is gone: every call fails
+    const incident = await h.incident('AgentHighLatency', 'a1');
+    const results = await h.healUntilDone(incident);
+    assert.equal(results.at(-1)!.kind, 'done');
+    assert.equal(h.escalations[0]!.reason, 'ladder_exhausted');
+  });
+});
+
+describe('tier policy fields over several incidents', () => {
+  it('restart_cooldown: no second restart inside it; allowed after', async () => {
+    const clock = movableClock();
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], clock });
+    await h.heal(await h.incident('AgentDown', 'a1'));
+    await h.heal(await h.incident('AgentDown', 'a1'));
+    assert.equal(h.agents.get('a1')!.state.restarts, 1);
+    assert.match(h.escalations[0]!.message, /restart: cooling down: last restart 0s ago, cooldown 300s/);
+    clock.advance(301_000);
+    await h.heal(await h.incident('AgentDown', 'a1'));
+    assert.equal(h.agents.get('a1')!.state.restarts, 2);
+  });
+
+  it('restart_cooldown differs by tier (critical agents: 180 s)', async () => {
+    const clock = movableClock();
+    h = await startHarness({ agents: [{ id: 'c1', type: 'crewai' }], clock });
+    await h.heal(await h.incident('AgentDown', 'c1'));
+    clock.advance(181_000);
+    await h.heal(await h.incident('AgentDown', 'c1'));
+    assert.equal(h.agents.get('c1')!.state.restarts, 2);
+  });
+
+  it('max_restart_attempts within attempt_window: the next restart is refused; older ones stop counting', async () => {
+    const clock = movableClock();
+    h = await startHarness({
+      agents: [{ id: 's1', type: 'semgrep' }],
+      clock,
+      policiesYaml: policiesWith({ tiers: { lightweight_agents: { restart_cooldown: '1s', attempt_window: '10m' } } }),
+    });
+    for (let i = 0; i < 3; i++) {
+      await h.heal(await h.incident('AgentDown', 's1'));
+      clock.advance(2000);
+    }
+    assert.equal(h.agents.get('s1')!.state.restarts, 2, 'lightweight agents: max_restart_attempts 2');
+    assert.match(h.escalations[0]!.message, /2 restarts within 600s reach max_restart_attempts 2/);
+    clock.advance(11 * 60_000);
+    await h.heal(await h.incident('AgentDown', 's1'));
+    assert.equal(h.agents.get('s1')!.state.restarts, 3);
+  });
+
+  it('strategy_cooldown holds other strategies on a target', async () => {
+    const clock = movableClock();
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], clock, rulesYaml: 'rules:\n  - name: r\n    ladder: [scale]\n' });
+    h.agents.get('a1')!.state.summary.cpu_utilisation = 0.99;
+    await h.heal(await h.incident('AgentHighLatency', 'a1'));
+    await h.heal(await h.incident('AgentHighLatency', 'a1'));
+    assert.match(h.escalations[0]!.message, /scale: cooling down: last scale 0s ago, cooldown 120s/);
+  });
+
+  it('aggressive_recycling: lightweight agents are restarted before their config is tuned', async () => {
+    h = await startHarness({
+      agents: [{ id: 's1', type: 'semgrep' }, { id: 'g1', type: 'generic' }],
+      // Two agents: the default 10% fleet blast radius would hold the second one back.
+      policiesYaml: policiesWith({ guards: { blast_radius: { fleet_percent: 100 } } }),
+    });
+    for (const id of ['s1', 'g1']) h.agents.get(id)!.state.summary.memory_bytes = 500 * MIB;
+    await h.heal(await h.incident('AgentMemoryHigh', 's1'));
+    await h.heal(await h.incident('AgentMemoryHigh', 'g1'));
+    assert.equal(h.agents.get('s1')!.state.restarts, 1);
+    assert.equal(h.agents.get('s1')!.state.config.memory_limit_mib, 512);
+    assert.equal(h.agents.get('g1')!.state.restarts, 0);
+    assert.equal(h.agents.get('g1')!.state.config.memory_limit_mib, 768);
+  });
+
+  it('change_expiry sets when a patch expires', async () => {
+    const clock = movableClock(1_000_000);
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], clock, policiesYaml: policiesWith({ tiers: { default: { change_expiry: '15m' } } }) });
+    h.agents.get('a1')!.state.summary.memory_bytes = 500 * MIB;
+    await h.heal(await h.incident('AgentMemoryHigh', 'a1'));
+    const [change] = await h.store.listChanges('active');
+    assert.equal(change!.expiresAt - change!.appliedAt, 15 * 60_000);
+  });
+
+  it('verify_timeout bounds how long a remediation is verified', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { verify_timeout: '200ms' } } }) });
+    h.agents.get('a1')!.injectFault({ kind: 'stuck', fixedBy: [], unhealthy: true });
+    const incident = await h.incident('AgentDown', 'a1');
+    const started = Date.now();
+    await h.heal(incident);
+    assert.ok(Date.now() - started < 1500);
+    const [a] = await attemptsOf(h.store, incident.id);
+    assert.equal(a!.outcome, 'verify_failed');
+    assert.match(a!.reason, /not verified within 200 ms/);
+  });
+});
+
+describe('the ineffective chain', () => {
+  it('an agent that OOMs again after each memory raise is escalated after the configured tries, not raised for ever', async () => {
+    const clock = movableClock();
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], clock, policiesYaml: policiesWith({ guards: { ineffective: { after: 3, window: '1h' } } }) });
+    const agent = h.agents.get('a1')!;
+    const limits: number[] = [];
+    for (let oom = 0; oom < 6; oom++) {
+      // The leak fills whatever limit it is given.
+      agent.state.summary.memory_limit_bytes = Number(agent.state.config.memory_limit_mib) * MIB;
+      agent.state.summary.memory_bytes = agent.state.summary.memory_limit_bytes * 0.97;
+      await h.heal(await h.incident('AgentOOMKilled', 'a1'));
+      limits.push(Number(agent.state.config.memory_limit_mib));
+      clock.advance(3 * 60_000); // past strategy_cooldown
+    }
+    assert.deepEqual(limits, [768, 1152, 1728, 1728, 1728, 1728]);
+    assert.equal(h.escalations.length, 3);
+    assert.ok(h.escalations.every((e) => e.reason === 'ineffective_chain'));
+    assert.match(h.escalations[0]!.message, /AgentOOMKilled came back after 3 successful remediations \(repair\)/);
+  });
+});
+
+describe('blast radius', () => {
+  it('30 agents of one type failing at once: no more than the limit act; the rest wait, then escalate', async () => {
+    const clock = movableClock();
+    const agents = Array.from({ length: 30 }, (_, i) => ({ id: `crewai-${i}`, type: 'crewai' }));
+    h = await startHarness({
+      agents, clock, restartMs: 100,
+      policiesYaml: policiesWith({ guards: { blast_radius: { per_type_percent: 20, fleet_percent: 100, window: '10m', max_wait: '5m' }, max_concurrent: 30, budget: { capacity: 100, refill_per_minute: 10 } } }),
+    });
+    const incidents = await Promise.all(agents.map((a) => h!.incident('AgentDown', a.id)));
+    let acting = 0;
+    let peak = 0;
+    const results = await Promise.all(incidents.map(async (incident, i) => {
+      const agent = h!.agents.get(agents[i]!.id)!;
+      const before = agent.state.restarts;
+      const r = await h!.heal(incident);
+      if (agent.state.restarts > before) {
+        acting++;
+        peak = Math.max(peak, acting);
+      }
+      return r;
+    }));
+    const restarted = [...h.agents.values()].filter((a) => a.state.restarts > 0).length;
+    assert.equal(restarted, 6, '20% of 30');
+    assert.equal(results.filter((r) => r.kind === 'defer').length, 24, 'the rest wait');
+    assert.ok(h.events.filter((e) => e === 'blocked blast_radius_type').length >= 24);
+
+    // Still full after a while: they keep waiting; past max_wait they go to a human.
+    clock.advance(6 * 60_000);
+    const late = await h.heal(incidents[29]!);
+    assert.equal(late.kind, 'done');
+    assert.equal(h.escalations.at(-1)!.reason, 'guard_wait_exceeded');
+    assert.ok(peak <= 6);
+  });
+});
