@@ -82,6 +82,8 @@ export const ConfigSchema = z.strictObject({
       /** Bound on each call to an agent's admin API. */
       http_timeout: Duration.default(5000),
       process_start_timeout: Duration.default(15_000),
+      /** For the kubernetes driver; default: in-cluster configuration, else ~/.kube/config. */
+      kubeconfig: z.string().min(1).optional(),
       /** How often expired config and runtime patches are looked for and reverted. */
       revert_interval: Duration.default(10_000),
       verify_interval: Duration.default(500),

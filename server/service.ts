@@ -90,7 +90,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     VERSION,
   );
   const r = config.remediation;
-  const drivers = createDriverRegistry({ httpTimeoutMs: r.http_timeout, processStartTimeoutMs: r.process_start_timeout });
+  const drivers = createDriverRegistry({ httpTimeoutMs: r.http_timeout, processStartTimeoutMs: r.process_start_timeout, kubeconfig: r.kubeconfig });
   const medicUrl = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
   const alertmanager = config.alertmanager.url
     ? createAlertmanagerClient({ url: config.alertmanager.url, timeoutMs: config.alertmanager.timeout, medicUrl, log })
