@@ -10,7 +10,7 @@ import type { Inventory } from './inventory.ts';
 import { modeFor, tierFor, type DecisionMode, type Policies, type TierPolicy } from './policies.ts';
 import { errorRateFromAnnotations, select, type IncidentFacts, type SelectionRule } from './selection.ts';
 import { STRATEGIES } from './strategies/index.ts';
-import { isSkip, type ChangeSpec, type HealingContext, type Observation, type Plan } from './strategy.ts';
+import { isSkip, type ChangeSpec, type HealingContext, type Observation, type Plan, type PlanResult } from './strategy.ts';
 import { DriverError, type ActionRequest, type Agent, type Driver, type StrategyName } from './types.ts';
 import { verify } from './verification.ts';
 
@@ -180,18 +180,26 @@ export class RemediationEngine {
       anomalyType: incident.annotations.anomaly_type || undefined,
     };
 
-    // A strategy in progress for this incident (a breaker between phases) is resumed, not re-selected.
-    const inProgress = [...mine].reverse().find((a) => a.outcome === 'in_progress' && a.strategy === 'circuit_break');
+    // A strategy in progress for this incident is resumed, not re-selected: a breaker between its
+    // phases, or an action the previous process was performing when it died. The recorded plan and
+    // the attempt's request id make the resumed action idempotent (an agent answers a repeated
+    // restart request id with the first call's result), and verification then tells what happened.
+    const inProgress = [...mine].reverse().find((a) => a.outcome === 'in_progress');
 
     let chosen: { strategy: StrategyName; plan: Plan; params: Record<string, number | string | boolean>; rule: string; climbed: string[] } | undefined;
     if (inProgress) {
+      const strategy = inProgress.strategy as StrategyName;
       const params = (inProgress.details.params as Record<string, number | string | boolean> | undefined) ?? {};
-      const plan = STRATEGIES.circuit_break.plan(this.context(incident, facts, agent, tier, params, observed, now));
+      const recorded = inProgress.details.plan as Omit<Plan, 'strategy'> | undefined;
+      const plan: PlanResult = strategy === 'circuit_break' || !recorded
+        ? STRATEGIES[strategy].plan(this.context(incident, facts, agent, tier, params, observed, now))
+        : { strategy, ...recorded };
       if (isSkip(plan)) {
         await this.o.store.updateAttempt(inProgress.id, { outcome: 'failed', reason: plan.skip, finishedAt: now, details: inProgress.details });
-        return { kind: 'defer', afterMs: 0, note: `circuit_break cannot continue: ${plan.skip}` };
+        return { kind: 'defer', afterMs: 0, note: `${strategy} cannot continue: ${plan.skip}` };
       }
-      chosen = { strategy: 'circuit_break', plan, params, rule: String(inProgress.details.rule ?? ''), climbed: [] };
+      if (strategy !== 'circuit_break') log.warn({ strategy, attempt: inProgress.id }, 'resuming an action interrupted by a restart of Medic');
+      chosen = { strategy, plan, params, rule: String(inProgress.details.rule ?? ''), climbed: [] };
     } else {
       const selection = select(this.o.rules, facts);
       if (!selection) return this.escalate(incident, agent, 'ladder_exhausted', 'no selection rule matches this incident', record);

@@ -289,3 +289,31 @@ describe('blast radius', () => {
     assert.ok(peak <= 6);
   });
 });
+
+describe('an action interrupted by a crash of Medic', () => {
+  it('is resumed with its recorded plan and request id, not repeated, then verified', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }] });
+    const agent = h.agents.get('a1')!;
+    const incident = await h.incident('AgentDown', 'a1');
+    // What a process that died mid-restart leaves: the attempt recorded before acting, and the
+    // restart request already sent to the agent.
+    const attempt = await h.store.recordAttempt({
+      incidentId: incident.id, workItemId: null, target: 'a1', strategy: 'restart', driver: 'http', mode: 'auto', outcome: 'in_progress',
+      reason: 'restart a1', startedAt: Date.now(), finishedAt: null, agentType: 'generic', alertname: 'AgentDown',
+      details: { rule: 'otherwise', params: {}, plan: { summary: 'restart a1', steps: [], data: { gracefulTimeoutS: 1, bootIdBefore: agent.state.bootId } } },
+    });
+    await fetch(`${agent.adminUrl}/restart`, {
+      method: 'POST', headers: { authorization: 'Bearer agent-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: `medic-${attempt.id}`, graceful_timeout_s: 1 }),
+    });
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(agent.state.restarts, 1);
+
+    const r = await h.heal(incident);
+
+    assert.equal(r.kind === 'done' && r.outcome, 'succeeded');
+    assert.equal(agent.state.restarts, 1, 'the restart was not repeated');
+    const attempts = await attemptsOf(h.store, incident.id);
+    assert.deepEqual(attempts.map((a) => `${a.strategy} ${a.outcome}`), ['restart succeeded'], 'the same attempt record, completed');
+  });
+});
