@@ -224,6 +224,36 @@ export async function startAgentServer(o: AgentServerOptions): Promise<AgentServ
   });
   app.use('/admin', admin);
 
+  // The simulator's control surface: what tests and the fault scenarios use to make trouble. Same token.
+  const sim = express.Router();
+  sim.get('/state', (req, res) => {
+    res.json(state);
+  });
+  sim.put('/fault', (req, res) => {
+    const b = req.body ?? {};
+    if (typeof b.kind !== 'string' || !Array.isArray(b.fixed_by)) return void badRequest(res, 'fault needs kind and fixed_by');
+    state.fault = { kind: b.kind, fixedBy: b.fixed_by as FaultFix[], unhealthy: Boolean(b.unhealthy) };
+    res.json(state.fault);
+  });
+  sim.delete('/fault', (req, res) => {
+    state.fault = null;
+    res.json({ cleared: true });
+  });
+  sim.patch('/summary', (req, res) => {
+    const patch = req.body ?? {};
+    for (const [k, v] of Object.entries(patch)) {
+      if (!(k in state.summary) || typeof v !== 'number') return void badRequest(res, `unknown or non-numeric summary field ${k}`);
+    }
+    Object.assign(state.summary, patch);
+    res.json(state.summary);
+  });
+  sim.put('/working', (req, res) => {
+    if (!isObject(req.body)) return void badRequest(res, 'working state must be an object');
+    state.working = req.body;
+    res.json(state.working);
+  });
+  app.use('/sim', sim);
+
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(o.port ?? 0, o.host ?? '127.0.0.1', resolve));
   const address = server.address();
