@@ -12,7 +12,7 @@ import { errorRateFromAnnotations, select, type IncidentFacts, type SelectionRul
 import { STRATEGIES } from './strategies/index.ts';
 import { isSkip, type ChangeSpec, type HealingContext, type Observation, type Plan, type PlanResult } from './strategy.ts';
 import { DriverError, type ActionRequest, type Agent, type Driver, type StrategyName } from './types.ts';
-import { verify } from './verification.ts';
+import { verify, type PromQuery } from './verification.ts';
 
 /** The incident as the engine needs it (the server's Incident has more). */
 export interface EngineIncident {
@@ -121,6 +121,8 @@ export interface EngineOptions {
   clock: Clock;
   /** Every target acts through the dry-run driver. */
   dryRun: boolean;
+  /** For rules that verify with PromQL. */
+  prometheus?: PromQuery;
   /** How long guards and approvals wait between looks. */
   recheckMs?: number;
   verifyIntervalMs?: number;
@@ -186,7 +188,7 @@ export class RemediationEngine {
     // restart request id with the first call's result), and verification then tells what happened.
     const inProgress = [...mine].reverse().find((a) => a.outcome === 'in_progress');
 
-    let chosen: { strategy: StrategyName; plan: Plan; params: Record<string, number | string | boolean>; rule: string; climbed: string[] } | undefined;
+    let chosen: { strategy: StrategyName; plan: Plan; params: Record<string, number | string | boolean>; rule: string; climbed: string[]; verifyPromql?: string } | undefined;
     if (inProgress) {
       const strategy = inProgress.strategy as StrategyName;
       const params = (inProgress.details.params as Record<string, number | string | boolean> | undefined) ?? {};
@@ -199,7 +201,8 @@ export class RemediationEngine {
         return { kind: 'defer', afterMs: 0, note: `${strategy} cannot continue: ${plan.skip}` };
       }
       if (strategy !== 'circuit_break') log.warn({ strategy, attempt: inProgress.id }, 'resuming an action interrupted by a restart of Medic');
-      chosen = { strategy, plan, params, rule: String(inProgress.details.rule ?? ''), climbed: [] };
+      const verifyPromql = typeof inProgress.details.verifyPromql === 'string' ? inProgress.details.verifyPromql : undefined;
+      chosen = { strategy, plan, params, rule: String(inProgress.details.rule ?? ''), climbed: [], verifyPromql };
     } else {
       const selection = select(this.o.rules, facts);
       if (!selection) return this.escalate(incident, agent, 'ladder_exhausted', 'no selection rule matches this incident', record);
@@ -228,7 +231,9 @@ export class RemediationEngine {
           climbed.push(`${name}: ${plan.skip}`);
           continue;
         }
-        chosen = { strategy: name, plan, params, rule: `${selection.rule} (${selection.because})`, climbed };
+        // The agent id comes from the inventory (a validated name), never from the alert's labels.
+        const verifyPromql = selection.verifyPromql?.replaceAll('{{agent}}', agent.id);
+        chosen = { strategy: name, plan, params, rule: `${selection.rule} (${selection.because})`, climbed, verifyPromql };
         break;
       }
       if (!chosen) {
@@ -236,8 +241,11 @@ export class RemediationEngine {
       }
     }
 
-    const { strategy, plan, params, rule, climbed } = chosen;
-    const decision = { rule, ladderClimbed: climbed, plan: { summary: plan.summary, steps: plan.steps, data: plan.data }, params, tier: tier.name, observed: summarise(observed) };
+    const { strategy, plan, params, rule, climbed, verifyPromql } = chosen;
+    const decision = {
+      rule, ladderClimbed: climbed, plan: { summary: plan.summary, steps: plan.steps, data: plan.data }, params, tier: tier.name,
+      observed: summarise(observed), ...(verifyPromql ? { verifyPromql } : {}),
+    };
     const mode: DecisionMode = inProgress ? 'auto' : modeFor(tier, strategy);
 
     if (mode === 'shadow') {
@@ -357,7 +365,9 @@ export class RemediationEngine {
     const silence = dryRun ? undefined : await this.o.silencer?.silence(incident, attempt.id, tier.verify_timeout + 60_000);
     const verification = dryRun
       ? { ok: true, reason: 'dry-run: nothing was changed, nothing to verify', checks: 0, durationMs: 0 }
-      : await verify(driver, agent, outcome.expect, { timeoutMs: tier.verify_timeout, intervalMs: this.o.verifyIntervalMs ?? 500, signal });
+      : await verify(driver, agent, { ...outcome.expect, ...(typeof decision.verifyPromql === 'string' ? { promql: decision.verifyPromql } : {}) }, {
+        timeoutMs: tier.verify_timeout, intervalMs: this.o.verifyIntervalMs ?? 500, signal, prometheus: this.o.prometheus,
+      });
     const durationS = (this.o.clock.now() - startedAt) / 1000;
     if (!verification.ok) {
       // The alert must page again now that this remedy did not hold.

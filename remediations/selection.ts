@@ -47,6 +47,13 @@ const RuleSchema = z.strictObject({
     })
     .default({}),
   ladder: z.array(z.enum(STRATEGY_NAMES)).min(1),
+  /** Also required for verification: a PromQL expression that must return at least one sample.
+   * {{agent}} stands for the inventory id of the agent (never a label's text). */
+  verify: z
+    .strictObject({
+      promql: z.string().min(1).refine((q) => !/\{\{(?!agent\}\})/.test(q), 'may use only the {{agent}} placeholder'),
+    })
+    .optional(),
   /** Typed parameters per strategy, passed to its plan. */
   params: z.partialRecord(z.enum(STRATEGY_NAMES), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))).default({}),
 });
@@ -61,6 +68,7 @@ export interface Selection {
   rule: string;
   ladder: StrategyName[];
   params: SelectionRule['params'];
+  verifyPromql?: string;
   /** Why this rule, in words. */
   because: string;
 }
@@ -109,7 +117,9 @@ export const defaultRules = (): SelectionRule[] => parseYamlConfig(DEFAULT_RULES
 export function select(rules: SelectionRule[], facts: IncidentFacts): Selection | undefined {
   for (const rule of rules) {
     const reasons = matches(rule, facts);
-    if (reasons) return { rule: rule.name, ladder: rule.ladder, params: rule.params, because: reasons.length ? reasons.join(', ') : 'it matches every incident' };
+    if (reasons) {
+      return { rule: rule.name, ladder: rule.ladder, params: rule.params, verifyPromql: rule.verify?.promql, because: reasons.length ? reasons.join(', ') : 'it matches every incident' };
+    }
   }
   return undefined;
 }

@@ -44,6 +44,8 @@ export interface Expectation {
   readyReplicasAtLeast?: number;
   version?: string;
   trafficWeight?: number;
+  /** A PromQL expression that must return at least one sample. */
+  promql?: string;
 }
 
 export interface ChangeSpec {

@@ -11,18 +11,23 @@ export interface Verification {
   durationMs: number;
 }
 
+/** Asks Prometheus; the samples' values, empty when the expression selects nothing. */
+export interface PromQuery {
+  query(expr: string, signal: AbortSignal): Promise<number[]>;
+}
+
 export async function verify(
   driver: Driver,
   agent: Agent,
   expect: Expectation,
-  o: { timeoutMs: number; intervalMs: number; signal: AbortSignal },
+  o: { timeoutMs: number; intervalMs: number; signal: AbortSignal; prometheus?: PromQuery },
 ): Promise<Verification> {
   const started = Date.now();
   let checks = 0;
   let last = 'not checked';
   while (!o.signal.aborted) {
     checks++;
-    last = await check(driver, agent, expect, o.signal);
+    last = await check(driver, agent, expect, o.signal, o.prometheus);
     if (last === '') return { ok: true, reason: describe(expect), checks, durationMs: Date.now() - started };
     if (Date.now() - started + o.intervalMs > o.timeoutMs) break;
     await sleep(o.intervalMs, undefined, { signal: o.signal }).catch(() => undefined);
@@ -31,7 +36,7 @@ export async function verify(
 }
 
 /** '' when every expectation holds, else what does not. */
-async function check(driver: Driver, agent: Agent, e: Expectation, signal: AbortSignal): Promise<string> {
+async function check(driver: Driver, agent: Agent, e: Expectation, signal: AbortSignal, prometheus?: PromQuery): Promise<string> {
   const h = await driver.health(agent, signal);
   if (e.healthy !== false && !h.healthy) return `unhealthy: ${h.reason ?? 'no reason given'}`;
   if (e.newBootIdThan && (!h.bootId || h.bootId === e.newBootIdThan)) return 'still the same boot (no restart seen yet)';
@@ -45,6 +50,11 @@ async function check(driver: Driver, agent: Agent, e: Expectation, signal: Abort
       const t = await driver.perform(agent, { action: 'get_traffic' }, signal);
       if (Number(t.data.weight) !== e.trafficWeight) return `traffic weight is ${String(t.data.weight)}, expected ${e.trafficWeight}`;
     }
+    if (e.promql) {
+      if (!prometheus) return 'a PromQL check is required but no Prometheus is configured';
+      const samples = await prometheus.query(e.promql, signal);
+      if (samples.length === 0) return `Prometheus: ${e.promql} selects nothing yet`;
+    }
   } catch (err) {
     return (err as Error).message;
   }
@@ -53,6 +63,7 @@ async function check(driver: Driver, agent: Agent, e: Expectation, signal: Abort
 
 function describe(e: Expectation): string {
   const parts = [e.healthy !== false && 'healthy', e.newBootIdThan && 'restarted (new boot id)', e.version && `running ${e.version}`,
-    e.readyReplicasAtLeast !== undefined && `${e.readyReplicasAtLeast} replicas ready`, e.trafficWeight !== undefined && `traffic weight ${e.trafficWeight}`].filter(Boolean);
+    e.readyReplicasAtLeast !== undefined && `${e.readyReplicasAtLeast} replicas ready`, e.trafficWeight !== undefined && `traffic weight ${e.trafficWeight}`,
+    e.promql && `Prometheus confirms ${e.promql}`].filter(Boolean);
   return `verified: ${parts.join(', ')}`;
 }

@@ -1,6 +1,9 @@
 // The `medic` command: subcommands, flags and help. Exit codes: 0 done, 1 failed while running,
 // 2 the command line or the configuration needs fixing.
 import { parseArgs } from 'node:util';
+import { loadInventory } from '../remediations/inventory.ts';
+import { DEFAULT_POLICIES_YAML, loadPolicies } from '../remediations/policies.ts';
+import { DEFAULT_RULES_YAML, loadRules } from '../remediations/selection.ts';
 import { ConfigError, loadConfig, redactedConfig, type ConfigFlags } from './config.ts';
 import { DataDirLockedError } from './data-dir-lock.ts';
 import { createLogger } from './logger.ts';
@@ -13,7 +16,9 @@ Usage: medic <command> [options]
 
 Commands:
   serve          Run the service: Alertmanager webhook, durable inbox, workers, read API
-  config check   Validate the configuration and print it, secrets redacted
+  config check   Validate the configuration (and its inventory, policies, rules) and print it
+  config defaults [policies|rules]
+                 Print the shipped tier policies and selection rules, to copy and edit
   version        Print the version
   help [command] Show help for a command
 
@@ -82,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'config':
       if (rest[0] === 'check') return configCheck(rest.slice(1));
+      if (rest[0] === 'defaults') return configDefaults(rest[1]);
       return usageError(`unknown 'config' subcommand ${JSON.stringify(rest[0] ?? '')}; did you mean 'medic config check'?`);
     default:
       return usageError(`unknown command ${JSON.stringify(command)}`);
@@ -128,13 +134,24 @@ function configCheck(args: string[]): number {
   if (parsed.help) return help('config');
   try {
     const loaded = loadConfig(parsed.flags, process.env, process.cwd());
-    console.log(`configuration is valid (${loaded.file ?? 'no file: defaults and environment'})`);
+    // The remediation files are part of the configuration: check them as serve would.
+    const agents = loaded.files.inventory ? loadInventory(loaded.files.inventory).all().length : 0;
+    if (loaded.files.policies) loadPolicies(loaded.files.policies);
+    if (loaded.files.rules) loadRules(loaded.files.rules);
+    console.log(`configuration is valid (${loaded.file ?? 'no file: defaults and environment'}; ${agents} agents in the inventory)`);
     console.log(JSON.stringify(redactedConfig(loaded.config), null, 2));
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) return configFailure(err);
     throw err;
   }
+}
+
+function configDefaults(which: string | undefined): number {
+  if (which !== undefined && which !== 'policies' && which !== 'rules') return usageError(`'config defaults' takes policies or rules, not ${JSON.stringify(which)}`);
+  if (which !== 'rules') console.log(`# policies.yaml\n${DEFAULT_POLICIES_YAML}`);
+  if (which !== 'policies') console.log(`# rules.yaml\n${DEFAULT_RULES_YAML}`);
+  return 0;
 }
 
 function configFailure(err: ConfigError): number {

@@ -21,6 +21,7 @@ import { defaultPolicies, loadPolicies } from '../remediations/policies.ts';
 import { defaultRules, loadRules } from '../remediations/selection.ts';
 import { createAlertmanagerClient, createLogEscalator } from './alertmanager-client.ts';
 import { startChangeReverter } from './change-reverter.ts';
+import { createPrometheusClient } from './prometheus-client.ts';
 import { engineHandler, metricsObserver } from './remediation-handler.ts';
 
 export const VERSION = '0.1.0';
@@ -64,6 +65,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const inventory = options.loaded.files.inventory ? loadInventory(options.loaded.files.inventory) : buildInventory([]);
   const policies = options.loaded.files.policies ? loadPolicies(options.loaded.files.policies) : defaultPolicies();
   const rules = options.loaded.files.rules ? loadRules(options.loaded.files.rules) : defaultRules();
+  if (!config.prometheus.url && rules.some((rule) => rule.verify?.promql)) {
+    throw new ConfigError([
+      `${options.loaded.files.rules ?? 'rules'}: rules ${rules.filter((rule) => rule.verify?.promql).map((rule) => rule.name).join(', ')} verify with PromQL: set --prometheus-url (MEDIC_PROMETHEUS_URL)`,
+    ]);
+  }
   if (config.workers.handler === 'engine' && inventory.all().length === 0) {
     log.warn('no inventory (--inventory or remediation.inventory): every incident will be escalated, none acted on');
   }
@@ -106,6 +112,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     observer: metricsObserver(metrics),
     clock,
     dryRun: r.dry_run,
+    prometheus: config.prometheus.url ? createPrometheusClient(config.prometheus.url, r.http_timeout) : undefined,
     recheckMs: r.recheck_interval,
     verifyIntervalMs: r.verify_interval,
   });

@@ -8,6 +8,7 @@ import { buildInventory } from '../../remediations/inventory.ts';
 import { defaultPolicies, DEFAULT_POLICIES_YAML, parsePoliciesYaml } from '../../remediations/policies.ts';
 import { defaultRules, RulesSchema } from '../../remediations/selection.ts';
 import type { Agent } from '../../remediations/types.ts';
+import type { PromQuery } from '../../remediations/verification.ts';
 import { createLogger } from '../../server/logger.ts';
 import { SqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Incident, Store } from '../../server/store/store.ts';
@@ -62,8 +63,10 @@ export async function startHarness(o: {
   restartMs?: number;
   /** More inventory entries (process agents, say), acted on through the same driver registry. */
   extraInventory?: Agent[];
+  httpTimeoutMs?: number;
+  prometheus?: PromQuery;
 }): Promise<Harness> {
-  const drivers = createDriverRegistry({ httpTimeoutMs: 2000, processStartTimeoutMs: 15_000 });
+  const drivers = createDriverRegistry({ httpTimeoutMs: o.httpTimeoutMs ?? 2000, processStartTimeoutMs: 15_000 });
   const store = SqliteStore.open({ path: join(tempDir('medic-engine-'), 'medic.db'), synchronous: 'normal', busyTimeoutMs: 50 });
   const agents = new Map<string, AgentServer>();
   const inventory: Agent[] = [];
@@ -98,6 +101,7 @@ export async function startHarness(o: {
     observer,
     clock: o.clock ?? { now: () => Date.now() },
     dryRun: o.dryRun ?? false,
+    prometheus: o.prometheus,
     recheckMs: 50,
     verifyIntervalMs: 20,
   });

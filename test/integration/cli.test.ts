@@ -98,6 +98,33 @@ describe('medic command', () => {
     }
   });
 
+  it('refuses an invalid inventory at boot, naming the file, field and value', async () => {
+    const dir = tempDir('medic-cli-');
+    const inventory = join(dir, 'inventory.yaml');
+    writeFileSync(inventory, 'agents:\n  - { id: crewai-7, type: crewai, driver: ssh }\n');
+    for (const command of [['serve', '--inventory', inventory, '--data-dir', dir], ['config', 'check', '--inventory', inventory]]) {
+      const r = await runMedic(command, { cwd: dir });
+      assert.equal(r.code, 2, `${command.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`${inventory}: agents\\[0\\]\\.driver must be one of "http", "process", "kubernetes", "dry-run", but was "ssh"`));
+    }
+  });
+
+  it('refuses PromQL verification without a Prometheus to ask', async () => {
+    const dir = tempDir('medic-cli-');
+    writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - name: r\n    ladder: [restart]\n    verify: { promql: "up == 1" }\n');
+    writeFileSync(join(dir, 'medic.yaml'), 'remediation:\n  rules: rules.yaml\n');
+    const r = await runMedic(['serve', '--port', '0'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /rules r verify with PromQL: set --prometheus-url/);
+  });
+
+  it('prints the shipped policies and rules', async () => {
+    const r = await runMedic(['config', 'defaults']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /critical_agents:\n    agent_types: \[autogpt, crewai, bigagi\]/);
+    assert.match(r.stdout, /- name: severe-error-rate/);
+  });
+
   it('prints the effective configuration with the token redacted', async () => {
     const r = await runMedic(['config', 'check'], { env: { MEDIC_WEBHOOK_TOKEN: 'hunter2' }, cwd: tempDir('medic-cli-') });
     assert.equal(r.code, 0);

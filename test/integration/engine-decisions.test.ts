@@ -317,3 +317,64 @@ describe('an action interrupted by a crash of Medic', () => {
     assert.deepEqual(attempts.map((a) => `${a.strategy} ${a.outcome}`), ['restart succeeded'], 'the same attempt record, completed');
   });
 });
+
+describe('a driver that hangs', () => {
+  it('is cut off at its timeout, recorded as failed, and the ladder moves on', async () => {
+    const { createServer } = await import('node:http');
+    const sockets = new Set<import('node:net').Socket>();
+    const hanging = createServer(() => undefined); // accepts, never answers
+    hanging.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hanging.address() as { port: number }).port}/admin`;
+    try {
+      h = await startHarness({
+        agents: [],
+        extraInventory: [{ id: 'hung-1', type: 'generic', tier: '', driver: 'http', target: { kind: 'http', base_url: url, token: 't' } }],
+        rulesYaml: 'rules:\n  - name: r\n    ladder: [restart]\n',
+        httpTimeoutMs: 200,
+      });
+      const incident = await h.incident('AgentDown', 'hung-1');
+      const started = Date.now();
+      const results = await h.healUntilDone(incident);
+      assert.ok(Date.now() - started < 5000, 'bounded by the driver timeout, not hung');
+      assert.equal(results.at(-1)!.kind, 'done');
+      const attempts = await attemptsOf(h.store, incident.id);
+      assert.equal(attempts[0]!.outcome, 'failed');
+      assert.match(attempts[0]!.reason, /restart failed: POST \/restart: timed out after 200 ms/);
+      assert.equal(h.escalations[0]!.reason, 'ladder_exhausted');
+    } finally {
+      for (const s of sockets) s.destroy();
+      hanging.close();
+    }
+  });
+});
+
+describe('verification with PromQL', () => {
+  const rules = 'rules:\n  - name: r\n    ladder: [restart]\n    verify: { promql: \'up{agent="{{agent}}"} == 1\' }\n';
+
+  it('waits until Prometheus confirms, with the inventory id in the query', async () => {
+    const asked: string[] = [];
+    let calls = 0;
+    h = await startHarness({
+      agents: [{ id: 'a1', type: 'generic' }], rulesYaml: rules,
+      prometheus: { query: async (q) => (asked.push(q), ++calls >= 3 ? [1] : []) },
+    });
+    const incident = await h.incident('AgentDown', 'a1');
+    assert.equal((await h.heal(incident)).kind, 'done');
+    assert.deepEqual([...new Set(asked)], ['up{agent="a1"} == 1']);
+    assert.match((await attemptsOf(h.store, incident.id))[0]!.reason, /Prometheus confirms up\{agent="a1"\} == 1/);
+  });
+
+  it('fails verification when Prometheus never confirms', async () => {
+    h = await startHarness({
+      agents: [{ id: 'a1', type: 'generic' }], rulesYaml: rules,
+      policiesYaml: policiesWith({ tiers: { default: { verify_timeout: '200ms' } } }),
+      prometheus: { query: async () => [] },
+    });
+    const incident = await h.incident('AgentDown', 'a1');
+    await h.healUntilDone(incident);
+    const [a] = await attemptsOf(h.store, incident.id);
+    assert.equal(a!.outcome, 'verify_failed');
+    assert.match(a!.reason, /up\{agent="a1"\} == 1 selects nothing yet/);
+  });
+});
