@@ -141,7 +141,9 @@ for (const target of [bare, medic]) {
 
 console.log('\nsummary');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).join(', ')}; median ${pct(ratios[Math.floor(ratios.length / 2)]!)} (target >= 80%)`);
+const mid = ratios.length / 2;
+const median = ratios.length % 2 ? ratios[Math.floor(mid)]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).join(', ')}; median ${pct(median)} (target >= 80%)`);
 console.log(`  at ${RATE}/s offered: medic served ${fixed.medic!.rps.toFixed(0)}/s = ${pct(fixed.medic!.rps / fixed.bare!.rps)} of bare's ${fixed.bare!.rps.toFixed(0)}/s`);
 console.log(`  at ${RATE}/s: medic p50 ${fixed.medic!.p50} ms, p99 ${fixed.medic!.p99} ms (target p99 < 20 ms); bare p99 ${fixed.bare!.p99} ms`);
 
