@@ -7,6 +7,7 @@ import type { Clock } from '../lib/clock.ts';
 import { transition, type BreakerRecordView, type BreakerState } from './circuit-breaker.ts';
 import { blastRadius, FleetGuards, type GuardName, type GuardVerdict } from './guards.ts';
 import type { Inventory } from './inventory.ts';
+import type { Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
 import { modeFor, tierFor, type DecisionMode, type Policies, type TierPolicy } from './policies.ts';
 import { errorRateFromAnnotations, select, type IncidentFacts, type SelectionRule } from './selection.ts';
 import { STRATEGIES } from './strategies/index.ts';
@@ -26,51 +27,18 @@ export interface EngineIncident {
   firstSeenAt: number;
 }
 
-export interface EngineAttempt {
-  id: number;
-  incidentId: number;
-  target: string;
-  strategy: string;
-  mode: string;
-  outcome: string;
-  reason: string;
-  startedAt: number;
-  finishedAt: number | null;
-  details: Record<string, unknown>;
-  alertname: string | null;
-}
-
-export interface EngineAttemptInput {
-  incidentId: number;
-  workItemId: number | null;
-  target: string;
-  strategy: string;
-  driver: string;
-  mode: string;
-  outcome: string;
-  reason: string;
-  startedAt: number;
-  finishedAt: number | null;
-  details: Record<string, unknown>;
-  agentType: string | null;
-  alertname: string | null;
-}
-
 /** The part of the server's store the engine uses. */
 export interface EngineStore {
-  history(target: string, since: number): Promise<EngineAttempt[]>;
-  recordAttempt(a: EngineAttemptInput): Promise<EngineAttempt>;
-  updateAttempt(id: number, u: { outcome: string; reason: string; finishedAt: number | null; details: Record<string, unknown> }): Promise<EngineAttempt>;
+  history(target: string, since: number): Promise<Attempt[]>;
+  recordAttempt(a: NewAttempt): Promise<Attempt>;
+  updateAttempt(id: number, u: AttemptUpdate): Promise<Attempt>;
   actedTargetsSince(since: number): Promise<{ target: string; agentType: string | null }[]>;
-  getBreaker(target: string): Promise<(BreakerRecordView & { target: string; agentType: string }) | undefined>;
-  saveBreaker(b: BreakerRecordView & { target: string; agentType: string }): Promise<void>;
-  recordChange(c: {
-    incidentId: number; attemptId: number; target: string; kind: string; before: Record<string, unknown>; after: Record<string, unknown>;
-    appliedAt: number; expiresAt: number;
-  }): Promise<unknown>;
-  createApproval(a: { incidentId: number; strategy: string; plan: Record<string, unknown>; requestedAt: number; expiresAt: number }): Promise<{ id: number }>;
-  latestApproval(incidentId: number, strategy: string): Promise<{ id: number; state: string; expiresAt: number; decidedBy: string | null; note: string | null } | undefined>;
-  settleApproval(id: number, from: 'pending' | 'approved', to: 'expired' | 'used', by: string | null, now: number, note: string | null): Promise<boolean>;
+  getBreaker(target: string): Promise<BreakerRecord | undefined>;
+  saveBreaker(b: BreakerRecord): Promise<void>;
+  recordChange(c: Omit<ChangeRecord, 'id' | 'state' | 'settledAt' | 'note'>): Promise<ChangeRecord>;
+  createApproval(a: Omit<Approval, 'id' | 'state' | 'decidedBy' | 'decidedAt' | 'note'>): Promise<Approval>;
+  latestApproval(incidentId: number, strategy: string): Promise<Approval | undefined>;
+  settleApproval(id: number, from: ApprovalState, to: ApprovalState, by: string | null, now: number, note: string | null): Promise<boolean>;
 }
 
 export type EscalationReason =
@@ -147,7 +115,7 @@ export class RemediationEngine {
 
   async heal(incident: EngineIncident, workItemId: number | null, signal: AbortSignal, log: EngineLog): Promise<EngineResult> {
     const now = this.o.clock.now();
-    const record = (a: Partial<EngineAttemptInput> & Pick<EngineAttemptInput, 'strategy' | 'outcome' | 'reason'>) =>
+    const record = (a: Partial<NewAttempt> & Pick<NewAttempt, 'strategy' | 'outcome' | 'reason'>) =>
       this.o.store.recordAttempt({
         incidentId: incident.id, workItemId, target: incident.target, driver: agent?.driver ?? 'none', mode: 'auto',
         startedAt: now, finishedAt: now, details: {}, agentType: agent?.type ?? null, alertname: incident.alertname, ...a,
@@ -304,7 +272,7 @@ export class RemediationEngine {
   private async act(
     incident: EngineIncident, workItemId: number | null, agent: Agent, tier: TierPolicy, driver: Driver, dryRun: boolean,
     strategy: StrategyName, plan: Plan, params: Record<string, number | string | boolean>, rule: string, decision: Record<string, unknown>,
-    inProgress: EngineAttempt | undefined, signal: AbortSignal, log: EngineLog,
+    inProgress: Attempt | undefined, signal: AbortSignal, log: EngineLog,
   ): Promise<EngineResult> {
     const startedAt = this.o.clock.now();
     // Recorded before acting: a crash from here on leaves an attempt that says what was under way.
@@ -394,7 +362,7 @@ export class RemediationEngine {
 
   private async approvalGate(
     incident: EngineIncident, strategy: StrategyName, plan: Plan, decision: Record<string, unknown>,
-    record: (a: Partial<EngineAttemptInput> & Pick<EngineAttemptInput, 'strategy' | 'outcome' | 'reason'>) => Promise<unknown>, now: number,
+    record: (a: Partial<NewAttempt> & Pick<NewAttempt, 'strategy' | 'outcome' | 'reason'>) => Promise<unknown>, now: number,
   ): Promise<EngineResult | undefined> {
     const approval = await this.o.store.latestApproval(incident.id, strategy);
     if (!approval || approval.state === 'used' || approval.state === 'expired') {
@@ -424,7 +392,7 @@ export class RemediationEngine {
   }
 
   private unavailable(
-    name: StrategyName, tier: TierPolicy, history: EngineAttempt[], mine: EngineAttempt[], now: number,
+    name: StrategyName, tier: TierPolicy, history: Attempt[], mine: Attempt[], now: number,
   ): { reason: string; guard?: 'cooldown' | 'attempt_limit' } | undefined {
     if (mine.some((a) => a.strategy === name && FAILED.has(a.outcome))) return { reason: 'already failed for this incident' };
     if (mine.some((a) => a.strategy === name && (a.outcome === 'succeeded' || a.outcome === 'dry_run'))) {
@@ -447,7 +415,7 @@ export class RemediationEngine {
 
   private async escalate(
     incident: EngineIncident, agent: Agent | undefined, reason: EscalationReason, message: string,
-    record: (a: Partial<EngineAttemptInput> & Pick<EngineAttemptInput, 'strategy' | 'outcome' | 'reason'>) => Promise<unknown>,
+    record: (a: Partial<NewAttempt> & Pick<NewAttempt, 'strategy' | 'outcome' | 'reason'>) => Promise<unknown>,
   ): Promise<EngineResult> {
     await record({ strategy: 'none', outcome: 'escalated', reason: message, details: { escalation: reason } });
     await this.o.escalator.escalate({ incident, agent, reason, message });

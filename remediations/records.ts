@@ -1,0 +1,77 @@
+// The records the remediation engine keeps: attempts (the audit trail), circuit breakers, reversible
+// changes and approvals. The engine owns their shapes; the server's store persists them.
+import type { BreakerState } from './circuit-breaker.ts';
+
+export type { BreakerState };
+
+/** An entry of the audit trail: what was (or would have been) done to a target, and why. */
+export interface Attempt {
+  id: number;
+  incidentId: number;
+  workItemId: number | null;
+  target: string;
+  strategy: string;
+  driver: string;
+  mode: string;
+  outcome: string;
+  reason: string;
+  startedAt: number;
+  finishedAt: number | null;
+  details: Record<string, unknown>;
+  agentType: string | null;
+  alertname: string | null;
+}
+
+export type NewAttempt = Omit<Attempt, 'id' | 'agentType' | 'alertname'> & { agentType?: string | null; alertname?: string | null };
+
+/** The "after" half of an attempt recorded before acting. */
+export interface AttemptUpdate {
+  outcome: string;
+  reason: string;
+  finishedAt: number | null;
+  details: Record<string, unknown>;
+}
+
+
+export interface BreakerRecord {
+  target: string;
+  agentType: string;
+  state: BreakerState;
+  changedAt: number;
+  /** When the breaker's next step is due (half-open after the open duration, the canary verdict). */
+  nextCheckAt: number | null;
+  opens: number;
+}
+
+export type ChangeState = 'active' | 'reverted' | 'promoted' | 'revert_failed';
+
+/** A config or runtime patch that expires and is reverted unless promoted. */
+export interface ChangeRecord {
+  id: number;
+  incidentId: number;
+  attemptId: number;
+  target: string;
+  kind: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  appliedAt: number;
+  expiresAt: number;
+  state: ChangeState;
+  settledAt: number | null;
+  note: string | null;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'used';
+
+export interface Approval {
+  id: number;
+  incidentId: number;
+  strategy: string;
+  plan: Record<string, unknown>;
+  requestedAt: number;
+  expiresAt: number;
+  state: ApprovalState;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  note: string | null;
+}
