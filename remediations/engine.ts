@@ -4,7 +4,7 @@
 // It is level-triggered: each run re-reads the history and the target's live state, so running the same
 // incident twice never repeats a completed action.
 import type { Clock } from '../lib/clock.ts';
-import { transition, type BreakerRecordView, type BreakerState } from './circuit-breaker.ts';
+import { transition, type BreakerState } from './circuit-breaker.ts';
 import { blastRadius, FleetGuards, type GuardName, type GuardVerdict } from './guards.ts';
 import type { Inventory } from './inventory.ts';
 import type { Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
