@@ -94,6 +94,9 @@ rules:
   - name: dependency-down
     match: { alertname: [AgentDependencyDown] }
     ladder: [circuit_break, reroute]
+  - name: not-ready
+    match: { alertname: [AgentNotReady] }
+    ladder: [repair, restart]
   - name: resource-exhaustion
     match: { alertname: [AgentMemoryHigh, AgentMemoryLeak, AgentCPUSaturated, AgentOOMKilled, AgentDiskFull, AgentBadConfig] }
     ladder: [repair, restart]

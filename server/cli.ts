@@ -19,6 +19,7 @@ Commands:
   config check   Validate the configuration (and its inventory, policies, rules) and print it
   config defaults [policies|rules]
                  Print the shipped tier policies and selection rules, to copy and edit
+  sim            Run a simulated agent fleet, inject faults into it ('medic sim --help')
   version        Print the version
   help [command] Show help for a command
 
@@ -85,6 +86,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'serve':
       return serve(rest);
+    case 'sim': {
+      // Loaded on demand: serving never pays for the simulator.
+      const { simCommand } = await import('../sim/sim-command.ts');
+      return simCommand(rest);
+    }
     case 'config':
       if (rest[0] === 'check') return configCheck(rest.slice(1));
       if (rest[0] === 'defaults') return configDefaults(rest[1]);

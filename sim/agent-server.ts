@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import express, { type Response } from 'express';
 
-export type FaultFix = 'restart' | 'scale' | 'circuit_open' | 'rollback' | 'reroute' | 'memory_limit' | 'timeout_raise' | 'gc';
+export type FaultFix = 'restart' | 'scale' | 'circuit_open' | 'rollback' | 'reroute' | 'memory_limit' | 'cpu_limit' | 'config_valid' | 'timeout_raise' | 'gc';
 
 /** A problem the agent has until one of `fixedBy` is applied to it. */
 export interface AgentFault {
@@ -62,7 +62,42 @@ export interface AgentServer {
   stop(): Promise<void>;
 }
 
+/** One agent's state and its admin (and /sim control) HTTP handler, not yet listening anywhere. */
+export interface SimAgent {
+  state: AgentSnapshot;
+  calls: string[];
+  /** Serves /admin/* and /sim/*, checking the agent's token. */
+  app: express.Express;
+  injectFault(fault: AgentFault | null): void;
+}
+
+export interface AgentHooks {
+  /** Called when a restart completes (a fleet reopens a crashed agent's port here). */
+  onRestart?: () => void;
+}
+
 export async function startAgentServer(o: AgentServerOptions): Promise<AgentServer> {
+  const agent = createAgent(o);
+  const server: Server = createServer(agent.app);
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, o.host ?? '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://${o.host ?? '127.0.0.1'}:${port}`;
+  return {
+    url,
+    adminUrl: `${url}/admin`,
+    state: agent.state,
+    calls: agent.calls,
+    injectFault: (fault) => agent.injectFault(fault),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export function createAgent(o: AgentServerOptions, hooks: AgentHooks = {}): SimAgent {
   const version = o.version ?? '1.4.2';
   const state: AgentSnapshot = {
     id: o.id,
@@ -144,6 +179,7 @@ export async function startAgentServer(o: AgentServerOptions): Promise<AgentServ
       state.working = handed;
       state.restarting = false;
       fix('restart');
+      hooks.onRestart?.();
     }, o.restartMs ?? 50);
   });
   admin.get('/replicas', (req, res) => {
@@ -186,6 +222,8 @@ export async function startAgentServer(o: AgentServerOptions): Promise<AgentServ
       fix('memory_limit');
     }
     if (Number(state.config.request_timeout_ms) > Number(before.request_timeout_ms)) fix('timeout_raise');
+    if (Number(state.config.cpu_limit_millicores) > Number(before.cpu_limit_millicores)) fix('cpu_limit');
+    if (Number(state.config.request_timeout_ms) >= 100 && Number(state.config.max_connections) >= 1) fix('config_valid');
     res.json({ config: state.config, revision: state.revision });
   });
   admin.get('/version', (req, res) => {
@@ -254,24 +292,13 @@ export async function startAgentServer(o: AgentServerOptions): Promise<AgentServ
   });
   app.use('/sim', sim);
 
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(o.port ?? 0, o.host ?? '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const url = `http://${o.host ?? '127.0.0.1'}:${port}`;
   return {
-    url,
-    adminUrl: `${url}/admin`,
     state,
     calls,
+    app,
     injectFault(fault) {
       state.fault = fault;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
 

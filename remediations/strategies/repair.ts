@@ -5,7 +5,7 @@ import type { TierPolicy } from '../policies.ts';
 import type { Observation, Strategy } from '../strategy.ts';
 
 interface Finding {
-  validator: 'memory' | 'cpu' | 'network' | 'storage';
+  validator: 'memory' | 'cpu' | 'network' | 'storage' | 'config';
   key: string;
   from: number;
   to: number;
@@ -14,13 +14,26 @@ interface Finding {
 
 const RAISE = 1.5;
 
+/** Settings that must lie in a range for the agent to work at all, and the safe value to restore. */
+const SANE: { key: string; min: number; safe: number }[] = [
+  { key: 'request_timeout_ms', min: 100, safe: 2000 },
+  { key: 'max_connections', min: 1, safe: 100 },
+];
+
 /** Pure: what each validator finds on this target, and the raise it proposes (or why it cannot). */
 export function validate(observed: Observation, tier: TierPolicy): { findings: Finding[]; blocked: string[] } {
   const s = observed.summary;
   const c = observed.config?.config ?? {};
   const findings: Finding[] = [];
   const blocked: string[] = [];
-  if (!s) return { findings, blocked: ['no summary to validate'] };
+  // Invalid settings first: an agent whose timeout is 0 is broken whatever its load.
+  for (const v of SANE) {
+    const value = Number(c[v.key]);
+    if (v.key in c && !(value >= v.min)) {
+      findings.push({ validator: 'config', key: v.key, from: value, to: v.safe, why: `${v.key} is ${String(c[v.key])}, below the working minimum ${v.min}` });
+    }
+  }
+  if (!s) return { findings, blocked: findings.length ? [] : ['no summary to validate'] };
   const trigger = 1 - tier.memory_limit_buffer;
   const consider = (validator: Finding['validator'], key: string, use: number, max: number, what: string) => {
     const limit = Number(c[key]);
@@ -41,7 +54,9 @@ export function validate(observed: Observation, tier: TierPolicy): { findings: F
     consider('network', 'max_connections', use, tier.max_connections_limit, `connections at ${Math.round(use * 100)}% of max_connections`);
   }
   consider('storage', 'storage_limit_mib', s.diskUsedRatio, tier.max_storage_limit_mib, `storage at ${Math.round(s.diskUsedRatio * 100)}%`);
-  return { findings, blocked };
+  // A setting already reset above is not raised as well.
+  const seen = new Set<string>();
+  return { findings: findings.filter((f) => !seen.has(f.key) && (seen.add(f.key), true)), blocked };
 }
 
 export const repairStrategy: Strategy = {

@@ -40,6 +40,7 @@ describe('default selection rules (the design)', () => {
     ['unknown error rate → restart', facts('AgentHighErrorRate'), 'error-rate', ['restart', 'rollback']],
     ['resource exhaustion → repair', facts('AgentMemoryHigh'), 'resource-exhaustion', ['repair', 'restart']],
     ['OOM → repair', facts('AgentOOMKilled'), 'resource-exhaustion', ['repair', 'restart']],
+    ['not ready (bad config) → repair', facts('AgentNotReady'), 'not-ready', ['repair', 'restart']],
     ['bad version → rollback', facts('AgentBadVersion'), 'bad-version', ['rollback', 'restart']],
     ['dependency down → circuit_break, then reroute', facts('AgentDependencyDown'), 'dependency-down', ['circuit_break', 'reroute']],
     ['a known error signature → runtime_patch, whatever the alert', facts('AgentHighLatency', { errorSignature: 'timeout' }), 'known-error-signature', ['runtime_patch', 'restart']],

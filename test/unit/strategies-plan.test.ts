@@ -81,6 +81,16 @@ describe('repair plan (the validators)', () => {
   }
 });
 
+describe('repair plan: invalid settings', () => {
+  it('resets a setting below its working minimum to a safe value', () => {
+    const c = ctx();
+    c.observed.config!.config.request_timeout_ms = 0;
+    const p = planOf('repair', c);
+    assert.deepEqual(!isSkip(p) && p.data.patch, { request_timeout_ms: 2000 }, JSON.stringify(p));
+    assert.deepEqual(!isSkip(p) && p.data.before, { request_timeout_ms: 0 });
+  });
+});
+
 describe('reroute plan', () => {
   it('needs a backup instance or a second replica (backup_instances)', () => {
     const single = { replicas: { replicas: 1, readyReplicas: 1 } };
