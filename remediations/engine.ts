@@ -121,12 +121,11 @@ export class RemediationEngine {
         startedAt: now, finishedAt: now, details: {}, agentType: agent?.type ?? null, alertname: incident.alertname, ...a,
       });
 
-    if (incident.status === 'resolved') {
+    const agent = this.o.inventory.resolve(incident.labels);
+    if (!agent && incident.status === 'resolved') {
       await record({ strategy: 'none', outcome: 'skipped', reason: 'the alert resolved before Medic acted' });
       return { kind: 'done', outcome: 'skipped', reason: 'resolved' };
     }
-
-    const agent = this.o.inventory.resolve(incident.labels);
     if (!agent) {
       const reason = incident.labels.agent
         ? `no inventory entry for agent ${JSON.stringify(incident.labels.agent)}: nothing Medic may act on`
@@ -141,6 +140,12 @@ export class RemediationEngine {
 
     const history = await this.o.store.history(agent.id, now - Math.max(tier.attempt_window, tier.restart_cooldown, tier.strategy_cooldown, this.o.policies.guards.ineffective.window));
     const mine = history.filter((a) => a.incidentId === incident.id);
+    // A resolved alert needs nothing new, but a remediation already under way (a breaker between its
+    // phases) is carried to its end: an open breaker must not be left open because the alert cleared.
+    if (incident.status === 'resolved' && !mine.some((a) => a.outcome === 'in_progress')) {
+      await record({ strategy: 'none', outcome: 'skipped', reason: 'the alert resolved before Medic acted' });
+      return { kind: 'done', outcome: 'skipped', reason: 'resolved' };
+    }
 
     const observed = await this.observe(driver, agent, signal);
     const facts: IncidentFacts = {

@@ -94,6 +94,9 @@ rules:
   - name: dependency-down
     match: { alertname: [AgentDependencyDown] }
     ladder: [circuit_break, reroute]
+  - name: predicted-memory-exhaustion
+    match: { alertname: [AgentMemoryExhaustionPredicted] }
+    ladder: [repair]
   - name: not-ready
     match: { alertname: [AgentNotReady] }
     ladder: [repair, restart]

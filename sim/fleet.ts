@@ -8,17 +8,19 @@ import type { Socket } from 'node:net';
 import express from 'express';
 import { createAgent, type AgentFault, type FaultFix, type SimAgent } from './agent-server.ts';
 
+// Base latencies sit inside histogram buckets with room for ±20% of cycle and noise: a healthy agent's
+// p99 never jumps between buckets, so trend alerts stay quiet without a fault.
 export const AGENT_TYPES: { type: string; tier: string; rps: number; latencyS: number }[] = [
-  { type: 'autogpt', tier: 'critical_agents', rps: 20, latencyS: 0.6 },
-  { type: 'crewai', tier: 'critical_agents', rps: 25, latencyS: 0.5 },
-  { type: 'bigagi', tier: 'critical_agents', rps: 15, latencyS: 0.4 },
+  { type: 'autogpt', tier: 'critical_agents', rps: 20, latencyS: 0.7 },
+  { type: 'crewai', tier: 'critical_agents', rps: 25, latencyS: 0.7 },
+  { type: 'bigagi', tier: 'critical_agents', rps: 15, latencyS: 0.35 },
   { type: 'semgrep', tier: 'lightweight_agents', rps: 40, latencyS: 0.15 },
-  { type: 'shellgpt', tier: 'lightweight_agents', rps: 30, latencyS: 0.1 },
+  { type: 'shellgpt', tier: 'lightweight_agents', rps: 30, latencyS: 0.07 },
   { type: 'langchain', tier: 'default', rps: 25, latencyS: 0.35 },
-  { type: 'babyagi', tier: 'default', rps: 10, latencyS: 0.5 },
-  { type: 'metagpt', tier: 'default', rps: 12, latencyS: 0.45 },
+  { type: 'babyagi', tier: 'default', rps: 10, latencyS: 0.7 },
+  { type: 'metagpt', tier: 'default', rps: 12, latencyS: 0.7 },
   { type: 'opendevin', tier: 'default', rps: 8, latencyS: 0.7 },
-  { type: 'aider', tier: 'default', rps: 18, latencyS: 0.3 },
+  { type: 'aider', tier: 'default', rps: 18, latencyS: 0.35 },
 ];
 
 export const FAULT_KINDS = ['crash', 'hang', 'latency', 'errors', 'queue', 'memory-leak', 'cpu', 'dependency', 'bad-config', 'bad-version'] as const;
@@ -221,7 +223,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
       if (fa.mode !== 'up') continue;
       const replicas = Math.max(1, s.replicas);
       const rps = fa.base.rps * (1 + 0.25 * phase) * (0.9 + 0.2 * random());
-      let latency = fa.base.latencyS * (1 + 0.1 * phase) * (0.9 + 0.2 * random()) * (2 / replicas);
+      let latency = fa.base.latencyS * (1 + 0.1 * phase) * (0.9 + 0.2 * random()) * Math.min(1, 2 / replicas);
       if (kind === 'latency') latency += 3;
       let errorRate = 0.005 * random();
       const circuitOpen = s.circuit.state === 'open';
@@ -240,7 +242,8 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
       if (kind === 'memory-leak') s.summary.memory_bytes = Math.min(limit * 0.97, s.summary.memory_bytes + limit * 0.05 * dtS);
       else if (s.summary.memory_bytes > limit * 0.6) s.summary.memory_bytes = limit * 0.5;
       else s.summary.memory_bytes = Math.max(64 * MIB, Math.min(limit * 0.6, s.summary.memory_bytes + (random() - 0.5) * MIB));
-      const cpu = kind === 'cpu' ? 0.97 : Math.min(0.6, 0.15 + 0.1 * phase + 0.05 * random() + rps / 400);
+      // Overload shows as busy cpu (0.85: enough for scale to act, under the 0.9 saturation alert).
+      const cpu = kind === 'cpu' ? 0.97 : kind === 'latency' ? 0.85 : Math.min(0.6, 0.15 + 0.1 * phase + 0.05 * random() + rps / 400);
       fa.cpuSeconds += cpu * dtS;
       if (kind === 'queue') s.summary.queue_depth = Math.min(600, s.summary.queue_depth + 40 * dtS);
       else s.summary.queue_depth = Math.max(0, Math.min(20, s.summary.queue_depth * 0.5 + 2 + 4 * random()));

@@ -409,8 +409,10 @@ function prepareStatements(db: Database.Database) {
        VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
     ),
     cancelPendingWork: db.prepare(
+      // Only work that never started: a remediation waiting between its steps (a circuit breaker open,
+      // an approval pending) must still be finished or wound back, whatever the alert does.
       `UPDATE work_items SET state = 'cancelled', updated_at = ?, last_error = 'alert resolved before work started'
-       WHERE incident_id = ? AND state = 'pending'`,
+       WHERE incident_id = ? AND state = 'pending' AND claimed_at IS NULL`,
     ),
     nextDue: db.prepare(
       `SELECT w.id FROM work_items w

@@ -378,3 +378,31 @@ describe('verification with PromQL', () => {
     assert.match(a!.reason, /up\{agent="a1"\} == 1 selects nothing yet/);
   });
 });
+
+describe('an alert that resolves while a breaker is open', () => {
+  it('does not leave the breaker open: the remediation is carried to its end', async () => {
+    h = await startHarness({
+      agents: [{ id: 'a1', type: 'generic' }],
+      policiesYaml: policiesWith({ tiers: { default: { circuit_break_duration: '50ms' } } }),
+      rulesYaml: 'rules:\n  - name: errors\n    ladder: [circuit_break]\n    params: { circuit_break: { canary_window_s: 0.05 } }\n',
+    });
+    const agent = h.agents.get('a1')!;
+    agent.state.summary.error_rate = 0.7;
+    const incident = await h.incident('AgentHighErrorRate', 'a1');
+    assert.equal((await h.heal(incident)).kind, 'defer');
+    assert.equal(agent.state.circuit.state, 'open');
+    agent.state.summary.error_rate = 0.01;
+    const resolved = { ...incident, status: 'resolved' as const };
+    const results = await h.healUntilDone(resolved);
+    assert.equal(results.at(-1)!.kind, 'done');
+    assert.equal(agent.state.circuit.state, 'closed');
+  });
+
+  it('a resolved alert with nothing under way is skipped', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }] });
+    const incident = await h.incident('AgentDown', 'a1');
+    const r = await h.heal({ ...incident, status: 'resolved' });
+    assert.equal(r.kind === 'done' && r.outcome, 'skipped');
+    assert.equal(h.agents.get('a1')!.state.restarts, 0);
+  });
+});

@@ -128,6 +128,17 @@ for (const impl of implementations) {
         assert.equal((await store.getIncident(created[0]!.id))!.work[0]!.state, 'running');
       });
 
+      it('does not cancel work that started and is waiting between its steps (deferred)', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
+        const claimed = await store.claimNext('w', 2000);
+        await store.finishWork(claimed!.item.id, { state: 'defer', notBefore: 9000, note: 'breaker open' }, 2100);
+        const r = await store.recordNotification(notification([alert({ fingerprint: 'a', status: 'resolved' })], 3000));
+        assert.equal(r.cancelledWork, 0);
+        const work = (await store.getIncident(created[0]!.id))!.work[0]!;
+        assert.equal(work.state, 'pending');
+        assert.equal((await store.claimNext('w', 9000))!.item.id, work.id, 'it runs again to finish what it started');
+      });
+
       it('opens a new incident when the alert fires again with a new startsAt', async () => {
         await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
         await store.recordNotification(notification([alert({ fingerprint: 'a', status: 'resolved' })]));
