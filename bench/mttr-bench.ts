@@ -1,0 +1,76 @@
+// npm run bench:mttr: mean time to recovery per fault kind on the full 131-agent fleet, against the
+// pipeline's floor (scrape + rule evaluation + the alert's `for` + Alertmanager's group_wait + the
+// action's own time). A measurement, not a test. Time is compressed as in the end-to-end suite
+// (scrape and evaluation 1 s, `for` shortened: see test/helpers/stack.ts).
+import { parseArgs } from 'node:util';
+import { AGENT_TYPES, type FaultKind } from '../sim/fleet.ts';
+import { injectAndFollow, PRESCRIBED, startRealStack, waitForHealthyFleet, type FaultCase, type Timeline } from '../test/helpers/real-stack.ts';
+
+const { values } = parseArgs({ options: { agents: { type: 'string', default: '131' }, rounds: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  console.log('Usage: npm run bench:mttr -- [--agents 131] [--rounds 3]\nNeeds Debian prometheus and prometheus-alertmanager on the PATH.');
+  process.exit(0);
+}
+const AGENTS = Number(values.agents);
+const ROUNDS = Number(values.rounds);
+
+// The faults of the end-to-end suite; each round takes fresh agents of the same types.
+const KINDS: { kind: FaultKind; type: string; rate?: number; forMs?: number; alertFor: number }[] = [
+  { kind: 'crash', type: 'autogpt', alertFor: 3 },
+  { kind: 'hang', type: 'crewai', alertFor: 3 },
+  { kind: 'latency', type: 'bigagi', alertFor: 4 },
+  { kind: 'errors', type: 'langchain', rate: 0.7, alertFor: 4 },
+  { kind: 'errors', type: 'semgrep', rate: 0.3, alertFor: 4 },
+  { kind: 'queue', type: 'babyagi', alertFor: 4 },
+  { kind: 'memory-leak', type: 'metagpt', alertFor: 4 },
+  { kind: 'cpu', type: 'opendevin', alertFor: 6 },
+  { kind: 'dependency', type: 'aider', forMs: 15_000, alertFor: 3 },
+  { kind: 'bad-config', type: 'autogpt', alertFor: 4 },
+  { kind: 'bad-version', type: 'crewai', alertFor: 4 },
+];
+const SCRAPE_S = 1;
+const EVAL_S = 1;
+const GROUP_WAIT_S = 1;
+
+const perType = Math.ceil(AGENTS / AGENT_TYPES.length);
+const needed = new Map<string, number>();
+for (const k of KINDS) needed.set(k.type, (needed.get(k.type) ?? 0) + ROUNDS);
+for (const [type, n] of needed) if (n > perType) throw new Error(`${ROUNDS} rounds need ${n} ${type} agents; the fleet has ${perType}: use fewer rounds or more agents`);
+
+console.log(`bench:mttr: ${AGENTS} agents, ${ROUNDS} rounds of ${KINDS.length} faults; starting Prometheus, Alertmanager, Medic and the fleet...`);
+const stack = await startRealStack({ agents: AGENTS, logLevel: 'warn' });
+const results: { key: string; tl: Timeline; alertFor: number }[] = [];
+try {
+  const noisy = await waitForHealthyFleet(stack, AGENTS);
+  if (noisy.length) console.log(`warning: alerts firing on the healthy fleet: ${noisy.join(', ')}`);
+  const used = new Map<string, number>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    const cases: (FaultCase & { alertFor: number; key: string })[] = KINDS.map((k) => {
+      const n = (used.get(k.type) ?? 0) + 1;
+      used.set(k.type, n);
+      return { kind: k.kind, agent: `${k.type}-${n}`, rate: k.rate, forMs: k.forMs, strategy: PRESCRIBED[k.kind] === 'circuit_break' && k.rate !== undefined && k.rate <= 0.5 ? 'restart' : PRESCRIBED[k.kind], alertFor: k.alertFor, key: `${k.kind}${k.rate ? ` ${k.rate}` : ''}` };
+    });
+    const { timelines, healed } = await injectAndFollow(stack, cases, 180_000);
+    console.log(`round ${round}: ${healed ? 'every fault healed' : 'NOT every fault healed within 3 minutes'}`);
+    for (const c of cases) results.push({ key: `${c.key} → ${c.strategy}`, tl: timelines.get(c.agent)!, alertFor: c.alertFor });
+  }
+} finally {
+  await stack.stop();
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]! : NaN;
+};
+const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1).padStart(6) : '     -');
+console.log('\nMTTR in seconds from injection (median, p95 over rounds); floor = scrape + evaluation + for + group_wait + action');
+console.log('fault → strategy                    n  verified   p95  resolved   floor  verified/floor');
+for (const key of [...new Set(results.map((r) => r.key))]) {
+  const rs = results.filter((r) => r.key === key);
+  const verified = rs.filter((r) => r.tl.verified).map((r) => (r.tl.verified! - r.tl.injected) / 1000);
+  const resolved = rs.filter((r) => r.tl.recovered).map((r) => (r.tl.recovered! - r.tl.injected) / 1000);
+  const action = rs.filter((r) => r.tl.verified && r.tl.acted).map((r) => (r.tl.verified! - r.tl.acted!) / 1000);
+  const floor = SCRAPE_S + EVAL_S + rs[0]!.alertFor + GROUP_WAIT_S + quantile(action, 0.5);
+  const med = quantile(verified, 0.5);
+  console.log(`${key.padEnd(34)} ${String(verified.length).padStart(2)}  ${f(med)}  ${f(quantile(verified, 0.95))}  ${f(quantile(resolved, 0.5))}  ${f(floor)}  ${f(med / floor)}x`);
+}
