@@ -55,7 +55,7 @@ export interface FaultRequest {
   kind: FaultKind;
   /** Errors: the share of failing requests (default 0.7). */
   rate?: number;
-  /** Dependency: how long until it comes back by itself (default 30 s). Others: ignored. */
+  /** How long until the fault clears by itself (a dependency: default 30 s; others: never). */
   forMs?: number;
 }
 
@@ -96,6 +96,7 @@ export interface Fleet {
   agents(): { id: string; type: string; tier: string; port: number }[];
   inject(f: FaultRequest): void;
   clear(agent: string): void;
+  play(steps: (FaultRequest & { atMs: number })[], onError: (err: Error) => void): () => void;
   status(): FleetStatus[];
   stop(): Promise<void>;
 }
@@ -215,10 +216,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     for (const fa of byId.values()) {
       const s = fa.sim.state;
       if (fa.fault && !s.fault && fa.fault.kind !== 'dependency') fa.fault = undefined; // healed by a remediation
-      if (fa.fault?.kind === 'dependency' && fa.fault.until !== undefined && now >= fa.fault.until) {
-        fa.fault = undefined;
-        s.fault = null;
-      }
+      if (fa.fault?.until !== undefined && now >= fa.fault.until) clear(fa.id); // over by itself
       const kind = fa.fault?.kind;
       if (fa.mode !== 'up') continue;
       const replicas = Math.max(1, s.replicas);
@@ -269,7 +267,8 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     if (!FAULT_KINDS.includes(f.kind)) throw new Error(`unknown fault kind ${f.kind}; one of ${FAULT_KINDS.join(', ')}`);
     const rate = f.rate ?? 0.7;
     const s = fa.sim.state;
-    fa.fault = { kind: f.kind, rate, since: Date.now(), until: f.kind === 'dependency' ? Date.now() + (f.forMs ?? 30_000) : undefined };
+    const forMs = f.forMs ?? (f.kind === 'dependency' ? 30_000 : undefined);
+    fa.fault = { kind: f.kind, rate, since: Date.now(), until: forMs === undefined ? undefined : Date.now() + forMs };
     fa.sim.injectFault(faultFor(f.kind, rate));
     if (f.kind === 'crash') {
       fa.mode = 'crashed';
@@ -286,10 +285,25 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   function clear(agent: string): void {
     const fa = byId.get(agent);
     if (!fa) throw new Error(`no agent ${agent} in this fleet`);
+    const s = fa.sim.state;
+    if (fa.fault?.kind === 'bad-config' && !(Number(s.config.request_timeout_ms) >= 100)) s.config = { ...s.config, request_timeout_ms: 2000 };
+    if (fa.fault?.kind === 'bad-version' && s.version === '1.5.0-rc1') s.version = '1.4.2';
     fa.fault = undefined;
     fa.sim.injectFault(null);
     if (fa.mode === 'crashed') void listen(fa);
     fa.mode = 'up';
+  }
+
+  /** Applies a scenario: each fault at its offset from now. Returns a function that cancels the rest. */
+  function play(steps: (FaultRequest & { atMs: number })[], onError: (err: Error) => void): () => void {
+    const timers = steps.map((step) => setTimeout(() => {
+      try {
+        inject(step);
+      } catch (err) {
+        onError(err as Error);
+      }
+    }, step.atMs));
+    return () => timers.forEach(clearTimeout);
   }
 
   function status(): FleetStatus[] {
@@ -341,6 +355,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     agents: () => [...byId.values()].map((fa) => ({ id: fa.id, type: fa.type, tier: fa.tier, port: fa.port })),
     inject,
     clear,
+    play,
     status,
     async stop() {
       clearInterval(timer);

@@ -4,19 +4,27 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseDurationMs } from '../lib/units.ts';
-import { FAULT_KINDS, newToken, startFleet, type FaultKind } from './fleet.ts';
+import { z } from 'zod';
+import { Duration, loadYamlConfig } from '../lib/yaml-config.ts';
+import { FAULT_KINDS, newToken, startFleet, type FaultKind, type FaultRequest } from './fleet.ts';
 
 const HELP = `Usage:
-  medic sim --agents N --base-port P --out DIR [--seed S]
+  medic sim --agents N --base-port P --out DIR [--seed S] [--scenario FILE]
       Runs N simulated agents until stopped. Agent i serves /metrics on port P+i; the supervisor (admin
       API for every agent, fault API) listens on P+N. Writes into DIR:
         targets.json    Prometheus file_sd targets, labelled agent, agent_type, tier
         inventory.yaml  the Medic inventory for these agents (http driver, through the supervisor)
         agent-token     the agents' admin token;  fleet.json  the supervisor's address
+      A scenario file (YAML) plays faults at offsets from the start:
+        faults:
+          - { at: 30s, agent: crewai-1, kind: crash }
+          - { at: 1m, agent: aider-1, kind: dependency, for: 20s }
+          - { at: 90s, agent: langchain-1, kind: errors, rate: 0.7 }
   medic sim fault --out DIR --agent ID --kind KIND [--for DURATION] [--rate R]
       Injects a fault into the running fleet. Kinds: ${FAULT_KINDS.join(', ')}.
       --rate: share of failing requests for errors (default 0.7; above 0.5 a circuit breaker heals it,
-      below a restart). --for: how long a dependency stays down (default 30s).
+      below a restart). --for: the fault clears by itself after this (a dependency: 30s by default;
+      other kinds last until the right remediation heals them).
   medic sim clear --out DIR --agent ID      Clears an agent's fault.
   medic sim status --out DIR                Lists the agents and their faults.`;
 
@@ -29,7 +37,8 @@ export async function simCommand(args: string[]): Promise<number> {
       args,
       options: {
         agents: { type: 'string', default: '131' }, 'base-port': { type: 'string', default: '19100' }, out: { type: 'string' },
-        seed: { type: 'string', default: '42' }, host: { type: 'string', default: '127.0.0.1' }, help: { type: 'boolean', short: 'h' },
+        seed: { type: 'string', default: '42' }, host: { type: 'string', default: '127.0.0.1' }, scenario: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (err) {
@@ -46,18 +55,43 @@ export async function simCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(agents) || agents < 1 || agents > 2000) return usage(`--agents must be 1..2000, but was ${values.agents}`);
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort + agents > 65535) return usage(`--base-port must leave room for ${agents + 1} ports below 65536`);
   const out = resolve(values.out);
+  let steps: (FaultRequest & { atMs: number })[] = [];
+  if (values.scenario) {
+    try {
+      steps = loadScenario(values.scenario);
+    } catch (err) {
+      return usage((err as Error).message);
+    }
+  }
   mkdirSync(out, { recursive: true });
   const token = newToken();
   const fleet = await startFleet({ agents, basePort, host: values.host, token, seed: Number(values.seed) });
   writeFleetFiles(out, fleet.controlUrl, fleet.agents(), token, values.host!);
-  console.log(JSON.stringify({ msg: 'fleet running', agents, control: fleet.controlUrl, out }));
+  console.log(JSON.stringify({ msg: 'fleet running', agents, control: fleet.controlUrl, out, scenario: steps.length }));
+  const cancel = fleet.play(steps, (err) => console.error(JSON.stringify({ msg: 'scenario step failed', error: err.message })));
   await new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  cancel();
   await fleet.stop();
   return 0;
+}
+
+const ScenarioSchema = z.strictObject({
+  faults: z.array(z.strictObject({
+    at: Duration,
+    agent: z.string().min(1),
+    kind: z.enum(FAULT_KINDS),
+    for: Duration.optional(),
+    rate: z.number().gt(0).lte(1).optional(),
+  })).min(1),
+});
+
+/** Reads a scenario file; every problem is named with its path and value. */
+export function loadScenario(file: string): (FaultRequest & { atMs: number })[] {
+  return loadYamlConfig(file, ScenarioSchema, 'scenario').faults.map((f) => ({ atMs: f.at, agent: f.agent, kind: f.kind, forMs: f.for, rate: f.rate }));
 }
 
 export function writeFleetFiles(out: string, controlUrl: string, agents: { id: string; type: string; tier: string; port: number }[], token: string, host: string): void {

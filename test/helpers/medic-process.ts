@@ -48,6 +48,8 @@ export function startMedicProcess(options: {
   timeoutMs?: number;
   /** Own process group, so a test can signal it whole as a terminal or container runtime does. */
   group?: boolean;
+  /** The log message that means "ready" (default: medic is serving). */
+  readyMessage?: string;
 }): Promise<MedicProcess> {
   const [cmd, ...args] = options.command ?? [process.execPath, MEDIC_BIN, 'serve'];
   const child = spawn(cmd!, args, {
@@ -76,9 +78,9 @@ export function startMedicProcess(options: {
         if (!line.startsWith('{')) continue;
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
-        if (entry.msg === 'medic is serving') {
+        if (entry.msg === (options.readyMessage ?? 'medic is serving')) {
           clearTimeout(timer);
-          const port = Number(entry.port);
+          const port = Number(entry.port ?? 0);
           resolve({ child, url: `http://127.0.0.1:${port}`, port, logs, stderr: () => stderr, exited });
         }
       }

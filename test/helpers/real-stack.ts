@@ -63,7 +63,8 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function freeBlock(size: number): Promise<number> {
+/** The first port of a run of `size` free loopback ports. */
+export async function freeBlock(size: number): Promise<number> {
   for (let tries = 0; tries < 20; tries++) {
     const base = 30_000 + Math.floor(Math.random() * 20_000);
     if ((await Promise.all(Array.from({ length: size }, (_, i) => portFree(base + i)))).every(Boolean)) return base;
