@@ -335,10 +335,16 @@ export class RemediationEngine {
     }
 
     for (const c of outcome.changes ?? []) await this.recordChange(incident, attempt.id, agent, tier, c);
+    const observedBefore = decision.observed as { healthy?: boolean; healthReason?: string } | undefined;
+    const failingBefore = observedBefore && observedBefore.healthy === false ? observedBefore.healthReason : undefined;
     const silence = dryRun ? undefined : await this.o.silencer?.silence(incident, attempt.id, tier.verify_timeout + 60_000);
     const verification = dryRun
       ? { ok: true, reason: 'dry-run: nothing was changed, nothing to verify', checks: 0, durationMs: 0 }
-      : await verify(driver, agent, { ...outcome.expect, ...(typeof decision.verifyPromql === 'string' ? { promql: decision.verifyPromql } : {}) }, {
+      : await verify(driver, agent, {
+        ...outcome.expect,
+        ...(typeof decision.verifyPromql === 'string' ? { promql: decision.verifyPromql } : {}),
+        ...(typeof failingBefore === 'string' && failingBefore ? { failingBefore } : {}),
+      }, {
         timeoutMs: tier.verify_timeout, intervalMs: this.o.verifyIntervalMs ?? 500, signal, prometheus: this.o.prometheus,
       });
     const durationS = (this.o.clock.now() - startedAt) / 1000;

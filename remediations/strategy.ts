@@ -46,6 +46,8 @@ export interface Expectation {
   trafficWeight?: number;
   /** A PromQL expression that must return at least one sample. */
   promql?: string;
+  /** The health failure the target showed before the action; seeing it persist ends verification early. */
+  failingBefore?: string;
 }
 
 export interface ChangeSpec {

@@ -16,6 +16,9 @@ export interface PromQuery {
   query(expr: string, signal: AbortSignal): Promise<number[]>;
 }
 
+/** How long a target may keep the very failure it had before the action, once the action is seen done. */
+export const SAME_FAILURE_GRACE_MS = 2000;
+
 export async function verify(
   driver: Driver,
   agent: Agent,
@@ -25,14 +28,30 @@ export async function verify(
   const started = Date.now();
   let checks = 0;
   let last = 'not checked';
+  let sameSince: number | undefined;
   while (!o.signal.aborted) {
     checks++;
     last = await check(driver, agent, expect, o.signal, o.prometheus);
     if (last === '') return { ok: true, reason: describe(expect), checks, durationMs: Date.now() - started };
+    // The action visibly happened (a new boot) and the target fails exactly as before: the remedy did
+    // not address the cause. Say so now rather than at the timeout, so the ladder moves on sooner.
+    if (expect.failingBefore && last === `unhealthy: ${expect.failingBefore}` && (expect.newBootIdThan === undefined || (await newBoot(driver, agent, expect.newBootIdThan, o.signal)))) {
+      sameSince ??= Date.now();
+      if (Date.now() - sameSince >= SAME_FAILURE_GRACE_MS) {
+        return { ok: false, reason: `acted, but the target still fails as before (${expect.failingBefore})`, checks, durationMs: Date.now() - started };
+      }
+    } else {
+      sameSince = undefined;
+    }
     if (Date.now() - started + o.intervalMs > o.timeoutMs) break;
     await sleep(o.intervalMs, undefined, { signal: o.signal }).catch(() => undefined);
   }
   return { ok: false, reason: `not verified within ${o.timeoutMs} ms: ${last}`, checks, durationMs: Date.now() - started };
+}
+
+async function newBoot(driver: Driver, agent: Agent, before: string, signal: AbortSignal): Promise<boolean> {
+  const h = await driver.health(agent, signal);
+  return h.bootId !== undefined && h.bootId !== before;
 }
 
 /** '' when every expectation holds, else what does not. */

@@ -406,3 +406,21 @@ describe('an alert that resolves while a breaker is open', () => {
     assert.equal(h.agents.get('a1')!.state.restarts, 0);
   });
 });
+
+describe('a remedy that does not address the cause', () => {
+  it('fails verification soon after the action, not at the timeout, when the same failure persists', async () => {
+    h = await startHarness({
+      agents: [{ id: 'a1', type: 'generic' }],
+      policiesYaml: policiesWith({ tiers: { default: { verify_timeout: '20s' } } }),
+      rulesYaml: 'rules:\n  - name: r\n    ladder: [restart, rollback]\n',
+    });
+    h.agents.get('a1')!.injectFault({ kind: 'bad-version', fixedBy: ['rollback'], unhealthy: true });
+    const incident = await h.incident('AgentHighErrorRate', 'a1');
+    const started = Date.now();
+    await h.healUntilDone(incident);
+    assert.ok(Date.now() - started < 6000, `took ${Date.now() - started} ms`);
+    const attempts = await attemptsOf(h.store, incident.id);
+    assert.deepEqual(attempts.map((a) => `${a.strategy} ${a.outcome}`), ['restart verify_failed', 'rollback succeeded']);
+    assert.match(attempts[0]!.reason, /acted, but the target still fails as before \(bad-version\)/);
+  });
+});
