@@ -38,6 +38,8 @@ export interface FaultCase {
 /** Times (epoch ms) along one fault's path, as each component saw it. */
 export interface Timeline {
   injected: number;
+  /** The alert's condition first true (pending), as Prometheus evaluated it. */
+  pending?: number;
   firing?: number;
   received?: number;
   acted?: number;
@@ -151,11 +153,14 @@ export async function injectAndFollow(
   const incidentSeen = new Map<number, number>();
   for (;;) {
     const now = Date.now();
-    const firing = new Set((await promQuery(stack.prometheus.url, 'ALERTS{alertstate="firing"}')).map((a) => a.metric.agent!));
+    const alerts = await promQuery(stack.prometheus.url, 'ALERTS');
+    const firing = new Set(alerts.filter((a) => a.metric.alertstate === 'firing').map((a) => a.metric.agent!));
+    const alerting = new Set(alerts.map((a) => a.metric.agent!));
     const up = new Map((await promQuery(stack.prometheus.url, 'up{job="agents"}')).map((s) => [s.metric.agent!, s.value]));
     const attempts = await remediations(stack);
     for (const c of cases) {
       const tl = timelines.get(c.agent)!;
+      if (tl.pending === undefined && alerting.has(c.agent)) tl.pending = now;
       if (tl.firing === undefined && firing.has(c.agent)) tl.firing = now;
       const mine = attempts.filter((a) => a.target === c.agent && Date.parse(a.startedAt) >= tl.injected);
       if (tl.received === undefined && mine.length) {
