@@ -4,18 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { firingDelivery, loadDelivery, replayHeaders } from '../helpers/fixtures.ts';
-import { runMedic, startMedicProcess } from '../helpers/medic-process.ts';
+import { isAlive, runMedic, startMedicProcess } from '../helpers/medic-process.ts';
 import { getJson, postJson, tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('medic command', () => {
   it('npm start serves on defaults with no config file; a recorded delivery lands in the API; SIGTERM stops it gracefully', async () => {

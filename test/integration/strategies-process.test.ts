@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness } from '../helpers/engine-harness.ts';
+import { isAlive } from '../helpers/medic-process.ts';
 import { simTarget } from '../helpers/sim-target.ts';
 
 let h: Harness | undefined;
@@ -12,14 +13,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the process driver', { timeout: 60_000 }, () => {
   it('restart ends the old process for good', async () => {
@@ -27,7 +20,7 @@ describe('the process driver', { timeout: 60_000 }, () => {
     h = await startHarness({ agents: [], extraInventory: [t.entry] });
     const pid = await h.drivers.process.ensureStarted(t.entry);
     assert.equal((await h.heal(await h.incident('AgentDown', 'semgrep-p1'))).kind, 'done');
-    assert.equal(alive(pid), false);
+    assert.equal(isAlive(pid), false);
     assert.notEqual((await t.state()).pid, pid);
   });
 
