@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import express from 'express';
+import { seededRandom } from '../lib/random.ts';
 import { createAgent, type AgentFault, type FaultFix, type SimAgent } from './agent-server.ts';
 
 // Base latencies sit inside histogram buckets with room for ±20% of cycle and noise: a healthy agent's
@@ -114,21 +115,9 @@ export interface FleetStatus {
   restarts: number;
 }
 
-/** A seeded PRNG (mulberry32): the same seed gives the same fleet and the same noise. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const host = o.host ?? '127.0.0.1';
-  const random = prng(o.seed ?? 42);
+  const random = seededRandom(o.seed ?? 42);
   const started = Date.now();
   const byId = new Map<string, FleetAgent>();
   const counts = new Map<string, number>();
