@@ -20,6 +20,7 @@ Commands:
   config defaults [policies|rules]
                  Print the shipped tier policies and selection rules, to copy and edit
   sim            Run a simulated agent fleet, inject faults into it ('medic sim --help')
+  anomaly evaluate  Evaluate the anomaly model on the labelled ASD data, beside baselines
   version        Print the version
   help [command] Show help for a command
 
@@ -86,6 +87,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'serve':
       return serve(rest);
+    case 'anomaly': {
+      const { anomalyCommand } = await import('../training/anomaly-command.ts');
+      return anomalyCommand(rest);
+    }
     case 'sim': {
       // Loaded on demand: serving never pays for the simulator.
       const { simCommand } = await import('../sim/sim-command.ts');
