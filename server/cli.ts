@@ -21,6 +21,7 @@ Commands:
                  Print the shipped tier policies and selection rules, to copy and edit
   sim            Run a simulated agent fleet, inject faults into it ('medic sim --help')
   anomaly evaluate  Evaluate the anomaly model on the labelled ASD data, beside baselines
+  anomaly score  Score a CSV export (backtesting): anomaly_score and is_anomaly per row
   version        Print the version
   help [command] Show help for a command
 

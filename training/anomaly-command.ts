@@ -8,6 +8,7 @@ import { AnomalyModel } from '../models/anomaly-model.ts';
 import { loadAsd } from './asd.ts';
 import { randomScores, rawForestScores, rollingZScores } from './baselines.ts';
 import { evaluateScores, type DetectionResult } from './detection-metrics.ts';
+import { scoreCommand } from './score-command.ts';
 
 const HELP = `Usage: medic anomaly evaluate [--data DIR] [--window N] [--seed S]
 
@@ -21,6 +22,7 @@ point-wise F1, the point-adjusted F1 (inflated by design: never read it alone), 
 
 export async function anomalyCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'score') return scoreCommand(rest);
   if (sub !== 'evaluate') {
     console.error(`medic anomaly: unknown subcommand ${JSON.stringify(sub ?? '')}\n\n${HELP}`);
     return 2;
