@@ -20,6 +20,12 @@ interface FlatTree {
   right: Int32Array;
   /** Training rows that reached a leaf (for its c(size) correction). */
   size: Int32Array;
+  /** c(size) per node, computed once: scoring must not take a logarithm per point and tree. */
+  correction: Float64Array;
+}
+
+function withCorrection(t: Omit<FlatTree, 'correction'>): FlatTree {
+  return { ...t, correction: Float64Array.from(t.size, (n) => averagePathLength(n)) };
 }
 
 export interface SerializedForest {
@@ -73,14 +79,56 @@ export class IsolationForest {
   /** Anomaly score in (0, 1]: about 0.5 and below for ordinary points, towards 1 for anomalies. */
   score(row: ArrayLike<number>): number {
     let total = 0;
-    for (const tree of this.trees) total += pathLength(tree, row);
-    return 2 ** (-(total / this.trees.length) / averagePathLength(this.sampleSize));
+    for (const t of this.trees) {
+      const feature = t.feature;
+      const threshold = t.threshold;
+      const left = t.left;
+      const right = t.right;
+      let node = 0;
+      let depth = 0;
+      let f = feature[0]!;
+      while (f >= 0) {
+        node = row[f]! < threshold[node]! ? left[node]! : right[node]!;
+        f = feature[node]!;
+        depth++;
+      }
+      total += depth + t.correction[node]!;
+    }
+    return 2 ** (-(total / this.trees.length) / this.normaliser);
   }
 
+  private get normaliser(): number {
+    return (this.cachedNormaliser ??= averagePathLength(this.sampleSize));
+  }
+
+  private cachedNormaliser: number | undefined;
+
+  /** Scores many rows tree by tree: one small tree stays in cache while every row passes through it. */
   scoreAll(rows: ArrayLike<number>[]): Float64Array {
-    const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = this.score(rows[i]!);
-    return out;
+    const total = new Float64Array(rows.length);
+    for (const t of this.trees) {
+      const feature = t.feature;
+      const threshold = t.threshold;
+      const left = t.left;
+      const right = t.right;
+      const correction = t.correction;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        let node = 0;
+        let depth = 0;
+        let f = feature[0]!;
+        while (f >= 0) {
+          node = row[f]! < threshold[node]! ? left[node]! : right[node]!;
+          f = feature[node]!;
+          depth++;
+        }
+        total[i]! += depth + correction[node]!;
+      }
+    }
+    const n = this.trees.length;
+    const c = this.normaliser;
+    for (let i = 0; i < total.length; i++) total[i] = 2 ** (-(total[i]! / n) / c);
+    return total;
   }
 
   toJSON(): SerializedForest {
@@ -92,7 +140,7 @@ export class IsolationForest {
 
   static fromJSON(s: SerializedForest): IsolationForest {
     if (s.kind !== 'medic-isolation-forest' || s.version !== 1) throw new Error(`not a Medic isolation forest (kind ${String(s.kind)}, version ${String(s.version)})`);
-    const trees = s.trees.map((t) => ({
+    const trees = s.trees.map((t) => withCorrection({
       feature: Int32Array.from(t.feature), threshold: Float64Array.from(t.threshold), left: Int32Array.from(t.left), right: Int32Array.from(t.right), size: Int32Array.from(t.size),
     }));
     return new IsolationForest(trees, s.sampleSize, s.features);
@@ -147,15 +195,5 @@ function buildTree(rows: ArrayLike<number>[], sample: Int32Array, features: numb
     return node;
   };
   grow(sample, 0);
-  return { feature: feature.slice(0, next), threshold: threshold.slice(0, next), left: left.slice(0, next), right: right.slice(0, next), size: size.slice(0, next) };
-}
-
-function pathLength(tree: FlatTree, row: ArrayLike<number>): number {
-  let node = 0;
-  let depth = 0;
-  while (tree.feature[node]! >= 0) {
-    node = row[tree.feature[node]!]! < tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
-    depth++;
-  }
-  return depth + averagePathLength(tree.size[node]!);
+  return withCorrection({ feature: feature.slice(0, next), threshold: threshold.slice(0, next), left: left.slice(0, next), right: right.slice(0, next), size: size.slice(0, next) });
 }
