@@ -78,23 +78,7 @@ export class IsolationForest {
 
   /** Anomaly score in (0, 1]: about 0.5 and below for ordinary points, towards 1 for anomalies. */
   score(row: ArrayLike<number>): number {
-    let total = 0;
-    for (const t of this.trees) {
-      const feature = t.feature;
-      const threshold = t.threshold;
-      const left = t.left;
-      const right = t.right;
-      let node = 0;
-      let depth = 0;
-      let f = feature[0]!;
-      while (f >= 0) {
-        node = row[f]! < threshold[node]! ? left[node]! : right[node]!;
-        f = feature[node]!;
-        depth++;
-      }
-      total += depth + t.correction[node]!;
-    }
-    return 2 ** (-(total / this.trees.length) / this.normaliser);
+    return this.scoreAll([row])[0]!;
   }
 
   private get normaliser(): number {
