@@ -7,6 +7,9 @@ import express, { type Response } from 'express';
 export type FaultFix = 'restart' | 'scale' | 'circuit_open' | 'rollback' | 'reroute' | 'memory_limit' | 'cpu_limit' | 'config_valid' | 'timeout_raise' | 'gc';
 
 /** A problem the agent has until one of `fixedBy` is applied to it. */
+/** How many recent admin calls an agent remembers (tests read them; a long-running fleet must not grow). */
+export const MAX_CALLS = 1000;
+
 export interface AgentFault {
   kind: string;
   fixedBy: FaultFix[];
@@ -56,7 +59,7 @@ export interface AgentServer {
   /** The admin base URL, as an inventory names it. */
   adminUrl: string;
   state: AgentSnapshot;
-  /** Every admin call received, in order (method and path), for tests to check what Medic did. */
+  /** The most recent admin calls received (up to MAX_CALLS), in order, for tests to check what Medic did. */
   calls: string[];
   injectFault(fault: AgentFault): void;
   stop(): Promise<void>;
@@ -135,6 +138,8 @@ export function createAgent(o: AgentServerOptions, hooks: AgentHooks = {}): SimA
   app.use(express.json());
   app.use((req, res, next) => {
     calls.push(`${req.method} ${req.path}`);
+    // A fleet runs for hours under Medic's health polling: keep the recent calls, not all of them.
+    if (calls.length > MAX_CALLS) calls.splice(0, calls.length - MAX_CALLS);
     if (req.headers.authorization !== `Bearer ${o.token}`) {
       res.status(401).json({ error: 'missing or wrong agent token' });
       return;

@@ -150,3 +150,16 @@ describe('medic sim (the command)', () => {
     });
   });
 });
+
+describe('a simulated agent under long polling', () => {
+  it('remembers only its most recent admin calls', async () => {
+    const { startAgentServer, MAX_CALLS } = await import('../../sim/agent-server.ts');
+    const agent = await startAgentServer({ id: 'poll-1', token: TOKEN });
+    try {
+      for (let i = 0; i < MAX_CALLS + 50; i++) await fetch(`${agent.adminUrl}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(agent.calls.length, MAX_CALLS);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
