@@ -11,6 +11,7 @@ export type AnomalyType = (typeof ANOMALY_TYPES)[number];
 
 export interface TrainOptions extends FeatureOptions {
   contamination?: number;
+  sampling?: AnomalyArtifact['sampling'];
   trees?: number;
   sampleSize?: number;
   seed?: number;
@@ -27,6 +28,11 @@ export interface AnomalyArtifact {
   threshold: number;
   contamination: number;
   training: { rows: number; seed: number; trees: number };
+  /**
+   * How the training rows were sampled from Prometheus (absent for CSV input): serving queries with the
+   * same step and rate window, or the temporal features would mean something else.
+   */
+  sampling?: { stepSeconds: number; rateWindow: string };
 }
 
 export interface AnomalyScore {
@@ -56,6 +62,7 @@ export class AnomalyModel {
     return new AnomalyModel({
       kind: 'medic-anomaly-model', featureSchemaVersion: FEATURE_SCHEMA_VERSION, columns, featureNames: featureNames(columns), window: o.window,
       scaler, forest: forest.toJSON(), threshold, contamination, training: { rows: rows.length, seed, trees },
+      ...(o.sampling ? { sampling: o.sampling } : {}),
     }, forest);
   }
 
@@ -64,6 +71,8 @@ export class AnomalyModel {
     if (a.featureSchemaVersion !== FEATURE_SCHEMA_VERSION) {
       throw new Error(`the artifact was built for feature schema ${a.featureSchemaVersion}, but this Medic extracts schema ${FEATURE_SCHEMA_VERSION}: retrain it with this version (medic train anomaly)`);
     }
+    const problems = artifactProblems(a);
+    if (problems.length) throw new Error(`the artifact is damaged: ${problems.join('; ')}`);
     return new AnomalyModel(a, IsolationForest.fromJSON(a.forest));
   }
 
@@ -94,6 +103,22 @@ export class AnomalyModel {
       .slice(0, 3);
     return { score, isAnomaly: score >= this.a.threshold, type: typeOf(contributions[0]?.feature), contributions };
   }
+}
+
+// A model that loads must score: a truncated or hand-edited artifact is refused here, not at 3 a.m.
+function artifactProblems(a: AnomalyArtifact): string[] {
+  const problems: string[] = [];
+  if (!Array.isArray(a.columns) || a.columns.length === 0 || !a.columns.every((c) => typeof c === 'string')) return ['columns must be a non-empty list of names'];
+  const names = featureNames(a.columns);
+  if (!Array.isArray(a.featureNames) || a.featureNames.join('\u0000') !== names.join('\u0000')) problems.push('featureNames do not match the columns under this feature schema');
+  if (!Number.isInteger(a.window) || a.window < 2) problems.push(`window must be an integer >= 2, but was ${String(a.window)}`);
+  const finite = (xs: unknown) => Array.isArray(xs) && xs.length === names.length && xs.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!a.scaler || !finite(a.scaler.mean) || !finite(a.scaler.std)) problems.push(`scaler must hold ${names.length} finite means and standard deviations`);
+  if (!(typeof a.threshold === 'number' && a.threshold >= 0 && a.threshold <= 1)) problems.push(`threshold must be in [0, 1], but was ${String(a.threshold)}`);
+  if (!a.forest || a.forest.features !== names.length || !Array.isArray(a.forest.trees) || a.forest.trees.length === 0) problems.push(`forest must hold trees over ${names.length} features`);
+  else if (a.forest.trees.some((t) => !t || !Array.isArray(t.feature) || [t.threshold, t.left, t.right, t.size].some((xs) => !Array.isArray(xs) || xs.length !== t.feature.length) || t.feature.some((f) => f >= names.length) || t.left.some((i) => i >= t.feature.length) || t.right.some((i) => i >= t.feature.length))) problems.push('a tree of the forest is malformed (arrays of unequal length or indices out of range)');
+  if (a.sampling && !(a.sampling.stepSeconds > 0 && typeof a.sampling.rateWindow === 'string')) problems.push('sampling must give a positive stepSeconds and a rateWindow');
+  return problems;
 }
 
 /** The anomaly type of the feature that deviates most, by the column it comes from. */

@@ -1,0 +1,194 @@
+// The model registry: a folder per published version and a pointer to the promoted one, per agent type.
+//
+//   <root>/anomaly/<agent_type>/v0007/model.json    the artifact (AnomalyArtifact)
+//   <root>/anomaly/<agent_type>/v0007/card.json     the model card (data range, sizes, metrics)
+//   <root>/anomaly/<agent_type>/v0007/MODEL_CARD.md the same card for people
+//   <root>/anomaly/<agent_type>/PROMOTED            the version in service ("v0007")
+//
+// Publishing never changes what is served; promoting is one atomic rename of PROMOTED, so a reader sees
+// the old version or the new one, never half of either. Agent types come from training inputs and
+// directory names, never from alert labels: serving looks a label up in the loaded map, it does not
+// build a path from it.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AnomalyModel, type AnomalyArtifact } from './anomaly-model.ts';
+
+/** Models for agent types that have none of their own. */
+export const FALLBACK_TYPE = 'default';
+const TYPE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const VERSION_NAME = /^v\d{4,}$/;
+
+export interface ModelCard {
+  agentType: string;
+  version: string;
+  createdAt: string;
+  source: string;
+  /** First and last sample used, ISO 8601 (absent for a headerless CSV). */
+  dataRange?: { from: string; to: string };
+  rows: { train: number; validation: number };
+  columns: string[];
+  /** Per-column statistics of the training data (count, mean, std, min, max...). */
+  describe?: Record<string, Record<string, number>>;
+  metrics: Record<string, number>;
+  parameters: Record<string, number | string>;
+  notes?: string[];
+}
+
+export interface PublishedModel {
+  agentType: string;
+  version: string;
+  dir: string;
+  model: AnomalyModel;
+}
+
+export function anomalyRoot(root: string): string {
+  return join(root, 'anomaly');
+}
+
+export function checkTypeName(agentType: string): string {
+  if (!TYPE_NAME.test(agentType)) throw new Error(`agent type ${JSON.stringify(agentType)} cannot name a model folder: use lowercase letters, digits, - and _ (at most 63)`);
+  return agentType;
+}
+
+/** The versions published for an agent type, oldest first. */
+export function listVersions(root: string, agentType: string): string[] {
+  const dir = join(anomalyRoot(root), checkTypeName(agentType));
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => VERSION_NAME.test(n) && statSync(join(dir, n)).isDirectory()).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+}
+
+/** Agent types with at least one published version. */
+export function listTypes(root: string): string[] {
+  const dir = anomalyRoot(root);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => TYPE_NAME.test(n) && statSync(join(dir, n)).isDirectory()).sort();
+}
+
+/**
+ * Writes a new version (never overwrites one): the next free number, claimed with an exclusive mkdir so
+ * two trainers publishing at once get two versions. The artifact is checked by loading it first.
+ */
+export function publishModel(root: string, artifact: AnomalyArtifact, card: Omit<ModelCard, 'version' | 'agentType'> & { agentType: string }): { version: string; dir: string } {
+  AnomalyModel.fromArtifact(artifact);
+  const typeDir = join(anomalyRoot(root), checkTypeName(card.agentType));
+  mkdirSync(typeDir, { recursive: true });
+  const versions = listVersions(root, card.agentType);
+  let n = versions.length ? Number(versions.at(-1)!.slice(1)) + 1 : 1;
+  for (;;) {
+    const version = `v${String(n).padStart(4, '0')}`;
+    const dir = join(typeDir, version);
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        n++;
+        continue;
+      }
+      throw err;
+    }
+    const full: ModelCard = { ...card, version };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(artifact));
+    writeFileSync(join(dir, 'card.json'), `${JSON.stringify(full, null, 2)}\n`);
+    writeFileSync(join(dir, 'MODEL_CARD.md'), renderCard(full));
+    return { version, dir };
+  }
+}
+
+/** Puts a version in service. It must load: a broken artifact is never promoted. */
+export function promote(root: string, agentType: string, version: string): void {
+  if (!VERSION_NAME.test(version)) throw new Error(`version ${JSON.stringify(version)} is not a registry version (v0001, v0002, ...)`);
+  const typeDir = join(anomalyRoot(root), checkTypeName(agentType));
+  if (!existsSync(join(typeDir, version))) throw new Error(`no version ${version} for agent type ${agentType} under ${typeDir}; published: ${listVersions(root, agentType).join(', ') || 'none'}`);
+  loadVersion(root, agentType, version);
+  const tmp = join(typeDir, `.PROMOTED.${process.pid}.tmp`);
+  writeFileSync(tmp, `${version}\n`);
+  renameSync(tmp, join(typeDir, 'PROMOTED'));
+}
+
+export function promotedVersion(root: string, agentType: string): string | undefined {
+  const file = join(anomalyRoot(root), checkTypeName(agentType), 'PROMOTED');
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Loads one version; throws a message naming the folder and what is wrong with it. */
+export function loadVersion(root: string, agentType: string, version: string): PublishedModel {
+  const dir = join(anomalyRoot(root), checkTypeName(agentType), version);
+  let artifact: AnomalyArtifact;
+  try {
+    artifact = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as AnomalyArtifact;
+  } catch (err) {
+    throw new Error(`${join(dir, 'model.json')}: ${(err as Error).message}`);
+  }
+  try {
+    return { agentType, version, dir, model: AnomalyModel.fromArtifact(artifact) };
+  } catch (err) {
+    throw new Error(`${join(dir, 'model.json')}: ${(err as Error).message}`);
+  }
+}
+
+export function readCard(dir: string): ModelCard | undefined {
+  const file = join(dir, 'card.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ModelCard) : undefined;
+}
+
+/**
+ * The promoted model of every agent type, and a message for each type whose promoted version does not
+ * load (the caller decides whether to keep what it served before).
+ */
+export function loadPromoted(root: string): { models: Map<string, PublishedModel>; errors: string[] } {
+  const models = new Map<string, PublishedModel>();
+  const errors: string[] = [];
+  for (const agentType of listTypes(root)) {
+    const version = promotedVersion(root, agentType);
+    if (!version) continue;
+    try {
+      models.set(agentType, loadVersion(root, agentType, version));
+    } catch (err) {
+      errors.push(`agent type ${agentType}, promoted ${version}: ${(err as Error).message}`);
+    }
+  }
+  return { models, errors };
+}
+
+/** A cheap fingerprint of what is promoted: it changes when any pointer or promoted file changes. */
+export function promotedFingerprint(root: string): string {
+  return listTypes(root).map((agentType) => {
+    const version = promotedVersion(root, agentType);
+    if (!version) return `${agentType}:-`;
+    const file = join(anomalyRoot(root), agentType, version, 'model.json');
+    const s = existsSync(file) ? statSync(file) : undefined;
+    return `${agentType}:${version}:${s ? `${s.size}:${s.mtimeMs}` : 'missing'}`;
+  }).join('|');
+}
+
+function renderCard(c: ModelCard): string {
+  const lines = [
+    `# Anomaly model ${c.agentType} ${c.version}`,
+    '',
+    `- created: ${c.createdAt}`,
+    `- source: ${c.source}`,
+    c.dataRange ? `- data: ${c.dataRange.from} → ${c.dataRange.to}` : '- data: no timestamps',
+    `- rows: ${c.rows.train} training, ${c.rows.validation} validation`,
+    `- columns: ${c.columns.join(', ')}`,
+    `- parameters: ${Object.entries(c.parameters).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    '',
+    '## Evaluation',
+    '',
+    '| metric | value |',
+    '| --- | --- |',
+    ...Object.entries(c.metrics).map(([k, v]) => `| ${k} | ${Number.isInteger(v) ? v : v.toFixed(4)} |`),
+  ];
+  if (c.describe) {
+    const stats = Object.keys(Object.values(c.describe)[0] ?? {});
+    lines.push('', '## Training data', '', `| column | ${stats.join(' | ')} |`, `| --- | ${stats.map(() => '---').join(' | ')} |`);
+    for (const [column, s] of Object.entries(c.describe)) lines.push(`| ${column} | ${stats.map((k) => formatStat(s[k])).join(' | ')} |`);
+  }
+  if (c.notes?.length) lines.push('', '## Notes', '', ...c.notes.map((n) => `- ${n}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function formatStat(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '';
+  return Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(4);
+}

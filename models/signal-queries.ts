@@ -1,0 +1,80 @@
+// The agent metric contract as PromQL, one expression per model column (features.ts AGENT_SIGNALS), and
+// the one way a Prometheus range answer becomes per-agent sample rows. Training (training/prometheus-
+// source) and serving (the server's scoring) both go through here, so a model never sees columns built
+// differently from those it was trained on. Each expression covers the whole fleet: one query_range per
+// column, never one per agent.
+import { AGENT_SIGNALS } from './features.ts';
+
+export const AGENT_LABELS = 'agent, agent_type, tier';
+
+export interface SignalQuery {
+  column: (typeof AGENT_SIGNALS)[number]['column'];
+  promql: string;
+}
+
+/** PromQL per column, with rates over `rateWindow` (a Prometheus duration such as 1m). */
+export function signalQueries(rateWindow = '1m', selector = ''): SignalQuery[] {
+  if (!/^\d+(ms|s|m|h)$/.test(rateWindow)) throw new Error(`rate window must be a Prometheus duration such as 30s or 1m, but was ${JSON.stringify(rateWindow)}`);
+  const sel = (metric: string, extra = '') => {
+    const parts = [selector, extra].filter(Boolean).join(', ');
+    return parts ? `${metric}{${parts}}` : metric;
+  };
+  const by = `by (${AGENT_LABELS})`;
+  const expressions: Record<SignalQuery['column'], string> = {
+    latency_p99_s: `histogram_quantile(0.99, sum by (${AGENT_LABELS}, le) (rate(${sel('agent_request_duration_seconds_bucket')}[${rateWindow}])))`,
+    // No traffic reads as 0 errors (0/0 is NaN in PromQL, and a gap becomes 0 in features anyway).
+    error_rate: `(sum ${by} (rate(${sel('agent_requests_total', 'status=~"5.."')}[${rateWindow}])) or sum ${by} (rate(${sel('agent_requests_total')}[${rateWindow}])) * 0) / clamp_min(sum ${by} (rate(${sel('agent_requests_total')}[${rateWindow}])), 1e-9)`,
+    request_rate: `sum ${by} (rate(${sel('agent_requests_total')}[${rateWindow}]))`,
+    queue_depth: `max ${by} (${sel('agent_queue_depth')})`,
+    memory_utilisation: `max ${by} (${sel('agent_memory_bytes')} / ${sel('agent_memory_limit_bytes')})`,
+    cpu: `sum ${by} (rate(${sel('process_cpu_seconds_total')}[${rateWindow}]))`,
+    dependency_up: `min ${by} (${sel('agent_dependency_up')})`,
+  };
+  return AGENT_SIGNALS.map((s) => ({ column: s.column, promql: expressions[s.column] }));
+}
+
+/** One series of a Prometheus matrix answer (resultType "matrix"). */
+export interface MatrixSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+
+export interface AgentSeries {
+  agent: string;
+  agentType: string;
+  tier: string;
+  /** Unix seconds of each row: start, start + step, ..., end. */
+  timestamps: number[];
+  /** One row per timestamp, one value per column in `columns` order; NaN where Prometheus had none. */
+  rows: number[][];
+}
+
+/**
+ * Aligns range answers (one per column) on the step grid from `start` to `end` and groups them by agent.
+ * Missing samples (gaps, restarts, an agent not yet scraped) stay NaN: features read them as 0, and the
+ * training pipeline decides whether to fill or drop them.
+ */
+export function assembleAgentSeries(columns: readonly string[], answers: ReadonlyMap<string, readonly MatrixSeries[]>, start: number, end: number, step: number): Map<string, AgentSeries> {
+  if (!(step > 0)) throw new Error(`step must be positive, but was ${step}`);
+  const length = Math.floor((end - start) / step + 1e-9) + 1;
+  const timestamps = Array.from({ length }, (_, i) => start + i * step);
+  const agents = new Map<string, AgentSeries>();
+  columns.forEach((column, c) => {
+    for (const series of answers.get(column) ?? []) {
+      const agent = series.metric.agent;
+      if (!agent) continue;
+      let entry = agents.get(agent);
+      if (!entry) {
+        entry = { agent, agentType: series.metric.agent_type ?? 'unknown', tier: series.metric.tier ?? '', timestamps, rows: timestamps.map(() => new Array<number>(columns.length).fill(Number.NaN)) };
+        agents.set(agent, entry);
+      }
+      for (const [t, v] of series.values) {
+        const i = Math.round((t - start) / step);
+        if (i < 0 || i >= length) continue;
+        const value = Number(v);
+        entry.rows[i]![c] = Number.isFinite(value) ? value : Number.NaN;
+      }
+    }
+  });
+  return agents;
+}
