@@ -78,3 +78,14 @@ export function assembleAgentSeries(columns: readonly string[], answers: Readonl
   });
   return agents;
 }
+
+/**
+ * The newest `window` rows of an agent, ending at the last row Prometheus had any value for (the range's
+ * end may be newer than the last scrape or rule evaluation). Undefined when the agent has no sample.
+ */
+export function latestWindow(series: AgentSeries, window: number): { rows: number[][]; sampleAt: number } | undefined {
+  let last = series.rows.length - 1;
+  while (last >= 0 && series.rows[last]!.every((v) => Number.isNaN(v))) last--;
+  if (last < 0) return undefined;
+  return { rows: series.rows.slice(Math.max(0, last - window + 1), last + 1), sampleAt: series.timestamps[last]! * 1000 };
+}

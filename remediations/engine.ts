@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.ts';
 import { transition, type BreakerState } from './circuit-breaker.ts';
 import { blastRadius, FleetGuards, type GuardName, type GuardVerdict } from './guards.ts';
 import type { Inventory } from './inventory.ts';
-import type { Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
+import type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
 import { modeFor, tierFor, type DecisionMode, type Policies, type TierPolicy } from './policies.ts';
 import { errorRateFromAnnotations, select, type IncidentFacts, type SelectionRule } from './selection.ts';
 import { STRATEGIES } from './strategies/index.ts';
@@ -25,6 +25,13 @@ export interface EngineIncident {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   firstSeenAt: number;
+  /** The anomaly model's reading of the agent, once scored (null or absent: not scored yet). */
+  anomaly?: AnomalyAssessment | null;
+}
+
+/** Scores an incident's agent (server: Prometheus window → features → model). May throw; the engine then decides without it. */
+export interface IncidentScorer {
+  score(incident: EngineIncident, agent: Agent, signal: AbortSignal): Promise<AnomalyAssessment | undefined>;
 }
 
 /** The part of the server's store the engine uses. */
@@ -39,7 +46,10 @@ export interface EngineStore {
   createApproval(a: Omit<Approval, 'id' | 'state' | 'decidedBy' | 'decidedAt' | 'note'>): Promise<Approval>;
   latestApproval(incidentId: number, strategy: string): Promise<Approval | undefined>;
   settleApproval(id: number, from: ApprovalState, to: ApprovalState, by: string | null, now: number, note: string | null): Promise<boolean>;
+  saveAnomaly(incidentId: number, a: AnomalyAssessment): Promise<void>;
 }
+
+export type { AnomalyAssessment } from './records.ts';
 
 export type EscalationReason =
   | 'no_target' | 'no_driver' | 'ladder_exhausted' | 'ineffective_chain' | 'guard_wait_exceeded' | 'approval_timeout' | 'notify' | 'breaker_stuck';
@@ -91,6 +101,8 @@ export interface EngineOptions {
   dryRun: boolean;
   /** For rules that verify with PromQL. */
   prometheus?: PromQuery;
+  /** The anomaly model; without it, selection uses the alert's own anomaly_type annotation only. */
+  scorer?: IncidentScorer;
   /** How long guards and approvals wait between looks. */
   recheckMs?: number;
   verifyIntervalMs?: number;
@@ -147,19 +159,25 @@ export class RemediationEngine {
       return { kind: 'done', outcome: 'skipped', reason: 'resolved' };
     }
 
-    const observed = await this.observe(driver, agent, signal);
+    const inProgress = [...mine].reverse().find((a) => a.outcome === 'in_progress');
+    // Scored once per incident, beside the look at the target (both are reads): a resumed remediation
+    // keeps the reading it was chosen on.
+    const [anomaly, observed] = await Promise.all([
+      incident.anomaly ?? (inProgress ? undefined : this.assess(incident, agent, signal, log)),
+      this.observe(driver, agent, signal),
+    ]);
     const facts: IncidentFacts = {
       alertname: incident.alertname, severity: incident.severity, labels: incident.labels, annotations: incident.annotations,
       errorRate: errorRateFromAnnotations(incident.annotations) ?? observed.summary?.errorRate,
       errorSignature: incident.annotations.error_signature || undefined,
-      anomalyType: incident.annotations.anomaly_type || undefined,
+      // The alert's own annotation (AgentAnomalous carries one) wins over Medic's reading of the window.
+      anomalyType: incident.annotations.anomaly_type || (anomaly?.isAnomaly ? anomaly.type : undefined),
     };
 
     // A strategy in progress for this incident is resumed, not re-selected: a breaker between its
     // phases, or an action the previous process was performing when it died. The recorded plan and
     // the attempt's request id make the resumed action idempotent (an agent answers a repeated
     // restart request id with the first call's result), and verification then tells what happened.
-    const inProgress = [...mine].reverse().find((a) => a.outcome === 'in_progress');
 
     let chosen: { strategy: StrategyName; plan: Plan; params: Record<string, number | string | boolean>; rule: string; climbed: string[]; verifyPromql?: string } | undefined;
     if (inProgress) {
@@ -218,6 +236,7 @@ export class RemediationEngine {
     const decision = {
       rule, ladderClimbed: climbed, plan: { summary: plan.summary, steps: plan.steps, data: plan.data }, params, tier: tier.name,
       observed: summarise(observed), ...(verifyPromql ? { verifyPromql } : {}),
+      ...(anomaly ? { anomaly: { score: round(anomaly.score), isAnomaly: anomaly.isAnomaly, type: anomaly.type, model: anomaly.model } } : {}),
     };
     const mode: DecisionMode = inProgress ? 'auto' : modeFor(tier, strategy);
 
@@ -440,6 +459,21 @@ export class RemediationEngine {
     return { incident: { ...facts, id: incident.id, target: incident.target }, agent, tier, params, observed, now };
   }
 
+  /** The anomaly model's reading, stored with the incident; a scorer that fails only costs the hint. */
+  private async assess(incident: EngineIncident, agent: Agent, signal: AbortSignal, log: EngineLog): Promise<AnomalyAssessment | undefined> {
+    if (!this.o.scorer || incident.status !== 'firing') return undefined;
+    try {
+      const a = await this.o.scorer.score(incident, agent, signal);
+      if (!a) return undefined;
+      await this.o.store.saveAnomaly(incident.id, a);
+      log.info({ anomalyScore: round(a.score), anomalyType: a.type, isAnomaly: a.isAnomaly, model: a.model, top: a.contributions[0]?.feature }, 'anomaly model scored the agent');
+      return a;
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'anomaly scoring failed: deciding on the alert alone');
+      return undefined;
+    }
+  }
+
   /** Reads what the driver supports; a read that fails is left out and said in the health reason. */
   private async observe(driver: Driver, agent: Agent, signal: AbortSignal): Promise<Observation> {
     const health = await driver.health(agent, signal);
@@ -486,4 +520,8 @@ function summarise(o: Observation): Record<string, unknown> {
     memory: o.summary && o.summary.memoryLimitBytes ? +(o.summary.memoryBytes / o.summary.memoryLimitBytes).toFixed(3) : undefined,
     breaker: o.breaker?.state,
   };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

@@ -75,3 +75,20 @@ export interface Approval {
   decidedAt: number | null;
   note: string | null;
 }
+
+/** What the anomaly model said about an incident's agent when Medic first handled the incident. */
+export interface AnomalyAssessment {
+  /** In [0, 1], higher is more anomalous. */
+  score: number;
+  /** The score reached the model's threshold: only then does `type` steer the selection. */
+  isAnomaly: boolean;
+  threshold: number;
+  /** resource_exhaustion, latency_degradation, error_burst, traffic_anomaly, dependency_failure or unknown. */
+  type: string;
+  /** The features that deviate most, largest first. */
+  contributions: { feature: string; deviation: number }[];
+  /** agent_type@version of the model that scored. */
+  model: string;
+  /** Unix ms of the newest sample scored. */
+  sampleAt: number;
+}

@@ -76,6 +76,9 @@ export interface Selection {
 /** The design's choices, shipped as the default rules.yaml. */
 export const DEFAULT_RULES_YAML = `# Medic selection rules: the first rule whose match holds gives the ladder.
 rules:
+  - name: agent-down
+    match: { alertname: [AgentDown] }
+    ladder: [restart]
   - name: known-error-signature
     match: { error_signature: [timeout, memory_leak, connection_pool_exhausted] }
     ladder: [runtime_patch, restart]
@@ -107,8 +110,17 @@ rules:
     match: { anomaly_type: [resource_exhaustion] }
     ladder: [repair, restart]
   - name: anomaly-latency
-    match: { anomaly_type: [latency] }
+    match: { anomaly_type: [latency_degradation] }
     ladder: [scale, restart]
+  - name: anomaly-error-burst
+    match: { anomaly_type: [error_burst] }
+    ladder: [restart, rollback]
+  - name: anomaly-traffic
+    match: { anomaly_type: [traffic_anomaly] }
+    ladder: [scale]
+  - name: anomaly-dependency
+    match: { anomaly_type: [dependency_failure] }
+    ladder: [circuit_break, reroute]
   - name: otherwise
     ladder: [restart]
 `;

@@ -26,6 +26,8 @@ export interface AppDeps {
   /** An operator decided an approval: work waiting on it may run now. */
   onDecision: () => void;
   readiness: () => Promise<Readiness>;
+  /** The anomaly models in service, for GET /api/models. */
+  models?: () => unknown[];
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -68,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('WWW-Authenticate', 'Bearer realm="medic"');
     res.status(401).json({ error: auth.reason });
   });
-  app.use(readApiRouter(deps.store));
+  app.use(readApiRouter(deps.store, deps.models));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
 
   app.use((req, res) => {

@@ -3,11 +3,15 @@
 // setting has one name in the file, the docs, the error messages and the source.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { formatDurationMs } from '../lib/units.ts';
 import { ByteSize, ConfigError, describeIssue, Duration, readYamlFile } from '../lib/yaml-config.ts';
 
 export { ConfigError };
+
+/** The models shipped with Medic (models/registry), used when models.registry is not set. */
+export const SHIPPED_REGISTRY = fileURLToPath(new URL('../models/registry', import.meta.url));
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -99,7 +103,23 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   prometheus: z
-    .strictObject({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional() })
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+      /** Per query: scoring and the prediction loop give up on a slow Prometheus rather than wait. */
+      timeout: Duration.default(2000),
+    })
+    .prefault({}),
+  models: z
+    .strictObject({
+      /** The model registry (models/registry.ts layout); unset: the models shipped with Medic. */
+      registry: z.string().min(1).optional(),
+      /** How often the registry is checked for a newly promoted version (hot reload). */
+      reload_interval: Duration.default(10_000),
+      /** Score each incident's agent before deciding (needs prometheus.url). */
+      score_incidents: z.boolean().default(true),
+      /** Score the whole fleet this often and export medic_anomaly_score (needs prometheus.url); 0 turns it off. */
+      prediction_interval: Duration.default(30_000),
+    })
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
 });
@@ -122,6 +142,8 @@ export interface LoadedConfig {
   dataDir: string;
   /** Absolute paths of the remediation files, when set. */
   files: { inventory?: string; policies?: string; rules?: string };
+  /** Absolute path of the model registry (the shipped one unless models.registry is set). */
+  modelRegistry: string;
 }
 
 /** Command-line settings, already parsed; undefined means "not given". */
@@ -155,6 +177,7 @@ const ENV_SETTINGS: { env: string; path: string[]; kind: 'string' | 'int'; repla
   { env: 'MEDIC_INVENTORY', path: ['remediation', 'inventory'], kind: 'string' },
   { env: 'MEDIC_PROMETHEUS_URL', path: ['prometheus', 'url'], kind: 'string' },
   { env: 'MEDIC_ALERTMANAGER_URL', path: ['alertmanager', 'url'], kind: 'string' },
+  { env: 'MEDIC_MODEL_REGISTRY', path: ['models', 'registry'], kind: 'string' },
   {
     env: 'MEDIC_WEBHOOK_TOKEN', path: ['webhook', 'bearer_token'], kind: 'string',
     replaces: [['webhook', 'bearer_token_file']],
@@ -214,7 +237,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
     return v === undefined ? undefined : resolve(fileBase(`remediation.${key}`), v);
   };
   const files = { inventory: remediationFile('inventory'), policies: remediationFile('policies'), rules: remediationFile('rules') };
-  return { config, credentials, file, sqlitePath, dataDir, files };
+  const modelRegistry = config.models.registry ? resolve(fileBase('models.registry'), config.models.registry) : SHIPPED_REGISTRY;
+  return { config, credentials, file, sqlitePath, dataDir, files, modelRegistry };
 }
 
 function readCredentials(config: MedicConfig, baseDir: string): WebhookCredentials {

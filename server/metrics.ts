@@ -155,6 +155,50 @@ export function createMetrics(sources: MetricSources, version: string) {
         }
       },
     }),
+    anomalyScore: new Gauge({
+      name: 'medic_anomaly_score',
+      help: 'Anomaly score in [0, 1] of each agent at the last prediction loop, with the type of its largest deviation.',
+      labelNames: ['agent', 'agent_type', 'tier', 'anomaly_type'],
+      registers,
+    }),
+    anomalyThreshold: new Gauge({
+      name: 'medic_anomaly_threshold',
+      help: 'Score from which the model in service for an agent type calls a sample anomalous.',
+      labelNames: ['agent_type'],
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'medic_model_info',
+      help: 'Anomaly model version in service per agent type; always 1.',
+      labelNames: ['agent_type', 'version'],
+      registers,
+    }),
+    modelReloads: new Counter({
+      name: 'medic_model_reloads_total',
+      help: 'Promoted model versions taken into service (loaded) or refused because they did not load (refused).',
+      labelNames: ['result'],
+      registers,
+    }),
+    predictionLoops: new Counter({
+      name: 'medic_prediction_loops_total',
+      help: 'Fleet scoring rounds, by result (ok, failed, skipped while the previous one still ran).',
+      labelNames: ['result'],
+      registers,
+    }),
+    predictionDuration: new Histogram({
+      name: 'medic_prediction_loop_duration_seconds',
+      help: 'Time of one fleet scoring round, by phase (query: Prometheus; score: features and models).',
+      labelNames: ['phase'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    incidentScoring: new Histogram({
+      name: 'medic_incident_scoring_duration_seconds',
+      help: 'Time to score an incident\'s agent, by phase (query: Prometheus; score: features and model).',
+      labelNames: ['phase'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
     storeUp: new Gauge({
       name: 'medic_store_up',
       help: '1 when the store answered the last scrape, 0 when it did not.',
@@ -169,5 +213,7 @@ export function createMetrics(sources: MetricSources, version: string) {
   for (const result of NOTIFICATION_RESULTS) metrics.notificationsReceived.inc({ result }, 0);
   for (const status of ['firing', 'resolved']) metrics.alertsReceived.inc({ status }, 0);
   for (const result of WORK_RESULTS) metrics.workProcessed.inc({ result }, 0);
+  for (const result of ['loaded', 'refused']) metrics.modelReloads.inc({ result }, 0);
+  for (const result of ['ok', 'failed', 'skipped']) metrics.predictionLoops.inc({ result }, 0);
   return metrics;
 }

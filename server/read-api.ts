@@ -28,8 +28,12 @@ const IncidentsQuery = z.strictObject({ ...PageQuery, status: z.enum(['firing', 
 const RemediationsQuery = z.strictObject({ ...PageQuery, outcome: z.string().min(1).optional(), status: z.string().min(1).optional() });
 const IncidentId = z.coerce.number().int().min(1);
 
-export function readApiRouter(store: Store): Router {
+export function readApiRouter(store: Store, models?: () => unknown[]): Router {
   const router = express.Router();
+
+  router.get('/api/models', (req, res) => {
+    res.json({ items: models?.() ?? [] });
+  });
 
   router.get('/api/incidents', async (req, res) => {
     const q = parseQuery(IncidentsQuery, req, res);
@@ -103,6 +107,7 @@ export function presentIncident(i: Incident) {
     labels: i.labels,
     annotations: i.annotations,
     generatorURL: i.generatorURL,
+    anomaly: i.anomaly && { ...i.anomaly, sampleAt: iso(i.anomaly.sampleAt) },
   };
 }
 
@@ -141,11 +146,18 @@ export function presentAttempt(a: Attempt) {
 function presentDetail(d: IncidentDetail) {
   return {
     ...presentIncident(d.incident),
-    explanation: explain(d.attempts),
+    explanation: [...(d.incident.anomaly ? [explainAnomaly(d.incident.anomaly)] : []), ...explain(d.attempts)],
     alerts: d.alerts.map((a) => ({ ...a, receivedAt: iso(a.receivedAt) })),
     work: d.work.map(presentWork),
     attempts: d.attempts.map(presentAttempt),
   };
+}
+
+/** The model's reading in one sentence, so the explanation says what steered the selection. */
+export function explainAnomaly(a: NonNullable<Incident['anomaly']>): string {
+  const top = a.contributions.map((c) => `${c.feature} (${c.deviation.toFixed(1)}σ)`).join(', ');
+  const verdict = a.isAnomaly ? `anomalous (${a.type})` : `within normal (below the threshold ${a.threshold.toFixed(3)}; type not used)`;
+  return `${iso(a.sampleAt)} anomaly model ${a.model} scored ${a.score.toFixed(3)}: ${verdict}. Largest deviations: ${top || 'none'}.`;
 }
 
 /** The incident's decisions in order, each in one sentence: what, how, the outcome, and why. */

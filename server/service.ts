@@ -22,6 +22,9 @@ import { defaultRules, loadRules } from '../remediations/selection.ts';
 import { createAlertmanagerClient, createLogEscalator } from './alertmanager-client.ts';
 import { startChangeReverter } from './change-reverter.ts';
 import { createPrometheusClient } from './prometheus-client.ts';
+import { createIncidentScorer } from './anomaly-scorer.ts';
+import { ModelService } from './model-service.ts';
+import { PredictionLoop } from './prediction-loop.ts';
 import { engineHandler, metricsObserver } from './remediation-handler.ts';
 
 export const VERSION = '0.1.0';
@@ -101,6 +104,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const alertmanager = config.alertmanager.url
     ? createAlertmanagerClient({ url: config.alertmanager.url, timeoutMs: config.alertmanager.timeout, medicUrl, log })
     : undefined;
+  // Models load before the first incident is taken; a registry that is empty or damaged leaves Medic
+  // deciding on alerts alone, never stopped.
+  const models = new ModelService(options.loaded.modelRegistry, log.child({ component: 'models' }), metrics);
+  models.start(config.models.reload_interval);
+  const scoringPrometheus = config.prometheus.url ? createPrometheusClient(config.prometheus.url, config.prometheus.timeout) : undefined;
+  const scorer = scoringPrometheus && config.models.score_incidents ? createIncidentScorer({ models, prometheus: scoringPrometheus, clock, metrics }) : undefined;
+  const predictions = scoringPrometheus && config.models.prediction_interval > 0
+    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout })
+    : undefined;
   const engine = new RemediationEngine({
     store,
     inventory,
@@ -115,6 +127,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     prometheus: config.prometheus.url ? createPrometheusClient(config.prometheus.url, r.http_timeout) : undefined,
     recheckMs: r.recheck_interval,
     verifyIntervalMs: r.verify_interval,
+    scorer,
   });
   const configuredHandler = config.workers.handler === 'engine' ? engineHandler(engine) : dryRunHandler(clock, config.workers.dry_run_delay);
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -157,6 +170,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     onRecorded: () => workers.wake(),
     onDecision: () => workers.wake(),
     readiness,
+    models: () => models.inService(),
   });
 
   let server: Server;
@@ -173,6 +187,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   server.requestTimeout = 30_000;
 
   workers.start();
+  predictions?.start(config.models.prediction_interval);
   const reverter = startChangeReverter({
     store, inventory, driverFor: (name) => (r.dry_run ? drivers.dryRun(drivers.get(name)) : drivers.get(name)), clock, log,
     intervalMs: r.revert_interval, timeoutMs: r.http_timeout,
@@ -184,7 +199,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     {
       host: config.server.host, port, store: sqlitePath, workers: config.workers.concurrency, auth: hasCredentials, version: VERSION,
       handler: options.handler ? 'custom' : config.workers.handler, agents: inventory.all().length, dryRun: r.dry_run,
-      alertmanager: config.alertmanager.url ?? null,
+      alertmanager: config.alertmanager.url ?? null, models: models.inService().map((m) => `${m.agentType}@${m.version}`),
+      scoring: { incidents: Boolean(scorer), predictionLoop: predictions ? config.models.prediction_interval : null },
     },
     'medic is serving',
   );
@@ -203,6 +219,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       server.closeAllConnections();
       await closed;
       await reverter.stop();
+      await predictions?.stop();
+      models.stop();
       // Agents Medic started as local processes do not outlive it.
       await drivers.process.stopAll();
       await store.close();

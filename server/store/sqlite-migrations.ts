@@ -143,4 +143,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX approvals_by_incident ON approvals (incident_id, id);
     `,
   },
+  {
+    version: 3,
+    name: 'anomaly model: the reading stored with each incident',
+    sql: `
+      ALTER TABLE incidents ADD COLUMN anomaly TEXT;
+    `,
+  },
 ];

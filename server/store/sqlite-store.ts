@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import {
   StoreUnavailableError,
+  type AnomalyAssessment,
   type Approval,
   type ApprovalState,
   type AttemptUpdate,
@@ -188,6 +189,10 @@ export class SqliteStore implements Store {
       const row = this.st.getBreaker.get(target) as Row | undefined;
       return row ? toBreaker(row) : undefined;
     });
+  }
+
+  async saveAnomaly(incidentId: number, a: AnomalyAssessment): Promise<void> {
+    this.run(() => this.st.saveAnomaly.run(JSON.stringify(a), incidentId));
   }
 
   async saveBreaker(b: BreakerRecord): Promise<void> {
@@ -452,6 +457,7 @@ function prepareStatements(db: Database.Database) {
        WHERE started_at >= ? AND mode = 'auto' AND outcome IN ('in_progress', 'succeeded', 'failed', 'verify_failed')`,
     ),
     getBreaker: db.prepare('SELECT * FROM circuit_breakers WHERE target = ?'),
+    saveAnomaly: db.prepare('UPDATE incidents SET anomaly = ? WHERE id = ?'),
     saveBreaker: db.prepare(
       `INSERT INTO circuit_breakers (target, agent_type, state, changed_at, next_check_at, opens) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (target) DO UPDATE SET agent_type = excluded.agent_type, state = excluded.state, changed_at = excluded.changed_at,
@@ -553,6 +559,7 @@ function newIncident(id: number, a: ReceivedAlert, now: number): Incident {
     resolvedAt: a.status === 'resolved' ? now : null,
     deliveries: 1,
     duplicates: 0,
+    anomaly: null,
   };
 }
 
@@ -579,6 +586,7 @@ function toIncident(r: Row): Incident {
     resolvedAt: r.resolved_at === null ? null : Number(r.resolved_at),
     deliveries: Number(r.deliveries),
     duplicates: Number(r.duplicates),
+    anomaly: r.anomaly === null || r.anomaly === undefined ? null : (JSON.parse(String(r.anomaly)) as AnomalyAssessment),
   };
 }
 

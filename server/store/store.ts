@@ -1,8 +1,8 @@
 // The store's contract. SQLite is the embedded default; PostgreSQL comes behind the same interface,
 // and test/unit/store-contract.test.ts runs the same cases against every implementation.
-import type { Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
+import type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
 
-export type { Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, BreakerState, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
+export type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, BreakerState, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
 
 export type AlertStatus = 'firing' | 'resolved';
 export type WorkState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -58,6 +58,8 @@ export interface Incident {
   resolvedAt: number | null;
   deliveries: number;
   duplicates: number;
+  /** The anomaly model's reading of the agent when Medic first handled the incident; null if not scored. */
+  anomaly: AnomalyAssessment | null;
 }
 
 export interface RecordResult {
@@ -166,6 +168,8 @@ export interface Store {
   actedTargetsSince(since: number): Promise<{ target: string; agentType: string | null }[]>;
   getBreaker(target: string): Promise<BreakerRecord | undefined>;
   saveBreaker(b: BreakerRecord): Promise<void>;
+  /** Stores the anomaly model's reading with the incident (the last one written wins). */
+  saveAnomaly(incidentId: number, a: AnomalyAssessment): Promise<void>;
   listBreakers(): Promise<BreakerRecord[]>;
   recordChange(c: Omit<ChangeRecord, 'id' | 'state' | 'settledAt' | 'note'>): Promise<ChangeRecord>;
   /** Active changes whose expiry has passed. */

@@ -45,8 +45,13 @@ describe('default selection rules (the design)', () => {
     ['dependency down → circuit_break, then reroute', facts('AgentDependencyDown'), 'dependency-down', ['circuit_break', 'reroute']],
     ['a known error signature → runtime_patch, whatever the alert', facts('AgentHighLatency', { errorSignature: 'timeout' }), 'known-error-signature', ['runtime_patch', 'restart']],
     ['the model says resource exhaustion → repair', facts('AgentAnomalous', { anomalyType: 'resource_exhaustion' }), 'anomaly-resource-exhaustion', ['repair', 'restart']],
-    ['the model says latency → scale', facts('AgentAnomalous', { anomalyType: 'latency' }), 'anomaly-latency', ['scale', 'restart']],
-    ['otherwise → restart', facts('AgentDown'), 'otherwise', ['restart']],
+    ['the model says latency → scale', facts('AgentAnomalous', { anomalyType: 'latency_degradation' }), 'anomaly-latency', ['scale', 'restart']],
+    ['the model says error burst → restart', facts('AgentAnomalous', { anomalyType: 'error_burst' }), 'anomaly-error-burst', ['restart', 'rollback']],
+    ['the model says traffic → scale', facts('AgentAnomalous', { anomalyType: 'traffic_anomaly' }), 'anomaly-traffic', ['scale']],
+    ['the model says dependency → circuit breaker', facts('AgentAnomalous', { anomalyType: 'dependency_failure' }), 'anomaly-dependency', ['circuit_break', 'reroute']],
+    ['a down agent restarts whatever the model says', facts('AgentDown', { anomalyType: 'resource_exhaustion' }), 'agent-down', ['restart']],
+    ['an unknown type from the model → otherwise', facts('AgentAnomalous', { anomalyType: 'unknown' }), 'otherwise', ['restart']],
+    ['otherwise → restart', facts('SomethingElse'), 'otherwise', ['restart']],
   ];
   for (const [what, f, rule, ladder] of cases) {
     it(what, () => {
