@@ -4,7 +4,17 @@
 // feature schema; an artifact for another schema is refused with a clear message.
 import { extractFeatures, extractLatest, featureNames, FEATURE_SCHEMA_VERSION, type FeatureOptions } from './features.ts';
 import { IsolationForest, type SerializedForest } from './isolation-forest.ts';
+import { MlForest } from './ml-forest.ts';
 import { fitScaler, scale, type Scaler } from './scaler.ts';
+
+/** Medic's own forest (the default, publishable) or ml-isolation-forest (backtests and cross-checks only). */
+export const FOREST_IMPLEMENTATIONS = ['medic', 'ml-isolation-forest'] as const;
+export type ForestImplementation = (typeof FOREST_IMPLEMENTATIONS)[number];
+
+interface Forest {
+  score(row: ArrayLike<number>): number;
+  scoreAll(rows: readonly ArrayLike<number>[]): Float64Array;
+}
 
 export const ANOMALY_TYPES = ['resource_exhaustion', 'latency_degradation', 'error_burst', 'traffic_anomaly', 'dependency_failure', 'unknown'] as const;
 export type AnomalyType = (typeof ANOMALY_TYPES)[number];
@@ -12,6 +22,7 @@ export type AnomalyType = (typeof ANOMALY_TYPES)[number];
 export interface TrainOptions extends FeatureOptions {
   contamination?: number;
   sampling?: AnomalyArtifact['sampling'];
+  implementation?: ForestImplementation;
   trees?: number;
   sampleSize?: number;
   seed?: number;
@@ -44,7 +55,11 @@ export interface AnomalyScore {
 }
 
 export class AnomalyModel {
-  private constructor(private readonly a: AnomalyArtifact, private readonly forest: IsolationForest) {}
+  private constructor(
+    private readonly a: AnomalyArtifact,
+    private readonly forest: Forest,
+    readonly implementation: ForestImplementation = 'medic',
+  ) {}
 
   static train(rows: readonly ArrayLike<number>[], columns: string[], o: TrainOptions): AnomalyModel {
     if (rows.length < 2) throw new Error(`need at least 2 rows to train, got ${rows.length}`);
@@ -55,15 +70,17 @@ export class AnomalyModel {
     const scaled = vectors.map((v) => scale(scaler, v));
     const seed = o.seed ?? 1;
     const trees = o.trees ?? 100;
-    const forest = IsolationForest.fit(scaled, { trees, sampleSize: o.sampleSize ?? 256, seed });
+    const implementation = o.implementation ?? 'medic';
+    const forest = implementation === 'medic' ? IsolationForest.fit(scaled, { trees, sampleSize: o.sampleSize ?? 256, seed }) : MlForest.fit(scaled, trees);
     const contamination = o.contamination ?? 0.1;
     const scores = Array.from(forest.scoreAll(scaled)).sort((x, y) => x - y);
     const threshold = scores[Math.min(scores.length - 1, Math.floor((1 - contamination) * scores.length))]!;
     return new AnomalyModel({
       kind: 'medic-anomaly-model', featureSchemaVersion: FEATURE_SCHEMA_VERSION, columns, featureNames: featureNames(columns), window: o.window,
-      scaler, forest: forest.toJSON(), threshold, contamination, training: { rows: rows.length, seed, trees },
+      scaler, forest: forest instanceof IsolationForest ? forest.toJSON() : { kind: 'medic-isolation-forest', version: 1, sampleSize: 0, features: 0, trees: [] },
+      threshold, contamination, training: { rows: rows.length, seed, trees },
       ...(o.sampling ? { sampling: o.sampling } : {}),
-    }, forest);
+    }, forest, implementation);
   }
 
   static fromArtifact(a: AnomalyArtifact): AnomalyModel {
@@ -77,7 +94,20 @@ export class AnomalyModel {
   }
 
   toArtifact(): AnomalyArtifact {
+    if (this.implementation !== 'medic') throw new Error(`a model built with ${this.implementation} cannot be saved (it has no save/load): train with Medic's forest to publish`);
     return this.a;
+  }
+
+  get threshold(): number {
+    return this.a.threshold;
+  }
+
+  get columns(): string[] {
+    return this.a.columns;
+  }
+
+  get sampling(): AnomalyArtifact['sampling'] {
+    return this.a.sampling;
   }
 
   get window(): number {

@@ -16,7 +16,7 @@ export const DEFAULT_SAMPLING = { stepSeconds: 15, rateWindow: '1m' };
 const SLACK_ROWS = 2;
 
 export function samplingOf(m: PublishedModel): { stepSeconds: number; rateWindow: string } {
-  return m.model.toArtifact().sampling ?? DEFAULT_SAMPLING;
+  return m.model.sampling ?? DEFAULT_SAMPLING;
 }
 
 /**
@@ -39,7 +39,7 @@ export async function fetchAgentSeries(
 export function assessment(m: PublishedModel, rows: number[][], sampleAt: number): AnomalyAssessment {
   const s = m.model.scoreLatest(rows);
   return {
-    score: s.score, isAnomaly: s.isAnomaly, threshold: m.model.toArtifact().threshold, type: s.type,
+    score: s.score, isAnomaly: s.isAnomaly, threshold: m.model.threshold, type: s.type,
     contributions: s.contributions, model: `${m.agentType}@${m.version}`, sampleAt,
   };
 }
@@ -52,7 +52,7 @@ export function createIncidentScorer(o: { models: ModelService; prometheus: Prom
       const sampling = samplingOf(m);
       const started = performance.now();
       // The agent id comes from the inventory (a validated name), never from the alert's labels.
-      const series = await fetchAgentSeries(o.prometheus, m.model.toArtifact().columns, sampling, m.model.window + SLACK_ROWS, `agent=${JSON.stringify(agent.id)}`, o.clock.now(), signal);
+      const series = await fetchAgentSeries(o.prometheus, m.model.columns, sampling, m.model.window + SLACK_ROWS, `agent=${JSON.stringify(agent.id)}`, o.clock.now(), signal);
       const fetched = performance.now();
       const mine = series.get(agent.id);
       const window = mine && latestWindow(mine, m.model.window);

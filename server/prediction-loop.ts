@@ -33,7 +33,7 @@ export class PredictionLoop {
     const groups = new Map<string, { sampling: { stepSeconds: number; rateWindow: string }; columns: string[]; rows: number }>();
     const groupOf = (m: PublishedModel) => {
       const sampling = samplingOf(m);
-      const columns = m.model.toArtifact().columns;
+      const columns = m.model.columns;
       return { key: `${sampling.stepSeconds}|${sampling.rateWindow}|${columns.join(',')}`, sampling, columns };
     };
     for (const info of this.o.models.inService()) {

@@ -110,4 +110,22 @@ describe('AnomalyModel', () => {
     ];
     for (const [feature, type] of cases) assert.equal(typeOf(feature), type, feature);
   });
+
+  it('refuses damaged artifacts with a message naming what is wrong', () => {
+    const a = model.toArtifact();
+    assert.throws(() => AnomalyModel.fromArtifact({ ...a, threshold: 7 }), /damaged: threshold must be in \[0, 1\], but was 7/);
+    assert.throws(() => AnomalyModel.fromArtifact({ ...a, scaler: { mean: [1], std: [1] } }), /scaler must hold 18 finite means/);
+    const tree = a.forest.trees[0]!;
+    assert.throws(() => AnomalyModel.fromArtifact({ ...a, forest: { ...a.forest, trees: [{ ...tree, left: tree.left.slice(1) }] } }), /a tree of the forest is malformed/);
+  });
+
+  it('can score with ml-isolation-forest instead (a cross-check), but never publish such a model', () => {
+    const ml = AnomalyModel.train(train, COLUMNS, { window: 12, implementation: 'ml-isolation-forest', trees: 30 });
+    const spiked = series(400, 9, 300);
+    const scores = ml.scoreSeries(spiked).map((s) => s.score);
+    const inSpike = scores.slice(300, 320).reduce((x, y) => x + y, 0) / 20;
+    const before = scores.slice(100, 300).reduce((x, y) => x + y, 0) / 200;
+    assert.ok(inSpike > before, `spike ${inSpike} vs before ${before}`);
+    assert.throws(() => ml.toArtifact(), /built with ml-isolation-forest cannot be saved/);
+  });
 });
