@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseTable, scoreRows } from '../../training/score-command.ts';
+import { parseHoldOff, parseTable, scoreRows, timestampHours, type ScoreOptions } from '../../training/score-command.ts';
 
-const O = { window: 6, contamination: 0.1, seed: 1, trainFraction: 0.2, online: false, refitEvery: 50 };
+const O: ScoreOptions = { window: 6, contamination: 0.1, seed: 1, trainFraction: 0.2, online: false, refitEvery: 50 };
+const FOREST: ScoreOptions = { ...O, detector: 'forest' };
 
 function csv(n: number, spikeAt: number, later = 1): string {
   const lines = ['timestamp,value'];
@@ -23,19 +24,57 @@ describe('medic anomaly score', () => {
     assert.throws(() => parseTable('a,b\n1,x\n', true), /row 2, column b: "x" is not a number/);
   });
 
-  it('flags a spike', () => {
-    const scores = scoreRows(parseTable(csv(300, 200), true), O);
-    assert.equal(scores[200]!.isAnomaly, true);
-    assert.ok(scores[200]!.score > Math.max(...scores.slice(100, 190).map((s) => s.score)));
-  });
+  for (const detector of ['streaming', 'forest'] as const) {
+    it(`flags a spike (${detector})`, () => {
+      const scores = scoreRows(parseTable(csv(300, 200), true), { ...O, detector });
+      assert.equal(scores[200]!.isAnomaly, true);
+      assert.ok(scores[200]!.score > Math.max(...scores.slice(100, 190).map((s) => s.score)));
+    });
+  }
 
-  for (const online of [false, true]) {
-    it(`never uses a row after the one it scores${online ? ' (online)' : ''}`, () => {
-      const a = scoreRows(parseTable(csv(300, 200), true), { ...O, online });
-      const b = scoreRows(parseTable(csv(300, 200, 1000), true), { ...O, online });
+  for (const [name, o] of [['streaming', O], ['forest', FOREST], ['forest, online', { ...FOREST, online: true }], ['streaming, with hold-off', { ...O, holdOff: { samples: 20 } }]] as const) {
+    it(`never uses a row after the one it scores (${name})`, () => {
+      const a = scoreRows(parseTable(csv(300, 200), true), o);
+      const b = scoreRows(parseTable(csv(300, 200, 1000), true), o);
       // The two inputs differ only after row 205: every score up to it must be identical.
       assert.deepEqual(a.slice(0, 206), b.slice(0, 206));
       assert.notDeepEqual(a.slice(206), b.slice(206));
     });
   }
+
+  it("scores the forest's training rows 0: scoring them with it would read later rows", () => {
+    const scores = scoreRows(parseTable(csv(300, 200), true), FOREST);
+    assert.ok(scores.slice(0, 60).every((s) => s.score === 0 && !s.isAnomaly));
+    assert.ok(scores.slice(60).some((s) => s.score > 0));
+  });
+
+  it('alerts once per hold-off, and a held-off alert scores 0', () => {
+    // A spike at row 200, then the level five times higher from row 206: the streaming detector alerts
+    // on rows 200, 201 and 206 to 211 without a hold-off.
+    const table = parseTable(csv(300, 200, 5), true);
+    const free = scoreRows(table, O);
+    const held = scoreRows(table, { ...O, holdOff: { samples: 4 } });
+    const alertRows = (xs: { isAnomaly: boolean }[]) => xs.flatMap((s, i) => (s.isAnomaly ? [i] : []));
+    assert.ok(alertRows(free).length > 5);
+    const kept = alertRows(held);
+    assert.equal(kept[0], 200);
+    assert.deepEqual(kept, [200, 206, 211]);
+    held.forEach((s, i) => assert.ok(s.score === free[i]!.score || (s.score === 0 && free[i]!.isAnomaly && !kept.includes(i))));
+  });
+
+  it('reads --hold-off as a duration or a number of rows, and timestamps as ISO 8601 or Unix seconds', () => {
+    assert.deepEqual(parseHoldOff('12h'), { hours: 12 });
+    assert.deepEqual(parseHoldOff('90m'), { hours: 1.5 });
+    assert.deepEqual(parseHoldOff('144'), { samples: 144 });
+    assert.equal(parseHoldOff('0'), undefined);
+    assert.equal(parseHoldOff('soon'), 'invalid');
+    const t = (timestamps: string[]) => timestampHours({ timestamps, columns: ['v'], rows: timestamps.map(() => [0]) });
+    assert.deepEqual(t(['2014-04-01 00:00:00', '2014-04-01T01:30:00Z', '1396317600']), [387864, 387865.5, 387866]);
+    assert.throws(() => t(['2014-04-01', 'yesterday']), /row 3, timestamp: "yesterday" is neither ISO 8601 nor Unix seconds/);
+    assert.throws(() => timestampHours({ timestamps: null, columns: ['v'], rows: [[0]] }), /needs a timestamp column/);
+  });
+
+  it('refuses --train/--model with the streaming detector', () => {
+    assert.throws(() => scoreRows(parseTable(csv(50, 10), true), O, [[1], [2]]), /add --detector forest/);
+  });
 });

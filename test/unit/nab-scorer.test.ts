@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bestNabScore, normalise, scaledSigmoid, scoreFile, type NabFile } from '../../training/nab.ts';
+import { bestNabScore, normalise, probationLength, rowWeights, scaledSigmoid, scoreFile, STANDARD_PROFILE, type NabFile } from '../../training/nab.ts';
+import { seededRandom } from '../../lib/random.ts';
 import { windowedGaussianScores } from '../../training/baselines.ts';
 
 const file = (windows: [number, number][], n = 1000): NabFile => ({
@@ -28,6 +29,38 @@ describe('NAB-style scorer', () => {
     assert.ok(scoreFile(f, detect(1000, [450, 900])).raw < once, 'a false positive after the window costs');
     assert.equal(scoreFile(f, detect(1000, [450, 10])).raw, once, 'detections in the probationary period are ignored');
     assert.equal(scoreFile(f, detect(1000, [300])).raw, -1 - 0.11, 'a false positive before any window costs A_FP; the window is missed');
+  });
+
+  it("caps the probationary period at 750 rows, as NAB's sweeper does", () => {
+    assert.equal(probationLength(1000), 150);
+    assert.equal(probationLength(5000), 750);
+    assert.equal(probationLength(15_900), 750);
+    const f = file([[1000, 1599]], 16_000);
+    assert.ok(scoreFile(f, detect(16_000, [1000])).raw > 0.99, 'a window after row 750 counts in a long file');
+  });
+
+  it('pays an on-time detection exactly A_TP, and prices a false positive by its distance over the window width less one', () => {
+    const f = file([[400, 499]]);
+    const { window, weight } = rowWeights(f);
+    assert.equal(weight[400], STANDARD_PROFILE.tp);
+    assert.equal(window[450], 0);
+    assert.equal(window[500], -1);
+    assert.ok(Math.abs(weight[500]! - 0.11 * scaledSigmoid(1 / 99)) < 1e-12);
+    assert.ok(Math.abs(weight[598]! - 0.11 * scaledSigmoid(99 / 99)) < 1e-12);
+    assert.equal(weight[300], -0.11, 'before any window: a full A_FP');
+  });
+
+  it('finds the best of every distinct score as the threshold, as a brute force over them does', () => {
+    const random = seededRandom(5);
+    const files = [file([[400, 499]], 800), file([[300, 349], [600, 699]], 900)];
+    const scores = files.map((f) => Float64Array.from(f.values, () => Math.round(random() * 400) / 400));
+    let brute = Number.NEGATIVE_INFINITY;
+    for (const threshold of new Set([...scores[0]!, ...scores[1]!])) {
+      brute = Math.max(brute, normalise(files.map((f, i) => scoreFile(f, Array.from(scores[i]!, (v) => v >= threshold)))));
+    }
+    const r = bestNabScore(files, scores);
+    assert.ok(Math.abs(r.score - Math.max(brute, 0)) < 1e-9, `${r.score} vs ${brute}`);
+    assert.ok(Math.abs(normalise(files.map((f, i) => scoreFile(f, Array.from(scores[i]!, (v) => v >= r.threshold)))) - r.score) < 1e-9);
   });
 
   it('picks the best threshold over the corpus', () => {
