@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../lib/units.ts';
 import { holdOff, type HoldOffSpan } from '../models/alert-hold-off.ts';
-import { AnomalyModel, type AnomalyArtifact } from '../models/anomaly-model.ts';
+import { AnomalyModel, FOREST_IMPLEMENTATIONS, type AnomalyArtifact, type ForestImplementation } from '../models/anomaly-model.ts';
 import { UnivariateDetector } from '../models/univariate-detector.ts';
 
 export const SCORE_HELP = `Usage: medic anomaly score --input FILE --output FILE [options]
@@ -31,7 +31,10 @@ export const SCORE_HELP = `Usage: medic anomaly score --input FILE --output FILE
   --refit-every N        default 500
   --window N             forest: feature window in samples (default 12)
   --contamination C      forest: share of training rows taken as anomalous for the threshold (default 0.1)
-  --seed S               forest: default 1`;
+  --seed S               forest: default 1
+  --forest-implementation I  forest: medic (default) or ml-isolation-forest (a cross-check: slower,
+                         unseeded, trains each tree on all rows)
+  --train or --model without --detector selects the forest.`;
 
 export const DETECTORS = ['streaming', 'forest'] as const;
 export type Detector = (typeof DETECTORS)[number];
@@ -80,6 +83,8 @@ export interface ScoreOptions {
   trainFraction: number;
   online: boolean;
   refitEvery: number;
+  /** forest: Medic's own (default) or ml-isolation-forest (a cross-check; slower, unseeded). */
+  implementation?: ForestImplementation;
 }
 
 /** Scores every row, learning only from rows before it (or from a separate training set or artifact). */
@@ -104,17 +109,17 @@ function streamingScores(table: Table): { score: number; isAnomaly: boolean }[] 
 
 function forestScores(table: Table, o: ScoreOptions, train?: number[][], artifact?: AnomalyArtifact): { score: number; isAnomaly: boolean }[] {
   if (artifact || train) {
-    const model = artifact ? AnomalyModel.fromArtifact(artifact) : AnomalyModel.train(train!, table.columns, { window: o.window, contamination: o.contamination, seed: o.seed });
+    const model = artifact ? AnomalyModel.fromArtifact(artifact) : AnomalyModel.train(train!, table.columns, { window: o.window, contamination: o.contamination, seed: o.seed, implementation: o.implementation });
     return model.scoreSeries(table.rows).map(({ score, isAnomaly }) => ({ score, isAnomaly }));
   }
   const warm = Math.max(o.window + 1, Math.floor(table.rows.length * o.trainFraction));
   // The first `warm` rows are the model's training set: scoring them with it would read later rows.
   const out: { score: number; isAnomaly: boolean }[] = Array.from({ length: Math.min(warm, table.rows.length) }, () => ({ score: 0, isAnomaly: false }));
-  let model = AnomalyModel.train(table.rows.slice(0, warm), table.columns, { window: o.window, contamination: o.contamination, seed: o.seed });
+  let model = AnomalyModel.train(table.rows.slice(0, warm), table.columns, { window: o.window, contamination: o.contamination, seed: o.seed, implementation: o.implementation });
   let fittedAt = warm;
   for (let t = warm; t < table.rows.length; t++) {
     if (o.online && t >= fittedAt + o.refitEvery) {
-      model = AnomalyModel.train(table.rows.slice(0, t), table.columns, { window: o.window, contamination: o.contamination, seed: o.seed });
+      model = AnomalyModel.train(table.rows.slice(0, t), table.columns, { window: o.window, contamination: o.contamination, seed: o.seed, implementation: o.implementation });
       fittedAt = t;
     }
     const { score, isAnomaly } = model.scoreLatest(table.rows.slice(Math.max(0, t - o.window), t + 1));
@@ -152,7 +157,7 @@ export function scoreCommand(args: string[]): number {
         input: { type: 'string' }, output: { type: 'string' }, 'no-header': { type: 'boolean' }, train: { type: 'string' }, model: { type: 'string' },
         'train-fraction': { type: 'string', default: '0.15' }, online: { type: 'boolean' }, 'refit-every': { type: 'string', default: '500' },
         window: { type: 'string', default: '12' }, contamination: { type: 'string', default: '0.1' }, seed: { type: 'string', default: '1' },
-        detector: { type: 'string', default: 'streaming' }, 'hold-off': { type: 'string' },
+        detector: { type: 'string' }, 'hold-off': { type: 'string' }, 'forest-implementation': { type: 'string', default: 'medic' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -170,12 +175,14 @@ export function scoreCommand(args: string[]): number {
   }
   const holdOffSpan = values['hold-off'] === undefined ? undefined : parseHoldOff(values['hold-off']);
   const o: ScoreOptions = {
-    detector: values.detector as Detector, ...(holdOffSpan && holdOffSpan !== 'invalid' ? { holdOff: holdOffSpan } : {}),
+    detector: (values.detector ?? (values.train || values.model ? 'forest' : 'streaming')) as Detector,
+    implementation: values['forest-implementation'] as ForestImplementation, ...(holdOffSpan && holdOffSpan !== 'invalid' ? { holdOff: holdOffSpan } : {}),
     window: Number(values.window), contamination: Number(values.contamination), seed: Number(values.seed),
     trainFraction: Number(values['train-fraction']), online: Boolean(values.online), refitEvery: Number(values['refit-every']),
   };
   const problems = [
-    !(DETECTORS as readonly string[]).includes(values.detector!) && `--detector must be one of ${DETECTORS.join(', ')}, but was ${values.detector}`,
+    !(DETECTORS as readonly string[]).includes(o.detector!) && `--detector must be one of ${DETECTORS.join(', ')}, but was ${values.detector}`,
+    !(FOREST_IMPLEMENTATIONS as readonly string[]).includes(o.implementation!) && `--forest-implementation must be one of ${FOREST_IMPLEMENTATIONS.join(', ')}, but was ${values['forest-implementation']}`,
     holdOffSpan === 'invalid' && `--hold-off must be a duration (12h, 30m) or a number of rows, but was ${values['hold-off']}`,
     o.detector === 'streaming' && (values.train || values.model) && '--train and --model are the forest\'s: add --detector forest',
     !(Number.isInteger(o.window) && o.window >= 2) && `--window must be an integer >= 2, but was ${values.window}`,
