@@ -58,7 +58,9 @@ async function startDaemon(cmd: string, args: string[], url: string, what: strin
  */
 export function compressRules(text: string): string {
   const FOR: Record<string, string> = { '30s': '3s', '1m': '4s', '2m': '6s', '5m': '10s' };
-  const RANGE: Record<string, string> = { '1m': '10s', '5m': '30s', '10m': '60s' };
+  // Range windows shrink by the factor `for: 1m` does (15x): a 10 s window over a 4 s `for` made
+  // detection wait for the window to fill, not for the pipeline.
+  const RANGE: Record<string, string> = { '1m': '4s', '5m': '20s', '10m': '40s' };
   return text
     .replace(/^(\s*for: )(\S+)$/gm, (_, p: string, d: string) => `${p}${FOR[d] ?? d}`)
     .replace(/\[(\d+m)\]/g, (m, d: string) => `[${RANGE[d] ?? d}]`);
