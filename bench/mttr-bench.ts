@@ -4,7 +4,13 @@
 // Two floors: the pipeline alone (scrape + evaluation + the alert's `for` + group_wait + the action's own
 // time), and the same counted from when the alert's condition first held (so a leak's own climb to its
 // threshold, or a rate window filling, is not charged to Medic).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
+import { parseDurationMs } from '../lib/units.ts';
+import { compressRules } from '../test/helpers/stack.ts';
+import { REPO } from '../test/helpers/medic-process.ts';
 import { AGENT_TYPES, type FaultKind } from '../sim/fleet.ts';
 import { injectAndFollow, PRESCRIBED, startRealStack, waitForHealthyFleet, type FaultCase, type Timeline } from '../test/helpers/real-stack.ts';
 
@@ -30,6 +36,12 @@ const KINDS: { kind: FaultKind; type: string; rate?: number; forMs?: number; ale
   { kind: 'bad-config', type: 'autogpt', alertFor: 4 },
   { kind: 'bad-version', type: 'crewai', alertFor: 4 },
 ];
+// The floor counts the `for` of the alert that actually brought the incident (as compressed for the run).
+const FOR_S = new Map<string, number>();
+for (const f of readdirSync(join(REPO, 'rules')).filter((n) => n.endsWith('.rules.yml'))) {
+  const doc = parse(compressRules(readFileSync(join(REPO, 'rules', f), 'utf8'))) as { groups: { rules: { alert?: string; for?: string }[] }[] };
+  for (const r of doc.groups.flatMap((g) => g.rules)) if (r.alert) FOR_S.set(r.alert, (parseDurationMs(r.for ?? '0s') ?? 0) / 1000);
+}
 const SCRAPE_S = 1;
 const EVAL_S = 1;
 const GROUP_WAIT_S = 1;
@@ -67,15 +79,17 @@ const quantile = (xs: number[], q: number) => {
 const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1).padStart(6) : '     -');
 console.log('\nMTTR in seconds from injection to verified recovery (median, p95 over rounds); resolved = the alert cleared in Prometheus');
 console.log('floor = scrape + evaluation + for + group_wait + action; condition = when the alert condition first held');
-console.log('fault → strategy                    n  verified    p95  resolved   floor  ratio  condition  floor+cond  ratio');
+console.log('fault → strategy                    n  verified    p95  resolved   floor  ratio  condition  floor+cond  ratio  alert');
 for (const key of [...new Set(results.map((r) => r.key))]) {
   const rs = results.filter((r) => r.key === key);
   const verified = rs.filter((r) => r.tl.verified).map((r) => (r.tl.verified! - r.tl.injected) / 1000);
   const resolved = rs.filter((r) => r.tl.recovered).map((r) => (r.tl.recovered! - r.tl.injected) / 1000);
   const action = rs.filter((r) => r.tl.verified && r.tl.acted).map((r) => (r.tl.verified! - r.tl.acted!) / 1000);
   const condition = quantile(rs.filter((r) => r.tl.pending).map((r) => (r.tl.pending! - r.tl.injected) / 1000), 0.5);
-  const floor = SCRAPE_S + EVAL_S + rs[0]!.alertFor + GROUP_WAIT_S + quantile(action, 0.5);
-  const floorFromCondition = condition + rs[0]!.alertFor + EVAL_S + GROUP_WAIT_S + quantile(action, 0.5);
+  const alertFor = quantile(rs.map((r) => (r.tl.alertname ? FOR_S.get(r.tl.alertname) : undefined) ?? r.alertFor), 0.5);
+  const alerts = [...new Set(rs.map((r) => r.tl.alertname ?? '?'))].join('/');
+  const floor = SCRAPE_S + EVAL_S + alertFor + GROUP_WAIT_S + quantile(action, 0.5);
+  const floorFromCondition = condition + alertFor + EVAL_S + GROUP_WAIT_S + quantile(action, 0.5);
   const med = quantile(verified, 0.5);
-  console.log(`${key.padEnd(34)} ${String(verified.length).padStart(2)}  ${f(med)} ${f(quantile(verified, 0.95))}  ${f(quantile(resolved, 0.5))}  ${f(floor)} ${f(med / floor)}x ${f(condition)}     ${f(floorFromCondition)} ${f(med / floorFromCondition)}x`);
+  console.log(`${key.padEnd(34)} ${String(verified.length).padStart(2)}  ${f(med)} ${f(quantile(verified, 0.95))}  ${f(quantile(resolved, 0.5))}  ${f(floor)} ${f(med / floor)}x ${f(condition)}     ${f(floorFromCondition)} ${f(med / floorFromCondition)}x  ${alerts} (for ${alertFor}s)`);
 }

@@ -97,14 +97,15 @@ rules:
   - name: dependency-down
     match: { alertname: [AgentDependencyDown] }
     ladder: [circuit_break, reroute]
-  - name: predicted-memory-exhaustion
-    match: { alertname: [AgentMemoryExhaustionPredicted] }
+  - name: memory-trend
+    match: { alertname: [AgentMemoryLeak, AgentMemoryExhaustionPredicted] }
     ladder: [repair]
+    params: { repair: { memory_trend: true } }
   - name: not-ready
     match: { alertname: [AgentNotReady] }
     ladder: [repair, restart]
   - name: resource-exhaustion
-    match: { alertname: [AgentMemoryHigh, AgentMemoryLeak, AgentCPUSaturated, AgentOOMKilled, AgentDiskFull, AgentBadConfig] }
+    match: { alertname: [AgentMemoryHigh, AgentCPUSaturated, AgentOOMKilled, AgentDiskFull, AgentBadConfig] }
     ladder: [repair, restart]
   - name: anomaly-resource-exhaustion
     match: { anomaly_type: [resource_exhaustion] }

@@ -1,5 +1,6 @@
 // repair: configuration validators (memory, cpu, network, storage) find a resource used past its limit
-// less the tier's headroom, and raise that limit ×1.5 within the tier's maximum. Each raise is a
+// less the tier's headroom (or, with the memory_trend parameter, memory that an alert saw climbing towards
+// its limit), and raise that limit ×1.5 within the tier's maximum. Each raise is a
 // reversible change; the ineffective-chain guard stops a raise that does not help from repeating.
 import type { TierPolicy } from '../policies.ts';
 import type { Observation, Strategy } from '../strategy.ts';
@@ -20,8 +21,13 @@ const SANE: { key: string; min: number; safe: number }[] = [
   { key: 'max_connections', min: 1, safe: 100 },
 ];
 
-/** Pure: what each validator finds on this target, and the raise it proposes (or why it cannot). */
-export function validate(observed: Observation, tier: TierPolicy): { findings: Finding[]; blocked: string[] } {
+/**
+ * Pure: what each validator finds on this target, and the raise it proposes (or why it cannot).
+ * `memoryTrend`: the alert already established that memory climbs towards its limit (a leak or a
+ * predicted exhaustion), so the memory validator acts on that trend instead of waiting for the headroom
+ * to be used up: raising the limit before the OOM kill is the point of alerting early.
+ */
+export function validate(observed: Observation, tier: TierPolicy, memoryTrend = false): { findings: Finding[]; blocked: string[] } {
   const s = observed.summary;
   const c = observed.config?.config ?? {};
   const findings: Finding[] = [];
@@ -45,7 +51,8 @@ export function validate(observed: Observation, tier: TierPolicy): { findings: F
   };
   if (s.memoryLimitBytes > 0) {
     const use = s.memoryBytes / s.memoryLimitBytes;
-    consider('memory', 'memory_limit_mib', use, tier.max_memory_limit_mib, `memory at ${Math.round(use * 100)}% of its limit`);
+    if (memoryTrend) consider('memory', 'memory_limit_mib', Math.max(use, trigger + 1), tier.max_memory_limit_mib, `memory climbing towards its limit (${Math.round(use * 100)}% now, the alert's trend)`);
+    else consider('memory', 'memory_limit_mib', use, tier.max_memory_limit_mib, `memory at ${Math.round(use * 100)}% of its limit`);
   }
   consider('cpu', 'cpu_limit_millicores', s.cpuUtilisation, tier.max_cpu_limit_millicores, `cpu at ${Math.round(s.cpuUtilisation * 100)}%`);
   const maxConn = Number(c.max_connections);
@@ -63,7 +70,7 @@ export const repairStrategy: Strategy = {
   name: 'repair',
   plan(ctx) {
     if (!ctx.observed.config) return { skip: 'the driver reports no configuration to repair' };
-    const { findings, blocked } = validate(ctx.observed, ctx.tier);
+    const { findings, blocked } = validate(ctx.observed, ctx.tier, ctx.params.memory_trend === true);
     if (findings.length === 0) return { skip: blocked.length ? blocked.join('; ') : 'every validator passes: no resource over its limit' };
     const patch = Object.fromEntries(findings.map((f) => [f.key, f.to]));
     return {

@@ -45,6 +45,8 @@ export interface Timeline {
   acted?: number;
   verified?: number;
   recovered?: number;
+  /** The alert whose incident led to the healing (the first one Medic received after the injection). */
+  alertname?: string;
 }
 
 export interface Attempt {
@@ -150,7 +152,7 @@ export async function injectAndFollow(
     timelines.set(c.agent, { injected: Date.now() });
   }
   const deadline = Date.now() + timeoutMs;
-  const incidentSeen = new Map<number, number>();
+  const incidentSeen = new Map<number, { at: number; alertname: string }>();
   for (;;) {
     const now = Date.now();
     const alerts = await promQuery(stack.prometheus.url, 'ALERTS');
@@ -167,9 +169,10 @@ export async function injectAndFollow(
         const id = mine.at(-1)!.incidentId;
         if (!incidentSeen.has(id)) {
           const incident = (await getJson(`${stack.medic.url}/api/incidents/${id}`, AUTH)).body;
-          incidentSeen.set(id, Date.parse(incident.firstSeenAt));
+          incidentSeen.set(id, { at: Date.parse(incident.firstSeenAt), alertname: incident.alertname });
         }
-        tl.received = incidentSeen.get(id);
+        tl.received = incidentSeen.get(id)!.at;
+        tl.alertname = incidentSeen.get(id)!.alertname;
       }
       const healed = mine.find((a) => a.strategy === c.strategy && a.outcome === 'succeeded');
       if (healed && tl.acted === undefined) {

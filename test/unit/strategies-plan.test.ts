@@ -81,6 +81,22 @@ describe('repair plan (the validators)', () => {
   }
 });
 
+describe('repair plan: memory trend (a leak or predicted exhaustion alert)', () => {
+  const mib = 1024 * 1024;
+  it('raises the memory limit on the trend the alert saw, before the headroom is used up', () => {
+    const observed = { summary: summary({ memoryBytes: 330 * mib, memoryLimitBytes: 512 * mib }) };
+    assert.ok(isSkip(planOf('repair', ctx({ observed }))), 'at 64% without the trend: nothing to repair');
+    const p = planOf('repair', ctx({ observed, params: { memory_trend: true } }));
+    assert.deepEqual(!isSkip(p) && p.data.patch, { memory_limit_mib: 768 }, JSON.stringify(p));
+    assert.match(!isSkip(p) ? p.summary : '', /memory climbing towards its limit \(64% now/);
+  });
+
+  it('still respects max_memory_limit_mib', () => {
+    const observed = { summary: summary({ memoryBytes: 330 * mib, memoryLimitBytes: 512 * mib }) };
+    assert.ok(isSkip(planOf('repair', ctx({ observed, params: { memory_trend: true }, tier: tier('default', { max_memory_limit_mib: 512 }) }))));
+  });
+});
+
 describe('repair plan: invalid settings', () => {
   it('resets a setting below its working minimum to a safe value', () => {
     const c = ctx();
