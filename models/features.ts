@@ -5,7 +5,7 @@
 // used: features of sample t never look at t+1.
 
 /** Bumped whenever the features change meaning or order: artifacts built for another schema are refused. */
-export const FEATURE_SCHEMA_VERSION = 1;
+export const FEATURE_SCHEMA_VERSION = 2;
 
 export const PER_COLUMN = ['value', 'delta', 'roll_mean', 'roll_std', 'zscore', 'slope'] as const;
 
@@ -54,7 +54,10 @@ export function featuresAt(rows: readonly ArrayLike<number>[], t: number, o: Fea
     if (n > 1) {
       const bMean = (sum - x) / (n - 1);
       const bStd = Math.sqrt(Math.max(0, (sumSq - x * x) / (n - 1) - bMean * bMean));
-      z = bStd > 1e-9 ? (x - bMean) / bStd : x === bMean ? 0 : Math.sign(x - bMean) * 10;
+      // Tolerances relative to the values' size: Prometheus computes a flat p99 as 0.995 one step and
+      // 0.99499999999999988 the next, and that rounding must not read as a 10-sigma jump (schema 2).
+      const tolerance = 1e-9 * Math.max(1, Math.abs(bMean), Math.abs(x));
+      z = bStd > tolerance ? (x - bMean) / bStd : Math.abs(x - bMean) <= tolerance ? 0 : Math.sign(x - bMean) * 10;
     }
     // Slope of v against i over the window (least squares), in units per sample.
     const sx = ((n - 1) * n) / 2;

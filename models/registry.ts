@@ -11,7 +11,11 @@
 // build a path from it.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AnomalyModel, type AnomalyArtifact } from './anomaly-model.ts';
+
+/** The models shipped with Medic: serving and training both default to them. */
+export const SHIPPED_REGISTRY = fileURLToPath(new URL('./registry', import.meta.url));
 
 /** Models for agent types that have none of their own. */
 export const FALLBACK_TYPE = 'default';

@@ -22,6 +22,11 @@ Commands:
   sim            Run a simulated agent fleet, inject faults into it ('medic sim --help')
   anomaly evaluate  Evaluate the anomaly model on the labelled ASD data, beside baselines
   anomaly score  Score a CSV export (backtesting): anomaly_score and is_anomaly per row
+  train anomaly  Train anomaly models per agent type from Prometheus or CSV, publish to the registry
+  train nightly  Keep running and train on a cron schedule ('medic train --help')
+  models list    Models in the registry, promoted versions, their cards ('medic models --help')
+  models promote TYPE VERSION
+                 Put a published model version in service
   version        Print the version
   help [command] Show help for a command
 
@@ -91,6 +96,15 @@ export async function main(argv: string[]): Promise<number> {
     case 'anomaly': {
       const { anomalyCommand } = await import('../training/anomaly-command.ts');
       return anomalyCommand(rest);
+    }
+    case 'train': {
+      // Loaded on demand: serving never loads danfojs, TensorFlow.js or node-cron.
+      const { trainCommand } = await import('../training/train-command.ts');
+      return trainCommand(rest);
+    }
+    case 'models': {
+      const { modelsCommand } = await import('../training/models-command.ts');
+      return modelsCommand(rest);
     }
     case 'sim': {
       // Loaded on demand: serving never pays for the simulator.

@@ -3,15 +3,13 @@
 // setting has one name in the file, the docs, the error messages and the source.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { SHIPPED_REGISTRY } from '../models/registry.ts';
 import { z } from 'zod';
 import { formatDurationMs } from '../lib/units.ts';
 import { ByteSize, ConfigError, describeIssue, Duration, readYamlFile } from '../lib/yaml-config.ts';
 
 export { ConfigError };
 
-/** The models shipped with Medic (models/registry), used when models.registry is not set. */
-export const SHIPPED_REGISTRY = fileURLToPath(new URL('../models/registry', import.meta.url));
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 

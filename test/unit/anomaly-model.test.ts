@@ -21,6 +21,19 @@ describe('feature extraction', () => {
     assert.deepEqual(featureNames(['cpu']), ['cpu:value', 'cpu:delta', 'cpu:roll_mean', 'cpu:roll_std', 'cpu:zscore', 'cpu:slope']);
   });
 
+  it("reads a flat series' last-digit rounding as no change, and a real step off a flat baseline as one", () => {
+    // Prometheus computes a flat p99 as 0.995 one step and 0.99499999999999988 the next.
+    const wobble = [[0.995], [0.995], [0.995], [0.99499999999999988]];
+    assert.ok(Math.abs(featuresAt(wobble, 3, { window: 4 })[4]!) < 1e-6);
+    // Twelve samples of exactly 0.7: the baseline's mean comes out as 0.7000000000000001 (schema 1 said -10).
+    const flat = Array.from({ length: 12 }, () => [0.7]);
+    assert.equal(featuresAt(flat, 11, { window: 12 })[4], 0);
+    const big = [[1e6], [1e6], [1e6], [1e6 + 1e-7]];
+    assert.equal(featuresAt(big, 3, { window: 4 })[4], 0);
+    const step = [[0.7], [0.7], [0.7], [3.7]];
+    assert.equal(featuresAt(step, 3, { window: 4 })[4], 10);
+  });
+
   it('computes delta, rolling mean/std, z-score against the baseline before the sample, and slope', () => {
     const rows = [[1], [2], [3], [4], [10]];
     const f = featuresAt(rows, 4, { window: 4 });

@@ -1,0 +1,85 @@
+// Training from a real Prometheus: a small simulated fleet scraped every second for about half a
+// minute, then `medic train anomaly --prometheus ... --promote` as an operator runs it. A model per agent
+// type and the default are published and promoted, their cards name the data range, and the artifacts
+// load and score live windows sampled the way they were trained.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { listTypes, loadPromoted, promotedVersion, readCard } from '../../models/registry.ts';
+import { fetchPrometheusHistory } from '../../training/prometheus-source.ts';
+import { runMedic, type RunResult } from '../helpers/medic-process.ts';
+import { startScrapedFleet, type ScrapedFleet } from '../helpers/scraped-fleet.ts';
+
+const AGENTS = 4; // four agent types (the simulator cycles through its types)
+const RATE_WINDOW = '5s';
+
+describe('medic train anomaly from Prometheus', { timeout: 90_000 }, () => {
+  let stack: ScrapedFleet;
+  let registry: string;
+  let from: Date;
+  let to: Date;
+  let run: RunResult;
+
+  before(async () => {
+    // A load cycle of a day: over half a minute the load is stationary, as a healthy night is.
+    stack = await startScrapedFleet({ agents: AGENTS, periodMs: 86_400_000 });
+    registry = join(stack.dir, 'registry');
+    await sleep(5_000); // one rate window, so the first rows are complete
+    from = new Date();
+    await sleep(25_000);
+    to = new Date();
+    // Twelve-odd training rows per type make a coarse threshold: contamination 0.2 keeps the gate's
+    // healthy-flag-rate check (tested on its own in training-evaluation-gate) from failing by chance here.
+    run = await runMedic([
+      'train', 'anomaly', '--prometheus', stack.prometheus.url, '--from', from.toISOString(), '--to', to.toISOString(),
+      '--step', '1s', '--rate-window', RATE_WINDOW, '--selector', '{job="agents"}', '--points-per-query', '8',
+      '--window', '4', '--min-rows', '10', '--validation-fraction', '0.5', '--contamination', '0.2', '--trees', '50',
+      '--registry', registry, '--promote',
+    ]);
+  });
+  after(() => stack?.stop());
+
+  it('publishes and promotes a model per agent type and the default', () => {
+    assert.equal(run.code, 0, run.stderr);
+    const types = stack.fleet.agents().map((a) => a.type).sort();
+    assert.equal(new Set(types).size, AGENTS);
+    assert.deepEqual(listTypes(registry), [...types, 'default'].sort());
+    for (const t of [...types, 'default']) assert.equal(promotedVersion(registry, t), 'v0001', `${t}\n${run.stderr}`);
+    // 25 steps of 1 s, paged by 8 points: 4 pages for each of the 7 columns.
+    assert.match(run.stderr, /prometheus: 28\/28 done/);
+  });
+
+  it('writes a card naming the data range, the sampling and the held-out evaluation', () => {
+    const card = readCard(join(registry, 'anomaly', 'default', 'v0001'))!;
+    const range = { from: Date.parse(card.dataRange!.from), to: Date.parse(card.dataRange!.to) };
+    assert.ok(range.from >= from.getTime() - 1000 && range.from <= from.getTime() + 1000, `${card.dataRange!.from} vs --from ${from.toISOString()}`);
+    assert.ok(range.to <= to.getTime() && range.to >= to.getTime() - 2000, `${card.dataRange!.to} vs --to ${to.toISOString()}`);
+    assert.match(card.source, new RegExp(`prometheus ${stack.prometheus.url} query_range step 1s, rate window ${RATE_WINDOW}, selector \\{job="agents"\\}`));
+    assert.equal(card.parameters.stepSeconds, 1);
+    assert.ok(card.rows.train >= 4 * 10 && card.rows.validation >= 4 * 10, JSON.stringify(card.rows));
+    assert.ok(card.describe!.request_rate!.mean! > 5, 'the agents served traffic');
+    assert.equal(card.describe!.dependency_up!.min, 1);
+    assert.ok(Number.isFinite(card.metrics.validation_flag_rate));
+  });
+
+  it('lists the models with the promoted versions marked', async () => {
+    const list = await runMedic(['models', 'list', '--registry', registry]);
+    assert.equal(list.code, 0, list.stderr);
+    for (const t of listTypes(registry)) assert.match(list.stdout, new RegExp(`^${t}\\n {2}\\* v0001 `, 'm'));
+  });
+
+  it('loads the promoted artifacts, which score a live window queried the way they were trained', async () => {
+    const { models, errors } = loadPromoted(registry);
+    assert.deepEqual(errors, []);
+    const crewai = models.get('crewai')!.model;
+    const sampling = crewai.toArtifact().sampling!;
+    assert.deepEqual(sampling, { stepSeconds: 1, rateWindow: RATE_WINDOW });
+    const now = Date.now() / 1000;
+    const live = await fetchPrometheusHistory({ url: stack.prometheus.url, start: now - crewai.window * sampling.stepSeconds, end: now, ...sampling, selector: 'job="agents"' });
+    const agent = live.series.find((s) => s.agentType === 'crewai')!;
+    const score = crewai.scoreLatest(agent.rows.slice(-crewai.window));
+    assert.ok(score.score > 0 && score.score < 1, JSON.stringify(score));
+    assert.equal(score.contributions.length, 3);
+  });
+});

@@ -1,0 +1,116 @@
+// The model registry: a folder per published version, an atomic pointer to the promoted one, and loads
+// that report a damaged artifact instead of taking the server down.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { seededRandom } from '../../lib/random.ts';
+import { AnomalyModel, type AnomalyArtifact } from '../../models/anomaly-model.ts';
+import { listTypes, listVersions, loadPromoted, loadVersion, promote, promotedVersion, publishModel, readCard } from '../../models/registry.ts';
+
+const COLUMNS = ['latency_p99_s', 'error_rate'];
+
+function artifact(seed = 1): AnomalyArtifact {
+  const random = seededRandom(seed);
+  const rows = Array.from({ length: 60 }, () => [0.3 + 0.02 * random(), 0.01 * random()]);
+  return AnomalyModel.train(rows, COLUMNS, { window: 4, trees: 5, seed, sampling: { stepSeconds: 5, rateWindow: '30s' } }).toArtifact();
+}
+
+const card = (agentType: string) => ({
+  agentType, createdAt: '2025-01-01T00:00:00.000Z', source: 'test', dataRange: { from: '2025-01-01T00:00:00.000Z', to: '2025-01-02T00:00:00.000Z' },
+  rows: { train: 48, validation: 12 }, columns: COLUMNS, metrics: { validation_flag_rate: 0.05 }, parameters: { window: 4 },
+});
+
+const registry = () => mkdtempSync(join(tmpdir(), 'medic-registry-'));
+
+describe('model registry', () => {
+  it('publishes v0001, then v0002, each with the artifact, the card and a readable card', () => {
+    const root = registry();
+    const first = publishModel(root, artifact(1), card('crewai'));
+    const second = publishModel(root, artifact(2), card('crewai'));
+    assert.deepEqual([first.version, second.version], ['v0001', 'v0002']);
+    assert.deepEqual(listVersions(root, 'crewai'), ['v0001', 'v0002']);
+    assert.deepEqual(listTypes(root), ['crewai']);
+    for (const f of ['model.json', 'card.json', 'MODEL_CARD.md']) assert.ok(existsSync(join(second.dir, f)), f);
+    assert.equal(readCard(second.dir)!.version, 'v0002');
+    assert.match(readFileSync(join(second.dir, 'MODEL_CARD.md'), 'utf8'), /data: 2025-01-01T00:00:00.000Z → 2025-01-02/);
+    assert.equal(promotedVersion(root, 'crewai'), undefined, 'publishing alone puts nothing in service');
+  });
+
+  it('refuses to publish an artifact that does not load', () => {
+    const root = registry();
+    assert.throws(() => publishModel(root, { ...artifact(), featureSchemaVersion: 999 }, card('crewai')), /feature schema/);
+    assert.deepEqual(listVersions(root, 'crewai'), []);
+  });
+
+  it('refuses agent types that could escape the registry folder', () => {
+    assert.throws(() => publishModel(registry(), artifact(), card('../etc')), /cannot name a model folder/);
+  });
+
+  it('promotes a version, and refuses a missing or broken one without touching the pointer', () => {
+    const root = registry();
+    publishModel(root, artifact(1), card('crewai'));
+    const broken = publishModel(root, artifact(2), card('crewai'));
+    promote(root, 'crewai', 'v0001');
+    assert.equal(promotedVersion(root, 'crewai'), 'v0001');
+    assert.throws(() => promote(root, 'crewai', 'v0009'), /no version v0009 .* published: v0001, v0002/);
+    writeFileSync(join(broken.dir, 'model.json'), readFileSync(join(broken.dir, 'model.json'), 'utf8').slice(0, 500));
+    assert.throws(() => promote(root, 'crewai', 'v0002'), /v0002.model\.json/);
+    assert.throws(() => promote(root, 'crewai', 'latest'), /not a registry version/);
+    assert.equal(promotedVersion(root, 'crewai'), 'v0001');
+    assert.deepEqual(readdirSync(join(root, 'anomaly', 'crewai')).filter((n) => n.includes('tmp')), [], 'no temporary file left behind');
+  });
+
+  it('switches the pointer atomically: a reader never sees it empty or half-written', async () => {
+    const root = registry();
+    publishModel(root, artifact(1), card('crewai'));
+    publishModel(root, artifact(2), card('crewai'));
+    promote(root, 'crewai', 'v0001');
+    const pointer = join(root, 'anomaly', 'crewai', 'PROMOTED');
+    // A reader on another thread reads the pointer as fast as it can while this thread flips it.
+    const reader = new Worker(`
+      const { readFileSync } = require('node:fs');
+      const { parentPort, workerData } = require('node:worker_threads');
+      const seen = {};
+      let stop = false;
+      parentPort.on('message', () => { stop = true; });
+      parentPort.postMessage('reading');
+      (function loop() {
+        for (let i = 0; i < 200; i++) { const v = readFileSync(workerData, 'utf8'); seen[v] = (seen[v] || 0) + 1; }
+        if (stop) parentPort.postMessage(seen); else setImmediate(loop);
+      })();`, { eval: true, workerData: pointer });
+    await new Promise((resolve) => reader.once('message', resolve));
+    const seen = new Promise<Record<string, number>>((resolve) => reader.once('message', resolve));
+    for (let i = 0; i < 400; i++) promote(root, 'crewai', i % 2 ? 'v0001' : 'v0002');
+    reader.postMessage('stop');
+    const counts = await seen;
+    await reader.terminate();
+    assert.deepEqual(Object.keys(counts).sort(), ['v0001\n', 'v0002\n'].filter((k) => counts[k]), `reads: ${JSON.stringify(counts)}`);
+    assert.ok(Object.values(counts).reduce((a, b) => a + b, 0) > 0);
+  });
+
+  it('loads every promoted model, and reports a damaged one without throwing', () => {
+    const root = registry();
+    publishModel(root, artifact(1), card('crewai'));
+    const aider = publishModel(root, artifact(2), card('aider'));
+    publishModel(root, artifact(3), card('default'));
+    publishModel(root, artifact(4), card('bigagi')); // published, never promoted
+    for (const t of ['crewai', 'aider', 'default']) promote(root, t, 'v0001');
+    // Damaged after promotion (a bad copy, a disk problem): a tree's arrays no longer match.
+    const damaged = JSON.parse(readFileSync(join(aider.dir, 'model.json'), 'utf8')) as AnomalyArtifact;
+    damaged.forest.trees[0]!.left.pop();
+    writeFileSync(join(aider.dir, 'model.json'), JSON.stringify(damaged));
+
+    const { models, errors } = loadPromoted(root);
+    assert.deepEqual([...models.keys()].sort(), ['crewai', 'default']);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /agent type aider, promoted v0001: .*aider.v0001.model\.json: the artifact is damaged: a tree of the forest is malformed/);
+    const model = models.get('crewai')!;
+    assert.equal(model.version, 'v0001');
+    assert.deepEqual(model.model.toArtifact().sampling, { stepSeconds: 5, rateWindow: '30s' });
+    assert.equal(model.model.scoreSeries([[0.3, 0.01], [0.31, 0.0], [5, 0.9]]).length, 3);
+    assert.throws(() => loadVersion(root, 'aider', 'v0001'), /damaged/);
+  });
+});

@@ -1,0 +1,46 @@
+// The evaluation gate that decides automatic promotion: enough held-out data, a healthy flag rate not
+// clearly above twice the contamination, and (with labels) no worse than the promoted version.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { binomialTail, evaluationGate, type GateInput } from '../../training/evaluation-gate.ts';
+
+const healthy = (rows: number, flagged: number) => ({ validation_rows: rows, validation_healthy_rows: rows, validation_flag_rate: flagged / rows });
+
+describe('evaluation gate', () => {
+  const cases: [string, GateInput, boolean, RegExp?][] = [
+    ['passes a model that flags held-out healthy rows at its contamination', { contamination: 0.05, candidate: healthy(1000, 52) }, true],
+    ['passes a little above twice the contamination on few rows (chance, not drift)', { contamination: 0.05, candidate: healthy(20, 4) }, true],
+    ['fails clearly above twice the contamination on many rows', { contamination: 0.05, candidate: healthy(5000, 650) }, false, /healthy flag rate: flagged 650 of 5000 .*13\.0%.*allowed 2 × contamination = 10\.0%/],
+    ['fails with too little held-out data to judge', { contamination: 0.05, candidate: healthy(6, 0) }, false, /enough held-out data: 6 healthy held-out rows \(at least 10 needed\)/],
+    ['passes when the promoted version cannot score these columns', {
+      contamination: 0.05, candidate: { ...healthy(100, 5), auc: 0.8, best_f1: 0.5 }, incumbent: { version: 'v0003', problem: 'it reads columns cpu' },
+    }, true],
+    ['passes labelled data that scores as well as the promoted version', {
+      contamination: 0.05, candidate: { ...healthy(100, 5), auc: 0.895, best_f1: 0.49 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
+    }, true],
+    ['fails labelled data whose AUC is worse than the promoted version on the same rows', {
+      contamination: 0.05, candidate: { ...healthy(100, 5), auc: 0.85, best_f1: 0.5 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
+    }, false, /AUC 0\.8500 vs v0003 0\.9000/],
+    ['fails labelled data whose best F1 is worse than the promoted version', {
+      contamination: 0.05, candidate: { ...healthy(100, 5), auc: 0.9, best_f1: 0.4 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
+    }, false, /best F1 0\.4000 vs 0\.5000/],
+    ['does not compare without labels', { contamination: 0.05, candidate: healthy(100, 5), incumbent: { version: 'v0003', metrics: healthy(100, 0) } }, true],
+  ];
+  for (const [name, input, passed, failure] of cases) {
+    it(name, () => {
+      const r = evaluationGate(input);
+      assert.equal(r.passed, passed, JSON.stringify(r.checks));
+      if (failure) assert.match(r.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('\n'), failure);
+    });
+  }
+
+  it('computes the binomial tail exactly, also for large n', () => {
+    assert.ok(Math.abs(binomialTail(1, 2, 0.5) - 0.75) < 1e-12);
+    assert.ok(Math.abs(binomialTail(3, 3, 0.5) - 0.125) < 1e-12);
+    assert.equal(binomialTail(0, 10, 0.1), 1);
+    assert.equal(binomialTail(11, 10, 0.1), 0);
+    // n = 200,000 at p = 0.1: the mean is 20,000, the standard deviation about 134.
+    assert.ok(Math.abs(binomialTail(20_000, 200_000, 0.1) - 0.5) < 0.01);
+    assert.ok(binomialTail(20_700, 200_000, 0.1) < 1e-6);
+  });
+});
