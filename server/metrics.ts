@@ -163,7 +163,7 @@ export function createMetrics(sources: MetricSources, version: string) {
     }),
     anomalyThreshold: new Gauge({
       name: 'medic_anomaly_threshold',
-      help: 'Score from which the model in service for an agent type calls a sample anomalous.',
+      help: 'Score from which the model serving an agent type (its own, or the default model) calls a sample anomalous.',
       labelNames: ['agent_type'],
       registers,
     }),

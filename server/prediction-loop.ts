@@ -45,6 +45,9 @@ export class PredictionLoop {
     }
     const round: LoopRound = { agents: 0, queries: 0, queryMs: 0, scoreMs: 0 };
     const scores: { labels: Record<string, string>; value: number }[] = [];
+    // Per agent type served, the threshold of the model serving it (its own or the fallback's):
+    // AgentAnomalous compares each score with it.
+    const thresholds = new Map<string, number>();
     for (const [key, g] of groups) {
       const t0 = performance.now();
       const series: Map<string, AgentSeries> = await fetchAgentSeries(this.o.prometheus, g.columns, g.sampling, g.rows, '', now, AbortSignal.any([signal, AbortSignal.timeout(this.o.timeoutMs)]));
@@ -57,6 +60,7 @@ export class PredictionLoop {
         if (!window || now - window.sampleAt > STALE_STEPS * g.sampling.stepSeconds * 1000) continue;
         const a = assessment(m, window.rows, window.sampleAt);
         scores.push({ labels: { agent: s.agent, agent_type: s.agentType, tier: s.tier, anomaly_type: a.type }, value: a.score });
+        thresholds.set(s.agentType, m.model.threshold);
         round.agents++;
       }
       round.queryMs += t1 - t0;
@@ -66,6 +70,7 @@ export class PredictionLoop {
     // fleet (or whose type changed) leave no stale series behind.
     this.o.metrics.anomalyScore.reset();
     for (const s of scores) this.o.metrics.anomalyScore.set(s.labels, s.value);
+    for (const [agentType, threshold] of thresholds) this.o.metrics.anomalyThreshold.set({ agent_type: agentType }, threshold);
     this.o.metrics.predictionDuration.observe({ phase: 'query' }, round.queryMs / 1000);
     this.o.metrics.predictionDuration.observe({ phase: 'score' }, round.scoreMs / 1000);
     return round;
