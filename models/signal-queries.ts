@@ -81,11 +81,17 @@ export function assembleAgentSeries(columns: readonly string[], answers: Readonl
 
 /**
  * The newest `window` rows of an agent, ending at the last row Prometheus had any value for (the range's
- * end may be newer than the last scrape or rule evaluation). Undefined when the agent has no sample.
+ * end may be newer than the last scrape or rule evaluation) and starting at its first such row (an agent
+ * scraped for less than a window is scored on what there is, not on empty rows that would read as zeros).
+ * Undefined when there are fewer than two rows with data: no delta, no baseline, nothing to score.
  */
 export function latestWindow(series: AgentSeries, window: number): { rows: number[][]; sampleAt: number } | undefined {
+  const empty = (r: number[]) => r.every((v) => Number.isNaN(v));
   let last = series.rows.length - 1;
-  while (last >= 0 && series.rows[last]!.every((v) => Number.isNaN(v))) last--;
-  if (last < 0) return undefined;
-  return { rows: series.rows.slice(Math.max(0, last - window + 1), last + 1), sampleAt: series.timestamps[last]! * 1000 };
+  while (last >= 0 && empty(series.rows[last]!)) last--;
+  let existed = 0;
+  while (existed < last && empty(series.rows[existed]!)) existed++;
+  const first = Math.max(existed, last - window + 1);
+  if (last - first < 1) return undefined;
+  return { rows: series.rows.slice(first, last + 1), sampleAt: series.timestamps[last]! * 1000 };
 }
