@@ -5,7 +5,8 @@
 // expressions are the repository's own.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { injectAndFollow, startRealStack, waitForHealthyFleet, type FaultCase, type RealStack, type Timeline } from '../helpers/real-stack.ts';
+import { getJson } from '../helpers/service.ts';
+import { AUTH, injectAndFollow, startRealStack, waitForHealthyFleet, type FaultCase, type RealStack, type Timeline } from '../helpers/real-stack.ts';
 
 const AGENTS = 22;
 
@@ -54,6 +55,19 @@ describe('the real stack', { timeout: 480_000 }, () => {
       const by = acted.filter((a) => a.target === c.agent && a.outcome === 'succeeded').map((a) => a.strategy);
       assert.ok(by.includes(c.strategy), `${c.kind} on ${c.agent}: healed by ${by.join(', ') || 'nothing'}, expected ${c.strategy}`);
     }
+
+    // The anomaly model ran beside the rules: every incident Medic acted on was scored by a shipped model
+    // from its agent's Prometheus window, and the fleet loop exported a score for every agent.
+    const incidents = [...new Set(acted.map((a) => a.incidentId))];
+    for (const id of incidents) {
+      const incident = (await getJson(`${stack.medic.url}/api/incidents/${id}`, AUTH)).body;
+      assert.ok(incident.anomaly, `incident ${id} (${incident.alertname} on ${incident.agent}) was not scored`);
+      assert.match(incident.anomaly.model, /^[a-z]+@v\d{4}$/);
+    }
+    const exposition = await (await fetch(`${stack.medic.url}/metrics`)).text();
+    const scored = new Set([...exposition.matchAll(/^medic_anomaly_score\{agent="([^"]+)"/gm)].map((m) => m[1]));
+    const unscored = stack.fleet.agents().filter((a) => !faulted.has(a.id) && !scored.has(a.id)).map((a) => a.id);
+    assert.deepEqual(unscored, [], 'every healthy agent has a score');
 
     const s = (ms: number | undefined, tl: Timeline) => (ms === undefined ? '    -' : ((ms - tl.injected) / 1000).toFixed(1).padStart(5));
     t.diagnostic('seconds from injection: firing  received  acted  verified  recovered  | fault');

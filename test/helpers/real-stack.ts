@@ -15,7 +15,7 @@ import { getJson, startTestService, tempDir, type TestService } from './service.
 import { promQuery, startAlertmanager, startPrometheus, type Daemon } from './stack.ts';
 
 export const WEBHOOK_TOKEN = 'stack-webhook-token';
-const AUTH = { authorization: `Bearer ${WEBHOOK_TOKEN}` };
+export const AUTH = { authorization: `Bearer ${WEBHOOK_TOKEN}` };
 
 export interface RealStack {
   dir: string;
@@ -90,17 +90,21 @@ export async function startRealStack(o: { agents: number; logLevel?: string; see
       guards: { max_concurrent: 40, budget: { capacity: 200, refill_per_minute: 100 }, blast_radius: { per_type_percent: 100, fleet_percent: 100 } },
     }));
     const amPort = await freePort();
+    const promPort = await freePort();
+    // Medic scores incidents and the fleet with the shipped models, as `npm start` would.
     writeFileSync(join(dir, 'medic.yaml'), stringify({
       remediation: { inventory: 'inventory.yaml', policies: 'policies.yaml', rules: 'rules.yaml', recheck_interval: '1s', verify_interval: '250ms' },
       workers: { concurrency: 16, poll_interval: '500ms' },
       alertmanager: { url: `http://127.0.0.1:${amPort}` },
+      prometheus: { url: `http://127.0.0.1:${promPort}` },
+      models: { prediction_interval: '2s' },
     }));
     const medic = await startTestService({ flags: { config: join(dir, 'medic.yaml') }, env: { MEDIC_WEBHOOK_TOKEN: WEBHOOK_TOKEN, MEDIC_LOG_LEVEL: o.logLevel ?? 'info' } });
     stopped.unshift(() => medic.dispose());
     // Alertmanager listens where Medic was told it is (for escalations and silences).
     const alertmanager = await startAlertmanager(dir, { url: medic.url, token: WEBHOOK_TOKEN }, amPort);
     stopped.unshift(() => alertmanager.stop());
-    const prometheus = await startPrometheus(dir, { targetsFile: join(dir, 'targets.json'), medicTarget: medic.url.replace('http://', ''), alertmanager: alertmanager.url });
+    const prometheus = await startPrometheus(dir, { targetsFile: join(dir, 'targets.json'), medicTarget: medic.url.replace('http://', ''), alertmanager: alertmanager.url, port: promPort });
     stopped.unshift(() => prometheus.stop());
     return {
       dir, fleet, medic, alertmanager, prometheus,

@@ -96,8 +96,8 @@ export async function startAlertmanager(dir: string, medic: { url: string; token
   ], `http://127.0.0.1:${port}`, 'alertmanager');
 }
 
-export async function startPrometheus(dir: string, o: { targetsFile: string; medicTarget: string; alertmanager: string }): Promise<Daemon> {
-  const port = await freePort();
+export async function startPrometheus(dir: string, o: { targetsFile: string; medicTarget: string; alertmanager: string; port?: number }): Promise<Daemon> {
+  const port = o.port ?? (await freePort());
   mkdirSync(join(dir, 'prom-data'), { recursive: true });
   const rules: string[] = [];
   for (const f of readdirSync(join(REPO, 'rules')).filter((n) => n.endsWith('.rules.yml'))) {
