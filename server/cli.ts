@@ -85,7 +85,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      return help(rest[0]);
+      // Commands with help of their own print it: `medic help train` is `medic train --help`.
+      if (command !== 'help' || !['sim', 'train', 'models'].includes(rest[0] ?? '')) return help(rest[0]);
+      return main([rest[0]!, '--help']);
     case 'version':
     case '--version':
     case '-v':
