@@ -1,7 +1,9 @@
 // Training from a real Prometheus: a small simulated fleet scraped every second for about half a
 // minute, then `medic train anomaly --prometheus ... --promote` as an operator runs it. A model per agent
-// type and the default are published and promoted, their cards name the data range, and the artifacts
-// load and score live windows sampled the way they were trained.
+// type and the default are published, each promoted exactly when its card says it passed the evaluation
+// gate (with a dozen rows per type a drifting simulated memory can fail one: that is the gate working),
+// their cards name the data range, and the artifacts load and score live windows sampled the way they
+// were trained.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,12 +42,18 @@ describe('medic train anomaly from Prometheus', { timeout: 90_000 }, () => {
   });
   after(() => stack?.stop());
 
-  it('publishes and promotes a model per agent type and the default', () => {
+  const gatePassed = (t: string) => readCard(join(registry, 'anomaly', t, 'v0001'))!.notes!.includes('evaluation gate: passed');
+
+  it('publishes a model per agent type and the default, and promotes those that pass the gate', () => {
     assert.equal(run.code, 0, run.stderr);
     const types = stack.fleet.agents().map((a) => a.type).sort();
     assert.equal(new Set(types).size, AGENTS);
     assert.deepEqual(listTypes(registry), [...types, 'default'].sort());
-    for (const t of [...types, 'default']) assert.equal(promotedVersion(registry, t), 'v0001', `${t}\n${run.stderr}`);
+    for (const t of [...types, 'default']) {
+      assert.equal(promotedVersion(registry, t), gatePassed(t) ? 'v0001' : undefined, `${t}\n${run.stderr}`);
+      assert.match(run.stderr, new RegExp(`${t}: published v0001 .*gate ${gatePassed(t) ? 'passed; promoted' : 'failed; not promoted'}`));
+    }
+    assert.ok([...types, 'default'].some(gatePassed), `no model passed the gate:\n${run.stderr}`);
     // 25 steps of 1 s, paged by 8 points: 4 pages for each of the 7 columns.
     assert.match(run.stderr, /prometheus: 28\/28 done/);
   });
@@ -66,19 +74,22 @@ describe('medic train anomaly from Prometheus', { timeout: 90_000 }, () => {
   it('lists the models with the promoted versions marked', async () => {
     const list = await runMedic(['models', 'list', '--registry', registry]);
     assert.equal(list.code, 0, list.stderr);
-    for (const t of listTypes(registry)) assert.match(list.stdout, new RegExp(`^${t}\\n {2}\\* v0001 `, 'm'));
+    for (const t of listTypes(registry)) {
+      assert.match(list.stdout, gatePassed(t) ? new RegExp(`^${t}\\n {2}\\* v0001 `, 'm') : new RegExp(`^${t} {2}\\(none promoted: served by the default model\\)\\n {4}v0001 `, 'm'));
+    }
   });
 
   it('loads the promoted artifacts, which score a live window queried the way they were trained', async () => {
     const { models, errors } = loadPromoted(registry);
     assert.deepEqual(errors, []);
-    const crewai = models.get('crewai')!.model;
-    const sampling = crewai.toArtifact().sampling!;
+    const promoted = [...models.values()].find((m) => m.agentType !== 'default') ?? models.get('default')!;
+    const model = promoted.model;
+    const sampling = model.toArtifact().sampling!;
     assert.deepEqual(sampling, { stepSeconds: 1, rateWindow: RATE_WINDOW });
     const now = Date.now() / 1000;
-    const live = await fetchPrometheusHistory({ url: stack.prometheus.url, start: now - crewai.window * sampling.stepSeconds, end: now, ...sampling, selector: 'job="agents"' });
-    const agent = live.series.find((s) => s.agentType === 'crewai')!;
-    const score = crewai.scoreLatest(agent.rows.slice(-crewai.window));
+    const live = await fetchPrometheusHistory({ url: stack.prometheus.url, start: now - model.window * sampling.stepSeconds, end: now, ...sampling, selector: 'job="agents"' });
+    const agent = live.series.find((s) => promoted.agentType === 'default' || s.agentType === promoted.agentType)!;
+    const score = model.scoreLatest(agent.rows.slice(-model.window));
     assert.ok(score.score > 0 && score.score < 1, JSON.stringify(score));
     assert.equal(score.contributions.length, 3);
   });
