@@ -63,6 +63,8 @@ describe('the real stack', { timeout: 480_000 }, () => {
       const incident = (await getJson(`${stack.medic.url}/api/incidents/${id}`, AUTH)).body;
       assert.ok(incident.anomaly, `incident ${id} (${incident.alertname} on ${incident.agent}) was not scored`);
       assert.match(incident.anomaly.model, /^[a-z]+@v\d{4}$/);
+      const a = incident.anomaly;
+      t.diagnostic(`anomaly reading: ${incident.alertname} on ${incident.agent}: ${a.score.toFixed(3)} (threshold ${a.threshold.toFixed(3)}, ${a.model}) ${a.isAnomaly ? a.type : 'not anomalous'}; top ${a.contributions[0]?.feature}`);
     }
     const exposition = await (await fetch(`${stack.medic.url}/metrics`)).text();
     const scored = new Set([...exposition.matchAll(/^medic_anomaly_score\{agent="([^"]+)"/gm)].map((m) => m[1]));
