@@ -3,7 +3,7 @@
 // without a restart, and one that does not load is refused while the previous version keeps serving.
 import type { Logger } from './logger.ts';
 import type { MedicMetrics } from './metrics.ts';
-import { FALLBACK_TYPE, loadPromoted, promotedFingerprint, type PublishedModel } from '../models/registry.ts';
+import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, type PublishedModel } from '../models/registry.ts';
 
 export interface ModelInService {
   agentType: string;
@@ -50,28 +50,34 @@ export class ModelService {
       return [(err as Error).message];
     }
     if (fingerprint === this.fingerprint) return [];
-    const { models, errors } = loadPromoted(this.registry);
-    const next = new Map(this.models);
+    // Only the types whose pointer or promoted file moved are read again: one promotion costs one
+    // artifact's parse, and a version refused before is not reported again until it changes.
     const was = byType(this.fingerprint);
     const now = byType(fingerprint);
-    for (const [agentType, m] of models) {
+    const next = new Map(this.models);
+    const errors: string[] = [];
+    for (const [agentType, part] of now) {
+      if (was.get(agentType) === part) continue;
       const before = this.models.get(agentType);
-      if (before && was.get(agentType) === now.get(agentType)) continue;
-      next.set(agentType, m);
-      this.metrics?.modelReloads.inc({ result: 'loaded' });
-      this.log.info({ agentType, version: m.version, previous: before?.version ?? null }, before ? 'model hot-reloaded: a new version is in service' : 'model in service');
-    }
-    for (const message of errors) {
-      this.metrics?.modelReloads.inc({ result: 'refused' });
-      this.log.error({ err: message }, 'promoted model refused: it does not load; the previous version stays in service');
-    }
-    // A type whose pointer was removed stops being served; one whose new version failed keeps the old.
-    const failedTypes = new Set(errors.map((e) => /^agent type (\S+),/.exec(e)?.[1]));
-    for (const agentType of [...next.keys()]) {
-      if (!models.has(agentType) && !failedTypes.has(agentType)) {
-        next.delete(agentType);
-        this.log.warn({ agentType }, 'model withdrawn: no promoted version any more');
+      const version = promotedVersion(this.registry, agentType);
+      if (!version) {
+        if (next.delete(agentType)) this.log.warn({ agentType }, 'model withdrawn: no promoted version any more');
+        continue;
       }
+      try {
+        const m = loadVersion(this.registry, agentType, version);
+        next.set(agentType, m);
+        this.metrics?.modelReloads.inc({ result: 'loaded' });
+        this.log.info({ agentType, version: m.version, previous: before?.version ?? null }, before ? 'model hot-reloaded: a new version is in service' : 'model in service');
+      } catch (err) {
+        const message = `agent type ${agentType}, promoted ${version}: ${(err as Error).message}`;
+        errors.push(message);
+        this.metrics?.modelReloads.inc({ result: 'refused' });
+        this.log.error({ err: message }, 'promoted model refused: it does not load; the previous version stays in service');
+      }
+    }
+    for (const agentType of was.keys()) {
+      if (!now.has(agentType) && next.delete(agentType)) this.log.warn({ agentType }, 'model withdrawn: its folder is gone');
     }
     this.models = next;
     this.fingerprint = fingerprint;

@@ -31,10 +31,13 @@ export class PredictionLoop {
   async runOnce(signal: AbortSignal = this.abort.signal): Promise<LoopRound> {
     const now = this.o.clock.now();
     const groups = new Map<string, { sampling: { stepSeconds: number; rateWindow: string }; columns: string[]; rows: number }>();
+    const keys = new Map<PublishedModel, string>();
     const groupOf = (m: PublishedModel) => {
       const sampling = samplingOf(m);
       const columns = m.model.columns;
-      return { key: `${sampling.stepSeconds}|${sampling.rateWindow}|${columns.join(',')}`, sampling, columns };
+      const key = keys.get(m) ?? `${sampling.stepSeconds}|${sampling.rateWindow}|${columns.join(',')}`;
+      keys.set(m, key);
+      return { key, sampling, columns };
     };
     for (const info of this.o.models.inService()) {
       const m = this.o.models.modelFor(info.agentType)!;
