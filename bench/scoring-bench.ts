@@ -13,7 +13,7 @@ import { AnomalyModel } from '../models/anomaly-model.ts';
 import { AGENT_SIGNALS } from '../models/features.ts';
 import { FALLBACK_TYPE, promote, publishModel } from '../models/registry.ts';
 import type { MatrixSeries } from '../models/signal-queries.ts';
-import { createIncidentScorer } from '../server/anomaly-scorer.ts';
+import { createIncidentScorer, historyNeed } from '../server/anomaly-scorer.ts';
 import { createLogger } from '../server/logger.ts';
 import { createMetrics } from '../server/metrics.ts';
 import { ModelService } from '../server/model-service.ts';
@@ -43,7 +43,8 @@ models.reload();
 /** Range answers for `agents` agents in Prometheus's JSON, one string per column, parsed at every call. */
 function cannedPrometheus(agents: number): PrometheusClient {
   const nowS = Math.floor(Date.now() / 1000);
-  const rows = WINDOW + 2;
+  // As many rows as the server asks for: the window, the rate warm-up before it, and slack.
+  const rows = historyNeed(models.modelFor('autogpt')!).fetchRows;
   const perAgent = Array.from({ length: agents }, () => Array.from({ length: rows }, (_, t) => sample(t)));
   const bodies = columns.map((_, c) => JSON.stringify(perAgent.map((series, a): MatrixSeries => ({
     metric: { agent: `agent-${a}`, agent_type: 'autogpt', tier: 'critical_agents' },

@@ -3,6 +3,7 @@
 // source) and serving (the server's scoring) both go through here, so a model never sees columns built
 // differently from those it was trained on. Each expression covers the whole fleet: one query_range per
 // column, never one per agent.
+import { parseDurationMs } from '../lib/units.ts';
 import { AGENT_SIGNALS } from './features.ts';
 
 export const AGENT_LABELS = 'agent, agent_type, tier';
@@ -79,19 +80,38 @@ export function assembleAgentSeries(columns: readonly string[], answers: Readonl
   return agents;
 }
 
+/** How much history an agent needs before a model's reading of it means anything. */
+export interface HistoryNeed {
+  /** Rows in the model's feature window. */
+  window: number;
+  /** Rows before the window whose samples rates need (the rate window over the step). */
+  warmupRows: number;
+}
+
+/** The rate window's length in rows of `stepSeconds`: a rate over a shorter life is extrapolated. */
+export function warmupRows(sampling: { stepSeconds: number; rateWindow: string }): number {
+  const ms = parseDurationMs(sampling.rateWindow);
+  if (ms === undefined) throw new Error(`the model's rate window ${JSON.stringify(sampling.rateWindow)} is not a duration`);
+  return Math.ceil(ms / 1000 / sampling.stepSeconds);
+}
+
+export type LatestWindow = { rows: number[][]; sampleAt: number } | { missing: string };
+
 /**
  * The newest `window` rows of an agent, ending at the last row Prometheus had any value for (the range's
- * end may be newer than the last scrape or rule evaluation) and starting at its first such row (an agent
- * scraped for less than a window is scored on what there is, not on empty rows that would read as zeros).
- * Undefined when there are fewer than two rows with data: no delta, no baseline, nothing to score.
+ * end may be newer than the last scrape or rule evaluation). An agent younger than the window plus the
+ * rate warm-up is not scored: its baselines and rates would rest on a few samples, which a model reads as
+ * anomalous (every healthy agent of a fresh fleet did), so a new deployment would page as it starts.
  */
-export function latestWindow(series: AgentSeries, window: number): { rows: number[][]; sampleAt: number } | undefined {
+export function latestWindow(series: AgentSeries, need: HistoryNeed): LatestWindow {
   const empty = (r: number[]) => r.every((v) => Number.isNaN(v));
   let last = series.rows.length - 1;
   while (last >= 0 && empty(series.rows[last]!)) last--;
+  if (last < 0) return { missing: 'no samples' };
   let existed = 0;
   while (existed < last && empty(series.rows[existed]!)) existed++;
-  const first = Math.max(existed, last - window + 1);
-  if (last - first < 1) return undefined;
-  return { rows: series.rows.slice(first, last + 1), sampleAt: series.timestamps[last]! * 1000 };
+  const history = last - existed + 1;
+  const needed = need.window + need.warmupRows;
+  if (history < needed) return { missing: `${history} rows of history, fewer than the ${needed} the model needs (a window of ${need.window} after ${need.warmupRows} of rate warm-up)` };
+  return { rows: series.rows.slice(last - need.window + 1, last + 1), sampleAt: series.timestamps[last]! * 1000 };
 }

@@ -4,7 +4,7 @@
 // with, so its temporal features mean what they meant in training.
 import type { Clock } from '../lib/clock.ts';
 import type { PublishedModel } from '../models/registry.ts';
-import { assembleAgentSeries, latestWindow, signalQueries, type AgentSeries } from '../models/signal-queries.ts';
+import { assembleAgentSeries, latestWindow, signalQueries, warmupRows, type AgentSeries, type HistoryNeed } from '../models/signal-queries.ts';
 import type { AnomalyAssessment, IncidentScorer } from '../remediations/engine.ts';
 import type { MedicMetrics } from './metrics.ts';
 import type { ModelService } from './model-service.ts';
@@ -36,6 +36,12 @@ export async function fetchAgentSeries(
   return assembleAgentSeries(columns, new Map(columns.map((c, i) => [c, answers[i]!])), start, end, step);
 }
 
+/** The history a model needs of an agent, and the rows to fetch for it (with slack for a late scrape). */
+export function historyNeed(m: PublishedModel): HistoryNeed & { fetchRows: number } {
+  const need = { window: m.model.window, warmupRows: warmupRows(samplingOf(m)) };
+  return { ...need, fetchRows: need.window + need.warmupRows + SLACK_ROWS };
+}
+
 export function assessment(m: PublishedModel, rows: number[][], sampleAt: number): AnomalyAssessment {
   const s = m.model.scoreLatest(rows);
   return {
@@ -52,11 +58,12 @@ export function createIncidentScorer(o: { models: ModelService; prometheus: Prom
       const sampling = samplingOf(m);
       const started = performance.now();
       // The agent id comes from the inventory (a validated name), never from the alert's labels.
-      const series = await fetchAgentSeries(o.prometheus, m.model.columns, sampling, m.model.window + SLACK_ROWS, `agent=${JSON.stringify(agent.id)}`, o.clock.now(), signal);
+      const need = historyNeed(m);
+      const series = await fetchAgentSeries(o.prometheus, m.model.columns, sampling, need.fetchRows, `agent=${JSON.stringify(agent.id)}`, o.clock.now(), signal);
       const fetched = performance.now();
       const mine = series.get(agent.id);
-      const window = mine && latestWindow(mine, m.model.window);
-      if (!window) throw new Error(`Prometheus holds no samples of agent ${agent.id} in the last ${(m.model.window + SLACK_ROWS) * sampling.stepSeconds}s`);
+      const window = mine ? latestWindow(mine, need) : { missing: 'no samples' };
+      if ('missing' in window) throw new Error(`agent ${agent.id} cannot be scored: Prometheus holds ${window.missing} (${sampling.stepSeconds}s rows, the last ${need.fetchRows} fetched)`);
       const a = assessment(m, window.rows, window.sampleAt);
       o.metrics?.incidentScoring.observe({ phase: 'query' }, (fetched - started) / 1000);
       o.metrics?.incidentScoring.observe({ phase: 'score' }, (performance.now() - fetched) / 1000);

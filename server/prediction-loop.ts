@@ -4,7 +4,7 @@
 import type { Clock } from '../lib/clock.ts';
 import type { PublishedModel } from '../models/registry.ts';
 import { latestWindow, type AgentSeries } from '../models/signal-queries.ts';
-import { assessment, fetchAgentSeries, samplingOf } from './anomaly-scorer.ts';
+import { assessment, fetchAgentSeries, historyNeed, samplingOf } from './anomaly-scorer.ts';
 import type { Logger } from './logger.ts';
 import type { MedicMetrics } from './metrics.ts';
 import type { ModelService } from './model-service.ts';
@@ -15,6 +15,8 @@ const STALE_STEPS = 3;
 
 export interface LoopRound {
   agents: number;
+  /** Agents seen but not scored: younger than their model's window plus rate warm-up, or stale. */
+  unscored: number;
   queries: number;
   queryMs: number;
   scoreMs: number;
@@ -43,10 +45,10 @@ export class PredictionLoop {
       const m = this.o.models.modelFor(info.agentType)!;
       const g = groupOf(m);
       const entry = groups.get(g.key) ?? { sampling: g.sampling, columns: g.columns, rows: 0 };
-      entry.rows = Math.max(entry.rows, m.model.window + 2);
+      entry.rows = Math.max(entry.rows, historyNeed(m).fetchRows);
       groups.set(g.key, entry);
     }
-    const round: LoopRound = { agents: 0, queries: 0, queryMs: 0, scoreMs: 0 };
+    const round: LoopRound = { agents: 0, unscored: 0, queries: 0, queryMs: 0, scoreMs: 0 };
     const scores: { labels: Record<string, string>; value: number }[] = [];
     // Per agent type served, the threshold of the model serving it (its own or the fallback's):
     // AgentAnomalous compares each score with it.
@@ -59,8 +61,11 @@ export class PredictionLoop {
       for (const s of series.values()) {
         const m = this.o.models.modelFor(s.agentType);
         if (!m || groupOf(m).key !== key) continue;
-        const window = latestWindow(s, m.model.window);
-        if (!window || now - window.sampleAt > STALE_STEPS * g.sampling.stepSeconds * 1000) continue;
+        const window = latestWindow(s, historyNeed(m));
+        if ('missing' in window || now - window.sampleAt > STALE_STEPS * g.sampling.stepSeconds * 1000) {
+          round.unscored++;
+          continue;
+        }
         const a = assessment(m, window.rows, window.sampleAt);
         scores.push({ labels: { agent: s.agent, agent_type: s.agentType, tier: s.tier, anomaly_type: a.type }, value: a.score });
         thresholds.set(s.agentType, m.model.threshold);

@@ -50,7 +50,13 @@ describe('the real stack', { timeout: 480_000 }, () => {
 
     const faulted = new Set(CASES.map((c) => c.agent));
     const acted = attempts.filter((a) => a.mode === 'auto' && ['in_progress', 'succeeded', 'failed', 'verify_failed'].includes(a.outcome));
-    assert.deepEqual(acted.filter((a) => !faulted.has(a.target)).map((a) => `${a.strategy} on ${a.target}`), [], 'false remediations');
+    // Each false remediation is named with the alert that led to it and the model's reading then.
+    const falseRemediations = await Promise.all(acted.filter((a) => !faulted.has(a.target)).map(async (a) => {
+      const incident = (await getJson(`${stack.medic.url}/api/incidents/${a.incidentId}`, AUTH)).body;
+      const reading = incident.anomaly ? ` (anomaly ${incident.anomaly.score.toFixed(3)} vs ${incident.anomaly.threshold.toFixed(3)}, ${incident.anomaly.type})` : '';
+      return `${a.strategy} on ${a.target} for ${incident.alertname}${reading}`;
+    }));
+    assert.deepEqual(falseRemediations, [], 'false remediations');
     for (const c of CASES) {
       const by = acted.filter((a) => a.target === c.agent && a.outcome === 'succeeded').map((a) => a.strategy);
       assert.ok(by.includes(c.strategy), `${c.kind} on ${c.agent}: healed by ${by.join(', ') || 'nothing'}, expected ${c.strategy}`);

@@ -118,15 +118,20 @@ export async function startRealStack(o: { agents: number; logLevel?: string; see
   }
 }
 
-/** Waits until Prometheus scrapes every agent and has seen `settleMs` of data; returns what fires then. */
-export async function waitForHealthyFleet(stack: RealStack, agents: number, settleMs = 12_000): Promise<string[]> {
+/**
+ * Waits until Prometheus scrapes every agent, Medic's fleet loop exports an anomaly score for every one
+ * (which takes each agent's model window plus its rate warm-up of history) and `settleMs` have passed;
+ * returns what fires then.
+ */
+export async function waitForHealthyFleet(stack: RealStack, agents: number, settleMs = 12_000, timeoutMs = 240_000): Promise<string[]> {
   const started = Date.now();
   for (;;) {
     const up = await promQuery(stack.prometheus.url, 'sum(up{job="agents"})');
-    if (up[0]?.value === agents && Date.now() - started > settleMs) {
+    const scored = await promQuery(stack.prometheus.url, 'count(medic_anomaly_score)');
+    if (up[0]?.value === agents && scored[0]?.value === agents && Date.now() - started > settleMs) {
       return (await promQuery(stack.prometheus.url, 'ALERTS{alertstate="firing"}')).map((a) => `${a.metric.alertname} ${a.metric.agent}`);
     }
-    if (Date.now() - started > 90_000) throw new Error(`the fleet never came up in Prometheus: ${JSON.stringify(up)}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`the fleet was not up and scored in Prometheus within ${timeoutMs / 1000}s: up ${JSON.stringify(up)}, scored ${JSON.stringify(scored)}`);
     await sleep(500);
   }
 }

@@ -42,6 +42,7 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 120_000 }, ()
   const train = (seed: number) => AnomalyModel.train(history, COLUMNS, { window: 4, seed, trees: 50, sampling: SAMPLING }).toArtifact();
   const card = (seed: number) => ({ agentType: FALLBACK_TYPE, createdAt: new Date().toISOString(), source: 'test: the fleet as Prometheus saw it', rows: { train: history.length, validation: 0 }, columns: COLUMNS, metrics: {}, parameters: { seed } });
   const metrics = async () => (await fetch(`${medic.url}/metrics`)).text();
+  let youngestFirstRow = 0;
 
   before(async () => {
     dir = tempDir('medic-scoring-');
@@ -56,6 +57,8 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 120_000 }, ()
       const series = await fetchAgentSeries(prom, COLUMNS, SAMPLING, 30, '', Date.now(), AbortSignal.timeout(5000));
       const rows = [...series.values()].flatMap((s) => s.rows.filter((r) => r.every((v) => Number.isFinite(v))));
       history = rows;
+      // When the youngest agent's first row is: a clock set just after it sees a young fleet.
+      youngestFirstRow = Math.max(...[...series.values()].map((x) => 1000 * x.timestamps[x.rows.findIndex((r) => r.some((v) => !Number.isNaN(v)))]!));
       return series.size === AGENTS && rows.length >= AGENTS * 12;
     }, 60_000, 1000);
     publishModel(registry, train(1), card(1));
@@ -103,6 +106,19 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 120_000 }, ()
     assert.equal(queries, COLUMNS.length);
     assert.equal(round.queries, COLUMNS.length);
     assert.equal(round.agents, AGENTS);
+  });
+
+  it('leaves an agent unscored until it has lived the model window plus the rate warm-up', async () => {
+    const models = new ModelService(registry, createLogger('silent'));
+    models.reload();
+    const loopAt = (ms: number) => new PredictionLoop({ models, prometheus: prom, metrics: createMetrics({ storeStats: async () => ({}) as never, workerStates: () => ({ busy: 0, idle: 0 }) }, 'test'), log: createLogger('silent'), clock: { now: () => ms }, timeoutMs: 5000 });
+    // 3 s after its youngest agent's first row, that agent has 4 one-second rows; window 4 + warm-up 5 (a 5s rate window) need 9.
+    const young = await loopAt(youngestFirstRow + 3000).runOnce();
+    assert.equal(young.agents, 0);
+    assert.equal(young.unscored, AGENTS);
+    const grown = await loopAt(Date.now()).runOnce();
+    assert.equal(grown.agents, AGENTS);
+    assert.equal(grown.unscored, 0);
   });
 
   it('scores an incident\'s agent, stores the reading and explains it', async () => {

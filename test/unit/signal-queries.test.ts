@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AGENT_SIGNALS } from '../../models/features.ts';
-import { assembleAgentSeries, latestWindow, signalQueries, type MatrixSeries } from '../../models/signal-queries.ts';
+import { assembleAgentSeries, latestWindow, signalQueries, warmupRows, type MatrixSeries } from '../../models/signal-queries.ts';
 
 describe('signal queries', () => {
   it('gives one fleet-wide expression per model column, grouped by the agent labels', () => {
@@ -30,13 +30,24 @@ describe('signal queries', () => {
     assert.equal(series.get('y-1')!.agentType, 'y');
   });
 
-  it('takes the newest window ending at the last row with data, without the empty rows before an agent existed', () => {
+  it('takes the newest window ending at the last row with data, once the agent has lived a window plus the rate warm-up', () => {
     const rows = [[Number.NaN], [Number.NaN], [1], [2], [Number.NaN], [3], [Number.NaN]];
     const series = { agent: 'a', agentType: 't', tier: '', timestamps: rows.map((_, i) => 1000 + i), rows };
-    const w = latestWindow(series, 5)!;
-    assert.deepEqual(w.rows, [[1], [2], [Number.NaN], [3]]);
+    const w = latestWindow(series, { window: 3, warmupRows: 1 });
+    assert.ok('rows' in w, JSON.stringify(w));
+    assert.deepEqual(w.rows, [[2], [Number.NaN], [3]]);
     assert.equal(w.sampleAt, 1005_000);
-    assert.deepEqual(latestWindow(series, 2)!.rows, [[Number.NaN], [3]]);
-    assert.equal(latestWindow({ ...series, rows: [[Number.NaN], [4], [Number.NaN]] }, 5), undefined, 'one sample is not enough');
+    // A gap inside the agent's life counts as history; the rows before its first sample do not.
+    const young = latestWindow(series, { window: 3, warmupRows: 2 });
+    assert.ok('missing' in young);
+    assert.match(young.missing, /4 rows of history, fewer than the 5 the model needs \(a window of 3 after 2 of rate warm-up\)/);
+    assert.deepEqual(latestWindow({ ...series, rows: rows.map(() => [Number.NaN]) }, { window: 1, warmupRows: 0 }), { missing: 'no samples' });
+  });
+
+  it('counts the rate window in rows of the step, rounding up', () => {
+    assert.equal(warmupRows({ stepSeconds: 5, rateWindow: '30s' }), 6);
+    assert.equal(warmupRows({ stepSeconds: 15, rateWindow: '1m' }), 4);
+    assert.equal(warmupRows({ stepSeconds: 20, rateWindow: '30s' }), 2);
+    assert.throws(() => warmupRows({ stepSeconds: 5, rateWindow: 'soon' }), /rate window "soon" is not a duration/);
   });
 });
