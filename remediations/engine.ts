@@ -11,7 +11,7 @@ import type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate
 import { modeFor, tierFor, type DecisionMode, type Policies, type TierPolicy } from './policies.ts';
 import { errorRateFromAnnotations, select, type IncidentFacts, type SelectionRule } from './selection.ts';
 import { STRATEGIES } from './strategies/index.ts';
-import { isSkip, type ChangeSpec, type HealingContext, type Observation, type Plan, type PlanResult } from './strategy.ts';
+import { isSkip, type ChangeSpec, type HealingContext, type Observation, type Plan, type PlanResult, type VersionEntry } from './strategy.ts';
 import { DriverError, type ActionRequest, type Agent, type Driver, type StrategyName } from './types.ts';
 import { verify, type PromQuery } from './verification.ts';
 
@@ -172,6 +172,7 @@ export class RemediationEngine {
       errorSignature: incident.annotations.error_signature || undefined,
       // The alert's own annotation (AgentAnomalous carries one) wins over Medic's reading of the window.
       anomalyType: incident.annotations.anomaly_type || (anomaly?.isAnomaly ? anomaly.type : undefined),
+      recentDeploy: recentDeploy(observed.version, incident.firstSeenAt),
     };
 
     // A strategy in progress for this incident is resumed, not re-selected: a breaker between its
@@ -492,12 +493,34 @@ export class RemediationEngine {
         connections: num(summary.connections), diskUsedRatio: num(summary.disk_used_ratio),
       },
       config: config && { config: (config.config as Record<string, unknown>) ?? {}, revision: num(config.revision) },
-      version: version && { version: String(version.version), history: (version.history as { version: string; known_good: boolean }[]) ?? [] },
+      version: version && { version: String(version.version), history: versionHistory(version.history) },
       replicas: replicas && { replicas: num(replicas.replicas), readyReplicas: num(replicas.ready_replicas) },
       traffic: traffic && { weight: num(traffic.weight) },
       breaker: breaker && { state: breaker.state, changedAt: breaker.changedAt, nextCheckAt: breaker.nextCheckAt, opens: breaker.opens },
     };
   }
+}
+
+/** The driver's history, keeping only well-formed entries: it is the agent's answer, not Medic's. */
+function versionHistory(raw: unknown): VersionEntry[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((h: Record<string, unknown>) => h && typeof h === 'object' && typeof h.version === 'string'
+    ? [{ version: h.version, known_good: h.known_good === true, ...(typeof h.deployed_at === 'string' ? { deployed_at: h.deployed_at } : {}) }]
+    : []);
+}
+
+/**
+ * The running version, when it was deployed before the incident began, is not marked known good, and a
+ * known-good version to return to exists: what a rule's `deployed_within` looks at.
+ */
+export function recentDeploy(v: Observation['version'], incidentAt: number): IncidentFacts['recentDeploy'] {
+  if (!v) return undefined;
+  const current = [...v.history].reverse().find((h) => h.version === v.version);
+  if (!current || current.known_good || current.deployed_at === undefined) return undefined;
+  if (!v.history.some((h) => h.known_good && h.version !== v.version)) return undefined;
+  const at = Date.parse(current.deployed_at);
+  if (!Number.isFinite(at) || at > incidentAt) return undefined;
+  return { version: v.version, beforeIncidentS: (incidentAt - at) / 1000 };
 }
 
 /** aggressive_recycling: restart goes ahead of the tuning strategies. */

@@ -1,6 +1,7 @@
 // Selection rules (rules.yaml): an incident's facts → an ordered ladder of strategies. The first rule
 // that matches wins; its ladder is climbed rung by rung as strategies are tried, cool down, or fail.
 import { z } from 'zod';
+import { parseDurationMs } from '../lib/units.ts';
 import { loadYamlConfig, parseYamlConfig } from '../lib/yaml-config.ts';
 import { STRATEGY_NAMES, type StrategyName } from './types.ts';
 
@@ -16,6 +17,11 @@ export interface IncidentFacts {
   anomalyType?: string;
   /** From the alert's `error_signature` annotation. */
   errorSignature?: string;
+  /**
+   * The agent's running version when the agent (its driver) reports it was deployed before the incident
+   * began and does not mark it known good; with the seconds from that deploy to the incident.
+   */
+  recentDeploy?: { version: string; beforeIncidentS: number };
 }
 
 const Threshold = z
@@ -44,6 +50,18 @@ const RuleSchema = z.strictObject({
       error_rate: Threshold.optional(),
       anomaly_type: z.array(z.string().min(1)).min(1).optional(),
       error_signature: z.array(z.string().min(1)).min(1).optional(),
+      /** The running version, not known good, was deployed at most this long before the incident began. */
+      deployed_within: z
+        .string()
+        .transform((text, ctx) => {
+          const ms = parseDurationMs(text);
+          if (ms === undefined || ms <= 0) {
+            ctx.addIssue({ code: 'custom', message: `must be a positive duration such as 30m or 2h, not ${JSON.stringify(text)}` });
+            return z.NEVER;
+          }
+          return ms / 1000;
+        })
+        .optional(),
     })
     .default({}),
   ladder: z.array(z.enum(STRATEGY_NAMES)).min(1),
@@ -79,6 +97,11 @@ rules:
   - name: agent-down
     match: { alertname: [AgentDown] }
     ladder: [restart]
+  # Errors, latency or lost readiness soon after a deploy of a version not yet known good: roll it back
+  # before anything else (a restart brings the same version back).
+  - name: trouble-after-deploy
+    match: { alertname: [AgentHighErrorRate, AgentHighLatency, AgentLatencyDegrading, AgentNotReady], deployed_within: 30m }
+    ladder: [rollback, restart]
   - name: known-error-signature
     match: { error_signature: [timeout, memory_leak, connection_pool_exhausted] }
     ladder: [runtime_patch, restart]
@@ -170,6 +193,11 @@ function matches(rule: SelectionRule, f: IncidentFacts): string[] | undefined {
   if (m.anomaly_type) {
     if (!f.anomalyType || !m.anomaly_type.includes(f.anomalyType)) return undefined;
     why.push(`anomaly type is ${f.anomalyType}`);
+  }
+  if (m.deployed_within !== undefined) {
+    const d = f.recentDeploy;
+    if (!d || d.beforeIncidentS > m.deployed_within) return undefined;
+    why.push(`version ${d.version} (not known good) was deployed ${Math.round(d.beforeIncidentS)}s before the incident`);
   }
   if (m.error_signature) {
     if (!f.errorSignature || !m.error_signature.includes(f.errorSignature)) return undefined;

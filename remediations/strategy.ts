@@ -6,11 +6,19 @@ import type { IncidentFacts } from './selection.ts';
 import type { ActionRequest, ActionResult, Agent, Health, StrategyName, Summary } from './types.ts';
 
 /** The target's live state, read before planning. Absent fields: the driver does not support the read. */
+/** One entry of an agent's deploy history, as its driver reports it (docs/agent-protocol.md). */
+export interface VersionEntry {
+  version: string;
+  known_good: boolean;
+  /** ISO time of the deploy, when the driver knows it. */
+  deployed_at?: string;
+}
+
 export interface Observation {
   health: Health;
   summary?: Summary;
   config?: { config: Record<string, unknown>; revision: number };
-  version?: { version: string; history: { version: string; known_good: boolean }[] };
+  version?: { version: string; history: VersionEntry[] };
   replicas?: { replicas: number; readyReplicas: number };
   traffic?: { weight: number };
   breaker?: BreakerRecordView;

@@ -112,11 +112,18 @@ export function createKubernetesDriver(o: KubernetesDriverOptions): Driver {
       case 'get_version': {
         const d = await deployment(agent, signal);
         const current = String(d.metadata?.annotations?.[REVISION] ?? '');
-        const history = (await replicaSets(agent, d, signal)).map((rs) => ({
-          version: String(rs.metadata?.annotations?.[REVISION] ?? ''),
-          image: containerOf(rs.spec?.template, t.container)?.image ?? null,
-          known_good: true,
-        }));
+        // Kubernetes cannot tell a good revision from a bad one; the ones the rollout has moved past are taken
+        // as good, the running one is not vouched for (so trouble soon after its rollout can roll it back).
+        const history = (await replicaSets(agent, d, signal)).map((rs) => {
+          const version = String(rs.metadata?.annotations?.[REVISION] ?? '');
+          const created = rs.metadata?.creationTimestamp;
+          return {
+            version,
+            image: containerOf(rs.spec?.template, t.container)?.image ?? null,
+            known_good: version !== current,
+            ...(created ? { deployed_at: new Date(created).toISOString() } : {}),
+          };
+        });
         return { data: { version: current, history } };
       }
       case 'rollback': {

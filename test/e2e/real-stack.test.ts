@@ -12,7 +12,8 @@ const AGENTS = 22;
 
 // One fault per agent; lightweight agents are avoided for resource faults, where their tier recycles
 // (restarts) before it repairs. Errors above 0.5 call for a breaker, below for a restart; a bad version
-// first gets that restart, which cannot hold, and the ladder then rolls it back.
+// shows the same errors, but Medic reads that the running version was deployed just before them and is
+// not known good, and rolls it back first.
 export const CASES: FaultCase[] = [
   { kind: 'crash', agent: 'autogpt-1', strategy: 'restart' },
   { kind: 'hang', agent: 'crewai-1', strategy: 'restart' },

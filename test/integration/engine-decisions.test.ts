@@ -103,6 +103,31 @@ describe('decision modes', () => {
   });
 });
 
+describe('deploy-aware selection', () => {
+  it('errors soon after a deploy of a version not known good are rolled back first, not restarted', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }] });
+    const a1 = h.agents.get('a1')!;
+    a1.state.history = [...a1.state.history, { version: '1.5.0-rc1', deployed_at: new Date(Date.now() - 60_000).toISOString(), known_good: false }];
+    a1.state.version = '1.5.0-rc1';
+    a1.injectFault({ kind: 'bad-version', fixedBy: ['rollback'], unhealthy: true });
+    const incident = await h.incident('AgentHighErrorRate', 'a1', { annotations: { error_rate: '0.3' } });
+    await h.healUntilDone(incident);
+    const attempts = await attemptsOf(h.store, incident.id);
+    assert.deepEqual(attempts.map((a) => `${a.strategy} ${a.outcome}`), ['rollback succeeded']);
+    assert.match(String(attempts[0]!.details.rule), /^trouble-after-deploy \(alertname is AgentHighErrorRate, version 1\.5\.0-rc1 \(not known good\) was deployed 6\ds before the incident\)$/);
+    assert.equal(a1.state.restarts, 0);
+  });
+
+  it('the same errors on a version long in service take the ordinary ladder', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }] });
+    const incident = await h.incident('AgentHighErrorRate', 'a1', { annotations: { error_rate: '0.3' } });
+    await h.heal(incident);
+    const attempts = await attemptsOf(h.store, incident.id);
+    assert.equal(attempts[0]!.strategy, 'restart');
+    assert.match(String(attempts[0]!.details.rule), /^error-rate /);
+  });
+});
+
 describe('escalation paths', () => {
   it('an agent that is not in the inventory', async () => {
     h = await startHarness({ agents: [] });

@@ -99,13 +99,13 @@ describe('kubernetes driver: the requests kubectl would make', () => {
     assert.match(degraded.reason!, /1\/2 ready/);
   });
 
-  it('reports the revision history for rollback planning, and resources as config', async () => {
+  it('reports the revision history (the running revision not vouched for, each with its rollout time) and resources as config', async () => {
     const v = await driver.perform(agent, { action: 'get_version' }, signal());
     assert.deepEqual(v.data, {
       version: '3',
       history: [
-        { version: '2', image: 'registry.example/bigagi:1.4.2', known_good: true },
-        { version: '3', image: 'registry.example/bigagi:1.5.0', known_good: true },
+        { version: '2', image: 'registry.example/bigagi:1.4.2', known_good: true, deployed_at: '2026-11-20T14:05:00.000Z' },
+        { version: '3', image: 'registry.example/bigagi:1.5.0', known_good: false, deployed_at: '2026-11-28T09:30:00.000Z' },
       ],
     });
     const c = await driver.perform(agent, { action: 'get_config' }, signal());

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../lib/yaml-config.ts';
 import { BREAKER_TRANSITIONS, IllegalBreakerTransition, transition, type BreakerState } from '../../remediations/circuit-breaker.ts';
-import { recycleFirst } from '../../remediations/engine.ts';
+import { recentDeploy, recycleFirst } from '../../remediations/engine.ts';
 import { blastRadius, FleetGuards, TokenBucket } from '../../remediations/guards.ts';
 import { loadInventory } from '../../remediations/inventory.ts';
 import { defaultPolicies, loadPolicies, modeFor, tierFor } from '../../remediations/policies.ts';
@@ -52,6 +52,11 @@ describe('default selection rules (the design)', () => {
     ['a down agent restarts whatever the model says', facts('AgentDown', { anomalyType: 'resource_exhaustion' }), 'agent-down', ['restart']],
     ['an unknown type from the model → otherwise', facts('AgentAnomalous', { anomalyType: 'unknown' }), 'otherwise', ['restart']],
     ['otherwise → restart', facts('SomethingElse'), 'otherwise', ['restart']],
+    ['errors soon after a deploy → rollback first', facts('AgentHighErrorRate', { errorRate: 0.3, recentDeploy: { version: '1.5.0', beforeIncidentS: 40 } }), 'trouble-after-deploy', ['rollback', 'restart']],
+    ['even severe errors after a deploy → rollback first', facts('AgentHighErrorRate', { errorRate: 0.9, recentDeploy: { version: '1.5.0', beforeIncidentS: 40 } }), 'trouble-after-deploy', ['rollback', 'restart']],
+    ['latency soon after a deploy → rollback first', facts('AgentHighLatency', { recentDeploy: { version: '1.5.0', beforeIncidentS: 600 } }), 'trouble-after-deploy', ['rollback', 'restart']],
+    ['a deploy longer ago than 30m → the ordinary rule', facts('AgentHighErrorRate', { errorRate: 0.3, recentDeploy: { version: '1.5.0', beforeIncidentS: 1801 } }), 'error-rate', ['restart', 'rollback']],
+    ['a down agent restarts even after a deploy', facts('AgentDown', { recentDeploy: { version: '1.5.0', beforeIncidentS: 5 } }), 'agent-down', ['restart']],
   ];
   for (const [what, f, rule, ladder] of cases) {
     it(what, () => {
@@ -63,6 +68,24 @@ describe('default selection rules (the design)', () => {
 
   it('explains why a rule matched', () => {
     assert.equal(select(rules, facts('AgentHighErrorRate', { errorRate: 0.62 }))!.because, 'alertname is AgentHighErrorRate, error rate 0.62 is > 0.5');
+  });
+
+  it('explains a deploy-aware match', () => {
+    assert.equal(select(rules, facts('AgentNotReady', { recentDeploy: { version: '1.5.0', beforeIncidentS: 42.4 } }))!.because,
+      'alertname is AgentNotReady, version 1.5.0 (not known good) was deployed 42s before the incident');
+  });
+
+  it('sees a recent deploy only of a running version not known good, before the incident, with a good one to return to', () => {
+    const at = Date.parse('2026-11-29T10:00:00Z');
+    const good = { version: '1.4.2', known_good: true, deployed_at: '2026-11-20T00:00:00Z' };
+    const fresh = { version: '1.5.0', known_good: false, deployed_at: '2026-11-29T09:59:20Z' };
+    assert.deepEqual(recentDeploy({ version: '1.5.0', history: [good, fresh] }, at), { version: '1.5.0', beforeIncidentS: 40 });
+    assert.equal(recentDeploy({ version: '1.5.0', history: [good, { ...fresh, known_good: true }] }, at), undefined, 'vouched for');
+    assert.equal(recentDeploy({ version: '1.5.0', history: [fresh] }, at), undefined, 'nothing to roll back to');
+    assert.equal(recentDeploy({ version: '1.5.0', history: [good, { ...fresh, deployed_at: '2026-11-29T10:00:05Z' }] }, at), undefined, 'deployed after the incident began');
+    assert.equal(recentDeploy({ version: '1.5.0', history: [good, { version: '1.5.0', known_good: false }] }, at), undefined, 'no deploy time');
+    assert.equal(recentDeploy({ version: '1.5.0', history: [good, { ...fresh, deployed_at: 'yesterday' }] }, at), undefined, 'unreadable deploy time');
+    assert.equal(recentDeploy(undefined, at), undefined);
   });
 
   it('reads the measured error rate from the alert (error_rate, else value), in 0..1 only', () => {
@@ -82,6 +105,11 @@ describe('rules.yaml validation', () => {
   it('refuses an unknown strategy, naming the file, path and value', () => {
     const [p] = configProblems(() => loadRules(file('rules.yaml', 'rules:\n  - name: x\n    ladder: [restart, reboot]\n')));
     assert.match(p!, /rules\.yaml: rules\[0\]\.ladder\[1\] must be one of "restart", .*, but was "reboot"/);
+  });
+
+  it('refuses a deployed_within that is not a positive duration', () => {
+    const [p] = configProblems(() => loadRules(file('rules.yaml', 'rules:\n  - name: x\n    match: { deployed_within: soon }\n    ladder: [rollback]\n')));
+    assert.match(p!, /rules\[0\]\.match\.deployed_within must be a positive duration such as 30m or 2h, not "soon"/);
   });
 
   it('refuses a bad regular expression and an unknown match key', () => {
