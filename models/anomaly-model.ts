@@ -3,6 +3,7 @@
 // to the anomaly type the remediation rules select on. Serialises to a JSON artifact that names its
 // feature schema; an artifact for another schema is refused with a clear message.
 import { extractFeatures, extractLatest, featureNames, FEATURE_SCHEMA_VERSION, type FeatureOptions } from './features.ts';
+import { warmupRows } from './signal-queries.ts';
 import { IsolationForest, type SerializedForest } from './isolation-forest.ts';
 import { MlForest } from './ml-forest.ts';
 import { fitScaler, scale, type Scaler } from './scaler.ts';
@@ -54,6 +55,16 @@ export interface AnomalyScore {
   contributions: { feature: string; deviation: number }[];
 }
 
+// delta reads the sample before the newest: a window of one would make serving differ from training.
+function checkWindow(window: number): void {
+  if (!Number.isInteger(window) || window < 2) throw new Error(`window must be an integer >= 2, but was ${window}`);
+}
+
+/** Rows at the start of each series that serving would not score: a partial window, and the rate warm-up. */
+export function trainingSkip(o: { window: number; sampling?: AnomalyArtifact['sampling'] }): number {
+  return o.window - 1 + (o.sampling ? warmupRows(o.sampling) : 0);
+}
+
 export class AnomalyModel {
   private constructor(
     private readonly a: AnomalyArtifact,
@@ -61,11 +72,29 @@ export class AnomalyModel {
     readonly implementation: ForestImplementation = 'medic',
   ) {}
 
+  /** Fits on every row of one series, the first ones included (backtests score those rows too). */
   static train(rows: readonly ArrayLike<number>[], columns: string[], o: TrainOptions): AnomalyModel {
     if (rows.length < 2) throw new Error(`need at least 2 rows to train, got ${rows.length}`);
-    // delta reads the sample before the newest: a window of one would make serving differ from training.
-    if (!Number.isInteger(o.window) || o.window < 2) throw new Error(`window must be an integer >= 2, but was ${o.window}`);
-    const vectors = extractFeatures(rows, o);
+    checkWindow(o.window);
+    return AnomalyModel.fit(extractFeatures(rows, o), columns, o);
+  }
+
+  /**
+   * Fits on several series (an agent type's agents), as serving sees them: each series' features come from
+   * its own rows only, and its first rows, whose window is not yet full (nor, with a sampling, its rate
+   * window), are left out, because serving does not score an agent that young (models/signal-queries.ts).
+   */
+  static trainSeries(series: readonly (readonly ArrayLike<number>[])[], columns: string[], o: TrainOptions): AnomalyModel {
+    checkWindow(o.window);
+    const skip = trainingSkip(o);
+    const vectors = series.flatMap((rows) => extractFeatures(rows, o).slice(skip));
+    if (vectors.length < 2) {
+      throw new Error(`need at least 2 rows to train after each series' first ${skip} (window ${o.window}${o.sampling ? ` and rate warm-up` : ''}), got ${vectors.length} from ${series.length} series`);
+    }
+    return AnomalyModel.fit(vectors, columns, o);
+  }
+
+  private static fit(vectors: Float64Array[], columns: string[], o: TrainOptions): AnomalyModel {
     const scaler = fitScaler(vectors);
     const scaled = vectors.map((v) => scale(scaler, v));
     const seed = o.seed ?? 1;
@@ -78,7 +107,7 @@ export class AnomalyModel {
     return new AnomalyModel({
       kind: 'medic-anomaly-model', featureSchemaVersion: FEATURE_SCHEMA_VERSION, columns, featureNames: featureNames(columns), window: o.window,
       scaler, forest: forest instanceof IsolationForest ? forest.toJSON() : { kind: 'medic-isolation-forest', version: 1, sampleSize: 0, features: 0, trees: [] },
-      threshold, contamination, training: { rows: rows.length, seed, trees },
+      threshold, contamination, training: { rows: vectors.length, seed, trees },
       ...(o.sampling ? { sampling: o.sampling } : {}),
     }, forest, implementation);
   }
@@ -108,6 +137,11 @@ export class AnomalyModel {
 
   get sampling(): AnomalyArtifact['sampling'] {
     return this.a.sampling;
+  }
+
+  /** The feature rows the forest was fitted on. */
+  get trainingRows(): number {
+    return this.a.training.rows;
   }
 
   get window(): number {

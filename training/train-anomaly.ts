@@ -1,7 +1,7 @@
 // The training pipeline after the source: prepare → split in time → fit per agent type (and the
 // fallback type on every row) → evaluate on the held-out part → gate → publish → promote. Used by
 // `medic train anomaly` and by each nightly run.
-import { AnomalyModel } from '../models/anomaly-model.ts';
+import { AnomalyModel, trainingSkip } from '../models/anomaly-model.ts';
 import { AGENT_SIGNALS } from '../models/features.ts';
 import { FALLBACK_TYPE, loadVersion, promote, promotedVersion, publishModel, type ModelCard } from '../models/registry.ts';
 import { evaluationGate, GATE_DEFAULTS, type GateOptions, type GateResult } from './evaluation-gate.ts';
@@ -81,7 +81,8 @@ export async function trainAnomaly(data: TrainingData, o: TrainAnomalyOptions): 
 }
 
 async function trainType(agentType: string, group: Split[], data: TrainingData, report: PreparationReport, o: TrainAnomalyOptions): Promise<TypeOutcome> {
-  const train = capRows(group.map((g) => g.train), o.maxTrainRows);
+  const parts = capRows(group.map((g) => g.train), o.maxTrainRows);
+  const train = parts.flat();
   const heldOut = group.map((g) => g.heldOut);
   const validationRows = heldOut.reduce((n, h) => n + h.rows.length - h.from, 0);
   if (train.length < o.minRows) {
@@ -90,7 +91,7 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
     return { agentType, trainRows: train.length, validationRows, promoted: false, skipped };
   }
   const started = Date.now();
-  const model = AnomalyModel.train(train, data.columns, {
+  const model = AnomalyModel.trainSeries(parts, data.columns, {
     window: o.window, contamination: o.contamination, seed: o.seed, trees: o.trees, sampleSize: o.sampleSize,
     ...(data.sampling ? { sampling: data.sampling } : {}),
   });
@@ -107,6 +108,7 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
     ...gate.checks.map((c) => `${c.passed ? 'pass' : 'FAIL'}: ${c.name}: ${c.detail}`),
     `held out: the last ${Math.round(o.validationFraction * 100)}% in time of each agent's rows${heldOutFrom.length ? `, from ${iso(Math.min(...heldOutFrom))}` : ''}`,
     `agents: ${group.length}${agentType === FALLBACK_TYPE ? `, of types ${agentTypes.join(', ')}` : ''}`,
+    `fitted on ${model.trainingRows} feature rows: each agent's features from its own rows, its first ${trainingSkip({ window: o.window, sampling: data.sampling })} rows (a partial window${data.sampling ? ' and the rate warm-up' : ''}) left out, as serving leaves out agents that young`,
     `preparation (whole input): ${report.missingCells} missing cells, ${report.forwardFilled} forward-filled (at most ${o.fillLimit} in a row), ${report.zeroFilled} set to 0, ${report.droppedRows} rows with every column missing dropped`,
   ];
   if (data.columns.join() !== AGENT_SIGNALS.map((s) => s.column).join()) {
@@ -163,12 +165,12 @@ function split(series: TrainingSeries, fraction: number): Split {
   return { series, train: series.rows.slice(0, from), heldOut: { rows: series.rows, from, labels: series.labels } };
 }
 
-// Training rows of several series, one after the other. Each keeps its most recent rows when the total
-// is above `max`, so every agent stays represented and each part stays contiguous in time.
-function capRows(parts: number[][][], max: number): number[][] {
+// The training rows of each series. Each keeps its most recent rows when the total is above `max`, so
+// every agent stays represented and each part stays contiguous in time.
+function capRows(parts: number[][][], max: number): number[][][] {
   const total = parts.reduce((n, p) => n + p.length, 0);
-  if (total <= max) return parts.flat();
-  return parts.flatMap((p) => p.slice(p.length - Math.floor((p.length * max) / total)));
+  if (total <= max) return parts;
+  return parts.map((p) => p.slice(p.length - Math.floor((p.length * max) / total)));
 }
 
 function iso(seconds: number): string {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../../lib/random.ts';
-import { AnomalyModel, typeOf } from '../../models/anomaly-model.ts';
+import { AnomalyModel, trainingSkip, typeOf } from '../../models/anomaly-model.ts';
 import { extractFeatures, extractLatest, featureNames, FEATURE_SCHEMA_VERSION, featuresAt } from '../../models/features.ts';
 
 const COLUMNS = ['latency_p99_s', 'error_rate', 'memory_utilisation'];
@@ -110,6 +110,21 @@ describe('AnomalyModel', () => {
   it('refuses an artifact built for another feature schema, saying how to fix it', () => {
     const old = { ...model.toArtifact(), featureSchemaVersion: FEATURE_SCHEMA_VERSION + 1 };
     assert.throws(() => AnomalyModel.fromArtifact(old), /built for feature schema \d+, but this Medic extracts schema \d+: retrain it/);
+  });
+
+  it('trains on several agents without a window ever spanning two of them, leaving out what serving would not score', () => {
+    // Two flat agents far apart (values exact in binary): only a window spanning both could see a change.
+    const a = Array.from({ length: 40 }, () => [0.5]);
+    const b = Array.from({ length: 30 }, () => [2]);
+    const o = { window: 6, seed: 1, trees: 10, sampling: { stepSeconds: 5, rateWindow: '15s' } };
+    const m = AnomalyModel.trainSeries([a, b], ['x'], o);
+    assert.equal(trainingSkip(o), 5 + 3, 'a partial window (5 rows) and a 15s rate window at 5s (3 rows)');
+    assert.equal(m.trainingRows, 40 - 8 + 30 - 8);
+    const { scaler, featureNames: names } = m.toArtifact();
+    for (const f of ['x:delta', 'x:slope', 'x:roll_std']) assert.equal(scaler.mean[names.indexOf(f)], 0, `${f} saw a change: a window crossed agents`);
+    const joined = AnomalyModel.train([...a, ...b], ['x'], o).toArtifact();
+    assert.ok(joined.scaler.mean[names.indexOf('x:delta')]! > 0, 'one concatenated series does see the jump (the control)');
+    assert.throws(() => AnomalyModel.trainSeries([a.slice(0, 9)], ['x'], o), /need at least 2 rows to train after each series' first 8 \(window 6 and rate warm-up\), got 1 from 1 series/);
   });
 
   it('refuses a window that would break train/serve parity', () => {
