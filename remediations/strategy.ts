@@ -5,7 +5,6 @@ import type { TierPolicy } from './policies.ts';
 import type { IncidentFacts } from './selection.ts';
 import type { ActionRequest, ActionResult, Agent, Health, StrategyName, Summary } from './types.ts';
 
-/** The target's live state, read before planning. Absent fields: the driver does not support the read. */
 /** One entry of an agent's deploy history, as its driver reports it (docs/agent-protocol.md). */
 export interface VersionEntry {
   version: string;
@@ -14,6 +13,7 @@ export interface VersionEntry {
   deployed_at?: string;
 }
 
+/** The target's live state, read before planning. Absent fields: the driver does not support the read. */
 export interface Observation {
   health: Health;
   summary?: Summary;

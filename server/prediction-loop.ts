@@ -33,20 +33,23 @@ export class PredictionLoop {
   async runOnce(signal: AbortSignal = this.abort.signal): Promise<LoopRound> {
     const now = this.o.clock.now();
     const groups = new Map<string, { sampling: { stepSeconds: number; rateWindow: string }; columns: string[]; rows: number }>();
-    const keys = new Map<PublishedModel, string>();
-    const groupOf = (m: PublishedModel) => {
-      const sampling = samplingOf(m);
-      const columns = m.model.columns;
-      const key = keys.get(m) ?? `${sampling.stepSeconds}|${sampling.rateWindow}|${columns.join(',')}`;
-      keys.set(m, key);
-      return { key, sampling, columns };
+    // Each model's query group and history need, derived once per round (not once per agent).
+    const plans = new Map<PublishedModel, { key: string; sampling: { stepSeconds: number; rateWindow: string }; columns: string[]; need: ReturnType<typeof historyNeed> }>();
+    const planOf = (m: PublishedModel) => {
+      let plan = plans.get(m);
+      if (!plan) {
+        const sampling = samplingOf(m);
+        const columns = m.model.columns;
+        plan = { key: `${sampling.stepSeconds}|${sampling.rateWindow}|${columns.join(',')}`, sampling, columns, need: historyNeed(m) };
+        plans.set(m, plan);
+      }
+      return plan;
     };
     for (const info of this.o.models.inService()) {
-      const m = this.o.models.modelFor(info.agentType)!;
-      const g = groupOf(m);
-      const entry = groups.get(g.key) ?? { sampling: g.sampling, columns: g.columns, rows: 0 };
-      entry.rows = Math.max(entry.rows, historyNeed(m).fetchRows);
-      groups.set(g.key, entry);
+      const p = planOf(this.o.models.modelFor(info.agentType)!);
+      const entry = groups.get(p.key) ?? { sampling: p.sampling, columns: p.columns, rows: 0 };
+      entry.rows = Math.max(entry.rows, p.need.fetchRows);
+      groups.set(p.key, entry);
     }
     const round: LoopRound = { agents: 0, unscored: 0, queries: 0, queryMs: 0, scoreMs: 0 };
     const scores: { labels: Record<string, string>; value: number }[] = [];
@@ -60,8 +63,10 @@ export class PredictionLoop {
       round.queries += g.columns.length;
       for (const s of series.values()) {
         const m = this.o.models.modelFor(s.agentType);
-        if (!m || groupOf(m).key !== key) continue;
-        const window = latestWindow(s, historyNeed(m));
+        if (!m) continue;
+        const plan = planOf(m);
+        if (plan.key !== key) continue;
+        const window = latestWindow(s, plan.need);
         if ('missing' in window || now - window.sampleAt > STALE_STEPS * g.sampling.stepSeconds * 1000) {
           round.unscored++;
           continue;
