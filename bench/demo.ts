@@ -3,7 +3,7 @@
 // incidents, decisions and recoveries; an MTTR table at the end. Stops by itself.
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { injectAndFollow, startRealStack, waitForHealthyFleet, type Attempt, type FaultCase, type Timeline } from '../test/helpers/real-stack.ts';
+import { injectAndFollow, startRealStack, waitForHealthyFleet, type Attempt, type FaultCase, type Timeline } from '../sim/stack/real-stack.ts';
 
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '131' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { IsolationForest as MlIsolationForest } from 'ml-isolation-forest';
 import { seededRandom } from '../lib/random.ts';
 import { IsolationForest } from '../models/isolation-forest.ts';
-import { rocAuc } from '../training/detection-metrics.ts';
+import { rocAuc } from '../training/evaluation/detection-metrics.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '50000' }, 'skip-ml': { type: 'boolean' }, python: { type: 'string', default: '/usr/bin/python3' } } });
 const N = Number(values.rows);

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { parseDurationMs } from '../lib/units.ts';
-import { compressRules } from '../test/helpers/stack.ts';
-import { REPO } from '../test/helpers/medic-process.ts';
+import { compressRules } from '../sim/stack/daemons.ts';
+import { REPO } from '../sim/stack/medic-process.ts';
 import { AGENT_TYPES, type FaultKind } from '../sim/fleet.ts';
-import { injectAndFollow, PRESCRIBED, startRealStack, waitForHealthyFleet, type FaultCase, type Timeline } from '../test/helpers/real-stack.ts';
+import { injectAndFollow, PRESCRIBED, startRealStack, waitForHealthyFleet, type FaultCase, type Timeline } from '../sim/stack/real-stack.ts';
 
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '131' }, rounds: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {

@@ -4,16 +4,16 @@
 // It is level-triggered: each run re-reads the history and the target's live state, so running the same
 // incident twice never repeats a completed action.
 import type { Clock } from '../lib/clock.ts';
-import { transition, type BreakerState } from './circuit-breaker.ts';
-import { blastRadius, FleetGuards, type GuardName, type GuardVerdict } from './guards.ts';
+import { transition, type BreakerState } from './decide/circuit-breaker.ts';
+import { blastRadius, FleetGuards, type GuardName, type GuardVerdict } from './decide/guards.ts';
 import type { Inventory } from './inventory.ts';
 import type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
-import { modeFor, tierFor, type DecisionMode, type Policies, type TierPolicy } from './policies.ts';
-import { errorRateFromAnnotations, select, type IncidentFacts, type SelectionRule } from './selection.ts';
+import { modeFor, tierFor, type DecisionMode, type Policies, type TierPolicy } from './decide/policies.ts';
+import { errorRateFromAnnotations, select, type IncidentFacts, type SelectionRule } from './decide/selection.ts';
 import { STRATEGIES } from './strategies/index.ts';
-import { isSkip, type ChangeSpec, type HealingContext, type Observation, type Plan, type PlanResult, type VersionEntry } from './strategy.ts';
+import { isSkip, type ChangeSpec, type HealingContext, type Observation, type Plan, type PlanResult, type VersionEntry } from './strategies/strategy.ts';
 import { DriverError, type ActionRequest, type Agent, type Driver, type StrategyName } from './types.ts';
-import { verify, type PromQuery } from './verification.ts';
+import { verify, type PromQuery } from './act/verification.ts';
 
 /** The incident as the engine needs it (the server's Incident has more). */
 export interface EngineIncident {

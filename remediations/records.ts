@@ -1,6 +1,6 @@
 // The records the remediation engine keeps: attempts (the audit trail), circuit breakers, reversible
 // changes and approvals. The engine owns their shapes; the server's store persists them.
-import type { BreakerState } from './circuit-breaker.ts';
+import type { BreakerState } from './decide/circuit-breaker.ts';
 
 export type { BreakerState };
 

@@ -8,8 +8,8 @@
 // Numbers are parsed by the same parseTable as `medic anomaly score`, so both read a file alike.
 import { basename } from 'node:path';
 import { checkTypeName, FALLBACK_TYPE } from '../models/registry.ts';
-import { parseInstant } from './parse-instant.ts';
-import { parseTable } from './score-command.ts';
+import { parseInstant } from '../lib/parse-instant.ts';
+import { parseTable } from '../cli/anomaly-score-command.ts';
 import type { TrainingData, TrainingSeries } from './training-data.ts';
 
 const TEXT_COLUMNS = ['agent_type', 'agent'] as const;

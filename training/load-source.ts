@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { readCsvSource } from './csv-source.ts';
 import { fetchPrometheusHistory } from './prometheus-source.ts';
-import { startProgress, type ProgressOptions } from './progress.ts';
-import type { SourceSpec } from './train-options.ts';
+import { startProgress, type ProgressOptions } from '../lib/progress.ts';
+import type { SourceSpec } from '../cli/train-options.ts';
 import type { TrainingData } from './training-data.ts';
 
 export async function loadSource(spec: SourceSpec, o: { nowMs: number; signal?: AbortSignal; progress?: Pick<ProgressOptions, 'tty'>; log: (line: string) => void }): Promise<TrainingData> {

@@ -6,7 +6,7 @@ import { schedule } from 'node-cron';
 import pino from 'pino';
 import { loadSource } from './load-source.ts';
 import { trainAnomaly } from './train-anomaly.ts';
-import type { ParsedTrain } from './train-options.ts';
+import type { ParsedTrain } from '../cli/train-options.ts';
 
 export interface NightlyLog {
   info(fields: object, message: string): void;

@@ -6,7 +6,7 @@ import { AGENT_SIGNALS } from '../models/features.ts';
 import { FALLBACK_TYPE, loadVersion, promote, promotedVersion, publishModel, type ModelCard } from '../models/registry.ts';
 import { evaluationGate, GATE_DEFAULTS, type GateOptions, type GateResult } from './evaluation-gate.ts';
 import { describeColumns, prepareData, type PreparationReport } from './prepare.ts';
-import { startProgress, type ProgressOptions } from './progress.ts';
+import { startProgress, type ProgressOptions } from '../lib/progress.ts';
 import type { TrainingData, TrainingSeries } from './training-data.ts';
 import { validationMetrics, type HeldOutPart } from './validation-metrics.ts';
 

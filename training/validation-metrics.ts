@@ -2,7 +2,7 @@
 // serving scores them (causal features over the series, so the rows just before the held-out part are
 // the warm-up of its rolling windows, as live history would be).
 import type { AnomalyModel } from '../models/anomaly-model.ts';
-import { evaluateScores } from './detection-metrics.ts';
+import { evaluateScores } from './evaluation/detection-metrics.ts';
 
 export interface HeldOutPart {
   /** The whole series (training part, then held-out part). */

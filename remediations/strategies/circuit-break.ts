@@ -1,7 +1,7 @@
 // circuit_break: open the breaker and redirect traffic, wait circuit_break_duration, half-open with
 // canary traffic, then close when the canary's success rate is above 95%, else re-open. Each phase is
 // one run: the strategy returns `wait` and the engine resumes it when the breaker's next check is due.
-import type { HealingContext, Plan, Strategy } from '../strategy.ts';
+import type { HealingContext, Plan, Strategy } from './strategy.ts';
 
 const CANARY_WEIGHT = 0.1;
 const CANARY_SUCCESS = 0.95;

@@ -1,5 +1,5 @@
 // The explicit registry of strategies. A rule or policy naming anything else stops the boot.
-import type { Strategy } from '../strategy.ts';
+import type { Strategy } from './strategy.ts';
 import type { StrategyName } from '../types.ts';
 import { circuitBreakStrategy } from './circuit-break.ts';
 import { repairStrategy } from './repair.ts';

@@ -2,8 +2,8 @@
 // less the tier's headroom (or, with the memory_trend parameter, memory that an alert saw climbing towards
 // its limit), and raise that limit ×1.5 within the tier's maximum. Each raise is a
 // reversible change; the ineffective-chain guard stops a raise that does not help from repeating.
-import type { TierPolicy } from '../policies.ts';
-import type { Observation, Strategy } from '../strategy.ts';
+import type { TierPolicy } from '../decide/policies.ts';
+import type { Observation, Strategy } from './strategy.ts';
 
 interface Finding {
   validator: 'memory' | 'cpu' | 'network' | 'storage' | 'config';

@@ -1,6 +1,6 @@
 // reroute: move this agent's traffic to its healthy replicas or the tier's backup instances. A
 // reversible change: traffic comes back when it expires, unless an operator promotes it.
-import type { Strategy } from '../strategy.ts';
+import type { Strategy } from './strategy.ts';
 
 export const rerouteStrategy: Strategy = {
   name: 'reroute',

@@ -1,5 +1,5 @@
 // restart: save state → graceful shutdown → restart with the saved state → verify a new boot.
-import type { Strategy } from '../strategy.ts';
+import type { Strategy } from './strategy.ts';
 
 export const restartStrategy: Strategy = {
   name: 'restart',

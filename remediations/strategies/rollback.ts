@@ -1,5 +1,5 @@
 // rollback: back to the newest known-good version other than the one running.
-import type { Strategy } from '../strategy.ts';
+import type { Strategy } from './strategy.ts';
 
 export const rollbackStrategy: Strategy = {
   name: 'rollback',

@@ -1,7 +1,7 @@
 // runtime_patch: a catalogue of known patches, chosen by the alert's error signature. Config patches
 // are bounded by the tier and reversible; a memory leak gets a forced GC and time-boxed profiling.
-import type { TierPolicy } from '../policies.ts';
-import type { ChangeSpec, Observation, Plan, Strategy } from '../strategy.ts';
+import type { TierPolicy } from '../decide/policies.ts';
+import type { ChangeSpec, Observation, Plan, Strategy } from './strategy.ts';
 import type { ActionRequest } from '../types.ts';
 
 interface Patch {

@@ -1,6 +1,6 @@
 // scale: set replicas to what the load needs (replicas × utilisation / scale_threshold), within the
 // tier's bounds; setting, never adding, keeps it idempotent.
-import type { Strategy } from '../strategy.ts';
+import type { Strategy } from './strategy.ts';
 
 export const scaleStrategy: Strategy = {
   name: 'scale',

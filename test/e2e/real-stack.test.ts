@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getJson } from '../helpers/service.ts';
-import { AUTH, injectAndFollow, startRealStack, waitForHealthyFleet, type FaultCase, type RealStack, type Timeline } from '../helpers/real-stack.ts';
+import { AUTH, injectAndFollow, startRealStack, waitForHealthyFleet, type FaultCase, type RealStack, type Timeline } from '../../sim/stack/real-stack.ts';
 
 const AGENTS = 22;
 

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfig, type ConfigFlags } from '../../server/config.ts';
-import { createLogger } from '../../server/logger.ts';
-import { startService, type RunningService } from '../../server/service.ts';
-import type { WorkHandler } from '../../server/worker-pool.ts';
+import { loadConfig, type ConfigFlags } from '../../server/app/config.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { startService, type RunningService } from '../../server/app/service.ts';
+import type { WorkHandler } from '../../server/queue/worker-pool.ts';
 
 export interface TestService extends RunningService {
   dataDir: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Agent } from '../../remediations/types.ts';
 import { startAgentServer, type AgentFault, type AgentSnapshot } from '../../sim/agent-server.ts';
 import { TOKEN } from './engine-harness.ts';
-import { REPO } from './medic-process.ts';
+import { REPO } from '../../sim/stack/medic-process.ts';
 import { tempDir } from './service.ts';
 
 export type TargetKind = 'http' | 'process';

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { firingDelivery, loadDelivery, replayHeaders } from '../helpers/fixtures.ts';
-import { isAlive, runMedic, startMedicProcess } from '../helpers/medic-process.ts';
+import { isAlive, runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { getJson, postJson, tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 

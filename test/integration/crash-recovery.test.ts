@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { firingDelivery } from '../helpers/fixtures.ts';
-import { startMedicProcess } from '../helpers/medic-process.ts';
+import { startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { getJson, metricValue, tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { REPO } from '../helpers/medic-process.ts';
+import { REPO } from '../../sim/stack/medic-process.ts';
 
 const run = promisify(execFile);
 const rulesDir = join(REPO, 'rules');

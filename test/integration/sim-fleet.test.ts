@@ -8,10 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { ConfigError } from '../../lib/yaml-config.ts';
 import { FAULT_KINDS, startFleet, type Fleet, type FaultKind } from '../../sim/fleet.ts';
-import { loadScenario } from '../../sim/sim-command.ts';
-import { runMedic, startMedicProcess } from '../helpers/medic-process.ts';
+import { loadScenario } from '../../cli/sim-command.ts';
+import { runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { tempDir } from '../helpers/service.ts';
-import { freeBlock } from '../helpers/real-stack.ts';
+import { freeBlock } from '../../sim/stack/real-stack.ts';
 
 const TOKEN = 'fleet-test-token';
 const CONTRACT = ['up', 'agent_ready', 'agent_request_duration_seconds', 'agent_requests_total', 'agent_queue_depth', 'agent_memory_bytes', 'agent_memory_limit_bytes', 'process_cpu_seconds_total', 'agent_dependency_up'];

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { firingDelivery } from '../helpers/fixtures.ts';
-import { REPO, startMedicProcess } from '../helpers/medic-process.ts';
+import { REPO, startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { getJson, metricValue, postJson, tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 

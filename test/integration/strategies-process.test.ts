@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness } from '../helpers/engine-harness.ts';
-import { isAlive } from '../helpers/medic-process.ts';
+import { isAlive } from '../../sim/stack/medic-process.ts';
 import { simTarget } from '../helpers/sim-target.ts';
 
 let h: Harness | undefined;

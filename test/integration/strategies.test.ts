@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildInventory } from '../../remediations/inventory.ts';
-import { revertDueChanges } from '../../server/change-reverter.ts';
-import { createLogger } from '../../server/logger.ts';
+import { revertDueChanges } from '../../remediations/act/change-reverter.ts';
+import { createLogger } from '../../lib/logger.ts';
 import { attemptsOf, policiesWith, startHarness, type Harness } from '../helpers/engine-harness.ts';
 import { simTarget, type SimTarget, type TargetKind } from '../helpers/sim-target.ts';
 

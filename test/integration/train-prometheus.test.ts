@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listTypes, loadPromoted, promotedVersion, readCard } from '../../models/registry.ts';
 import { fetchPrometheusHistory } from '../../training/prometheus-source.ts';
-import { runMedic, type RunResult } from '../helpers/medic-process.ts';
-import { startScrapedFleet, type ScrapedFleet } from '../helpers/scraped-fleet.ts';
+import { runMedic, type RunResult } from '../../sim/stack/medic-process.ts';
+import { startScrapedFleet, type ScrapedFleet } from '../../sim/stack/scraped-fleet.ts';
 
 const AGENTS = 4; // four agent types (the simulator cycles through its types)
 const RATE_WINDOW = '5s';

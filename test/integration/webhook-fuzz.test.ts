@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { loadDelivery } from '../helpers/fixtures.ts';
-import { startMedicProcess } from '../helpers/medic-process.ts';
+import { startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { tempDir } from '../helpers/service.ts';
 
 const RUNS = 10_000;

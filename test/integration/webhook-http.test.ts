@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkHandler } from '../../server/worker-pool.ts';
+import type { WorkHandler } from '../../server/queue/worker-pool.ts';
 import { firingDelivery, loadDelivery, replayHeaders } from '../helpers/fixtures.ts';
 import { getJson, metricValue, postJson, startTestService, type TestService } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';

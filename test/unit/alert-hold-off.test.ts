@@ -1,7 +1,7 @@
 // The alert hold-off: one incident, one alert, whatever detector raised it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holdOff, holdOffScores } from '../../models/alert-hold-off.ts';
+import { holdOff, holdOffScores } from '../../training/evaluation/alert-hold-off.ts';
 
 const at = (n: number, on: number[]) => Array.from({ length: n }, (_, i) => on.includes(i));
 const indices = (xs: boolean[]) => xs.flatMap((x, i) => (x ? [i] : []));

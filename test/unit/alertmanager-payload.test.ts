@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAlertmanagerPayload } from '../../server/alertmanager-payload.ts';
-import { toNotification } from '../../server/inbox.ts';
+import { parseAlertmanagerPayload } from '../../server/ingest/alertmanager-payload.ts';
+import { toNotification } from '../../server/ingest/inbox.ts';
 import { loadDelivery } from '../helpers/fixtures.ts';
 
 const firing = () => structuredClone(loadDelivery('firing-agent-down').body) as any;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseHoldOff, parseTable, scoreRows, timestampHours, type ScoreOptions } from '../../training/score-command.ts';
+import { parseHoldOff, parseTable, scoreRows, timestampHours, type ScoreOptions } from '../../cli/anomaly-score-command.ts';
 
 const O: ScoreOptions = { window: 6, contamination: 0.1, seed: 1, trainFraction: 0.2, online: false, refitEvery: 50 };
 const FOREST: ScoreOptions = { ...O, detector: 'forest' };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, redactedConfig } from '../../server/config.ts';
+import { ConfigError, loadConfig, redactedConfig } from '../../server/app/config.ts';
 import { tempDir } from '../helpers/service.ts';
 
 function problemsOf(fn: () => unknown): string[] {

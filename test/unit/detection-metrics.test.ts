@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { evaluateAsd } from '../../training/anomaly-command.ts';
-import { rollingZScores } from '../../training/baselines.ts';
-import { evaluateScores, rocAuc } from '../../training/detection-metrics.ts';
+import { evaluateAsd } from '../../cli/anomaly-evaluate-command.ts';
+import { rollingZScores } from '../../training/evaluation/baselines.ts';
+import { evaluateScores, rocAuc } from '../../training/evaluation/detection-metrics.ts';
 import { tempDir } from '../helpers/service.ts';
 
 describe('detection metrics', () => {

@@ -7,8 +7,8 @@ import { after, describe, it } from 'node:test';
 import { seededRandom } from '../../lib/random.ts';
 import { AnomalyModel } from '../../models/anomaly-model.ts';
 import { FALLBACK_TYPE, promote, publishModel } from '../../models/registry.ts';
-import { createLogger } from '../../server/logger.ts';
-import { ModelService } from '../../server/model-service.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { ModelService } from '../../server/scoring/model-service.ts';
 import { tempDir } from '../helpers/service.ts';
 
 const random = seededRandom(4);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bestNabScore, normalise, probationLength, rowWeights, scaledSigmoid, scoreFile, STANDARD_PROFILE, type NabFile } from '../../training/nab.ts';
+import { bestNabScore, normalise, probationLength, rowWeights, scaledSigmoid, scoreFile, STANDARD_PROFILE, type NabFile } from '../../training/evaluation/nab.ts';
 import { seededRandom } from '../../lib/random.ts';
-import { windowedGaussianScores } from '../../training/baselines.ts';
+import { windowedGaussianScores } from '../../training/evaluation/baselines.ts';
 
 const file = (windows: [number, number][], n = 1000): NabFile => ({
   name: 'f.csv', category: 'c', timestamps: Array.from({ length: n }, (_, i) => String(i)), values: Array.from({ length: n }, () => 0), windows,

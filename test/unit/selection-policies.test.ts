@@ -4,12 +4,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../lib/yaml-config.ts';
-import { BREAKER_TRANSITIONS, IllegalBreakerTransition, transition, type BreakerState } from '../../remediations/circuit-breaker.ts';
+import { BREAKER_TRANSITIONS, IllegalBreakerTransition, transition, type BreakerState } from '../../remediations/decide/circuit-breaker.ts';
 import { recentDeploy, recycleFirst } from '../../remediations/engine.ts';
-import { blastRadius, FleetGuards, TokenBucket } from '../../remediations/guards.ts';
+import { blastRadius, FleetGuards, TokenBucket } from '../../remediations/decide/guards.ts';
 import { loadInventory } from '../../remediations/inventory.ts';
-import { defaultPolicies, loadPolicies, modeFor, tierFor } from '../../remediations/policies.ts';
-import { defaultRules, errorRateFromAnnotations, loadRules, select, type IncidentFacts } from '../../remediations/selection.ts';
+import { defaultPolicies, loadPolicies, modeFor, tierFor } from '../../remediations/decide/policies.ts';
+import { defaultRules, errorRateFromAnnotations, loadRules, select, type IncidentFacts } from '../../remediations/decide/selection.ts';
 import { tempDir } from '../helpers/service.ts';
 
 const facts = (alertname: string, over: Partial<IncidentFacts> = {}): IncidentFacts => ({ alertname, severity: 'critical', labels: {}, annotations: {}, ...over });

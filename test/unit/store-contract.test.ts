@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { SQLITE_MIGRATIONS } from '../../server/store/sqlite-migrations.ts';
-import { SqliteStore } from '../../server/store/sqlite-store.ts';
+import { SQLITE_MIGRATIONS } from '../../server/store/sqlite/migrations.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { StoreUnavailableError, type NewAttempt, type Notification, type ReceivedAlert, type Store } from '../../server/store/store.ts';
 import { tempDir } from '../helpers/service.ts';
 

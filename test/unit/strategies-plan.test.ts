@@ -2,9 +2,9 @@
 // tier field a plan reads.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultPolicies, type TierPolicy } from '../../remediations/policies.ts';
+import { defaultPolicies, type TierPolicy } from '../../remediations/decide/policies.ts';
 import { STRATEGIES } from '../../remediations/strategies/index.ts';
-import { isSkip, type HealingContext, type Observation } from '../../remediations/strategy.ts';
+import { isSkip, type HealingContext, type Observation } from '../../remediations/strategies/strategy.ts';
 import type { Summary } from '../../remediations/types.ts';
 
 const policies = defaultPolicies();

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { seededRandom } from '../../lib/random.ts';
 import { listVersions, promotedVersion } from '../../models/registry.ts';
 import { NightlyRunner, type NightlyLog } from '../../training/nightly.ts';
-import { runMedic, startMedicProcess } from '../helpers/medic-process.ts';
+import { runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 function recorder(): NightlyLog & { lines: string[] } {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../../lib/random.ts';
-import { scoreUnivariate, UnivariateDetector } from '../../models/univariate-detector.ts';
+import { scoreUnivariate, UnivariateDetector } from '../../training/evaluation/univariate-detector.ts';
 
 /** A daily cycle (288 samples a day) with noise, as a 5-minute metric; `edit` changes sample t. */
 function series(n: number, seed: number, edit: (t: number, v: number) => number = (_, v) => v): number[] {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createAuthCheck, isLoopbackHost } from '../../server/webhook-auth.ts';
+import { createAuthCheck, isLoopbackHost } from '../../server/ingest/webhook-auth.ts';
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../../lib/clock.ts';
-import { dryRunHandler } from '../../server/dry-run-handler.ts';
-import { createLogger } from '../../server/logger.ts';
-import { createMetrics } from '../../server/metrics.ts';
-import { SqliteStore } from '../../server/store/sqlite-store.ts';
+import { dryRunHandler } from '../../server/queue/dry-run-handler.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { createMetrics } from '../../server/observability/metrics.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import type { ClaimedWork, Notification, Store } from '../../server/store/store.ts';
-import { TerminalError, WorkerPool, type WorkHandler } from '../../server/worker-pool.ts';
+import { TerminalError, WorkerPool, type WorkHandler } from '../../server/queue/worker-pool.ts';
 import { tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 

@@ -1,0 +1,63 @@
+// Config and runtime patches are temporary: when one expires, and no operator has promoted it, put the
+// target back as it was. A revert that fails is recorded as such and logged loudly: a human must look.
+import type { Inventory } from '../inventory.ts';
+import type { ActionRequest, Driver } from '../types.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { ChangeRecord, Store } from '../../server/store/store.ts';
+
+export interface ChangeReverterOptions {
+  store: Store;
+  inventory: Inventory;
+  driverFor: (agentDriver: string) => Driver | undefined;
+  clock: Clock;
+  log: Logger;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export function revertRequest(c: ChangeRecord): ActionRequest {
+  if (c.kind === 'traffic') return { action: 'set_traffic', weight: Number(c.before.weight ?? 1) };
+  if (c.kind === 'profiling') return { action: 'set_profiling', enabled: Boolean(c.before.enabled) };
+  return { action: 'patch_config', patch: c.before };
+}
+
+/** Reverts every change due now; returns how many were reverted. */
+export async function revertDueChanges(o: Omit<ChangeReverterOptions, 'intervalMs'>): Promise<number> {
+  const now = o.clock.now();
+  let reverted = 0;
+  for (const c of await o.store.dueChanges(now)) {
+    const agent = o.inventory.resolve({ agent: c.target });
+    const driver = agent && o.driverFor(agent.driver);
+    const log = o.log.child({ change: c.id, incident: c.incidentId, target: c.target });
+    if (!agent || !driver) {
+      await o.store.settleChange(c.id, 'revert_failed', now, 'the target is no longer in the inventory');
+      log.error('cannot revert an expired change: the target is no longer in the inventory');
+      continue;
+    }
+    try {
+      await driver.perform(agent, revertRequest(c), AbortSignal.timeout(o.timeoutMs));
+      await o.store.settleChange(c.id, 'reverted', o.clock.now(), `restored ${JSON.stringify(c.before)}`);
+      log.info({ before: c.before, after: c.after }, 'expired change reverted');
+      reverted++;
+    } catch (err) {
+      await o.store.settleChange(c.id, 'revert_failed', o.clock.now(), (err as Error).message);
+      log.error({ err }, 'reverting an expired change failed: the target keeps the patch until a human acts');
+    }
+  }
+  return reverted;
+}
+
+export function startChangeReverter(o: ChangeReverterOptions): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => revertDueChanges(o)).catch((err: unknown) => o.log.error({ err }, 'the change reverter failed this round'));
+  }, o.intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

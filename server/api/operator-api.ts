@@ -1,0 +1,62 @@
+// What operators decide: approvals for remediations in `approve` mode, promotion of temporary changes,
+// and the circuit breakers' states. Mounted under /api, behind the same credentials as the read API.
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import type { Clock } from '../../lib/clock.ts';
+import type { Store } from '../store/store.ts';
+
+const Decision = z.strictObject({
+  by: z.string().min(1, 'must name who decides').max(200),
+  note: z.string().max(2000).optional(),
+});
+const Id = z.coerce.number().int().min(1);
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => void): Router {
+  const router = express.Router();
+  const json = express.json({ limit: '16kb' });
+
+  router.get('/api/approvals', async (req, res) => {
+    const state = z.enum(['pending', 'approved', 'rejected', 'expired', 'used']).optional().safeParse(req.query.state);
+    if (!state.success) return void res.status(400).json({ error: 'state must be one of pending, approved, rejected, expired, used' });
+    const items = await store.listApprovals(state.data);
+    res.json({ items: items.map((a) => ({ ...a, requestedAt: iso(a.requestedAt), expiresAt: iso(a.expiresAt), decidedAt: iso(a.decidedAt) })) });
+  });
+
+  for (const [verb, to] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
+    router.post(`/api/approvals/:id/${verb}`, json, async (req, res) => {
+      const id = Id.safeParse(req.params.id);
+      const body = Decision.safeParse(req.body ?? {});
+      if (!id.success) return void res.status(400).json({ error: 'approval id must be a positive integer' });
+      if (!body.success) return void res.status(400).json({ error: 'the body must be {"by": "<who>", "note"?: "<why>"}', problems: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      const done = await store.settleApproval(id.data, 'pending', to, body.data.by, clock.now(), body.data.note ?? null);
+      if (!done) return void res.status(409).json({ error: `approval ${id.data} is not pending (unknown, already decided or expired)` });
+      res.json({ id: id.data, state: to, by: body.data.by });
+      setImmediate(onDecision);
+    });
+  }
+
+  router.get('/api/changes', async (req, res) => {
+    const state = z.enum(['active', 'reverted', 'promoted', 'revert_failed']).optional().safeParse(req.query.state);
+    if (!state.success) return void res.status(400).json({ error: 'state must be one of active, reverted, promoted, revert_failed' });
+    const items = await store.listChanges(state.data);
+    res.json({ items: items.map((c) => ({ ...c, appliedAt: iso(c.appliedAt), expiresAt: iso(c.expiresAt), settledAt: iso(c.settledAt) })) });
+  });
+
+  router.post('/api/changes/:id/promote', json, async (req, res) => {
+    const id = Id.safeParse(req.params.id);
+    const body = Decision.safeParse(req.body ?? {});
+    if (!id.success) return void res.status(400).json({ error: 'change id must be a positive integer' });
+    if (!body.success) return void res.status(400).json({ error: 'the body must be {"by": "<who>", "note"?: "<why>"}' });
+    const done = await store.settleChange(id.data, 'promoted', clock.now(), `promoted by ${body.data.by}${body.data.note ? `: ${body.data.note}` : ''}`);
+    if (!done) return void res.status(409).json({ error: `change ${id.data} is not active (unknown, reverted or promoted)` });
+    res.json({ id: id.data, state: 'promoted', by: body.data.by });
+  });
+
+  router.get('/api/breakers', async (req, res) => {
+    const items = await store.listBreakers();
+    res.json({ items: items.map((b) => ({ ...b, changedAt: iso(b.changedAt), nextCheckAt: iso(b.nextCheckAt) })) });
+  });
+
+  return router;
+}

@@ -1,0 +1,97 @@
+// The HTTP surface: operations endpoints, the webhook, the read API, and one error handler.
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { MedicMetrics } from '../observability/metrics.ts';
+import { operatorApiRouter } from '../api/operator-api.ts';
+import { readApiRouter } from '../api/read-api.ts';
+import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
+import { webhookRouter } from '../ingest/webhook.ts';
+import type { AuthCheck } from '../ingest/webhook-auth.ts';
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, string>;
+}
+
+export interface AppDeps {
+  store: Store;
+  metrics: MedicMetrics;
+  log: Logger;
+  clock: Clock;
+  checkAuth: (authorization: string | undefined) => AuthCheck;
+  bodyLimitBytes: number;
+  onRecorded: (result: RecordResult) => void;
+  /** An operator decided an approval: work waiting on it may run now. */
+  onDecision: () => void;
+  readiness: () => Promise<Readiness>;
+  /** The anomaly models in service, for GET /api/models. */
+  models?: () => unknown[];
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    res.locals.requestId = requestId;
+    res.locals.log = deps.log.child({ requestId });
+    next();
+  });
+
+  app.get('/healthz', (req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (req, res) => {
+    const r = await deps.readiness();
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+  });
+
+  app.get('/metrics', async (req, res) => {
+    const body = await deps.metrics.registry.metrics();
+    res.setHeader('Content-Type', deps.metrics.registry.contentType);
+    res.send(body);
+  });
+
+  app.use(webhookRouter(deps));
+
+  // The read API shows alert labels and annotations: it takes the webhook's credentials when set.
+  app.use('/api', (req, res, next) => {
+    const auth = deps.checkAuth(req.headers.authorization);
+    if (auth.ok) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer realm="medic"');
+    res.status(401).json({ error: auth.reason });
+  });
+  app.use(readApiRouter(deps.store, deps.models));
+  app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+  });
+
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const log = (res.locals.log as Logger | undefined) ?? deps.log;
+    if (res.headersSent) return next(err);
+    if (err instanceof StoreUnavailableError) {
+      log.error({ err }, 'store unavailable');
+      res.status(503).json({ error: 'the store is unavailable; retry later' });
+      return;
+    }
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: (err as Error).message });
+      return;
+    }
+    log.error({ err }, 'unexpected error');
+    res.status(500).json({ error: 'internal error; see the logs', requestId: res.locals.requestId });
+  });
+  return app;
+}

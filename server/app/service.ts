@@ -1,0 +1,247 @@
+// The service's lifecycle: open the store, resume interrupted work, listen, and stop gracefully.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createApp, type Readiness } from './http-app.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
+import { ConfigError, type LoadedConfig } from './config.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { dryRunHandler } from '../queue/dry-run-handler.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { createAuthCheck, isLoopbackHost } from '../ingest/webhook-auth.ts';
+import { WorkerPool, type WorkHandler } from '../queue/worker-pool.ts';
+import { RemediationEngine } from '../../remediations/engine.ts';
+import { createDriverRegistry } from '../../remediations/drivers/index.ts';
+import { buildInventory, loadInventory } from '../../remediations/inventory.ts';
+import { defaultPolicies, loadPolicies } from '../../remediations/decide/policies.ts';
+import { defaultRules, loadRules } from '../../remediations/decide/selection.ts';
+import { createAlertmanagerClient, createLogEscalator } from '../notify/alertmanager-client.ts';
+import { startChangeReverter } from '../../remediations/act/change-reverter.ts';
+import { createPrometheusClient } from '../scoring/prometheus-client.ts';
+import { createIncidentScorer } from '../scoring/anomaly-scorer.ts';
+import { ModelService } from '../scoring/model-service.ts';
+import { PredictionLoop } from '../scoring/prediction-loop.ts';
+import { engineHandler, metricsObserver } from '../queue/remediation-handler.ts';
+
+export const VERSION = '0.1.0';
+
+export interface ServiceOptions {
+  loaded: LoadedConfig;
+  log: Logger;
+  clock?: Clock;
+  /** Replaces the configured handler (tests, and the remediation engine when it lands). */
+  handler?: WorkHandler;
+}
+
+export interface RunningService {
+  /** Base URL, with the port actually bound (port 0 picks a free one). */
+  url: string;
+  port: number;
+  store: Store;
+  pool: WorkerPool;
+  /** Stops accepting, drains in-flight work within server.shutdown_timeout, closes the store. */
+  stop(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { config, credentials, dataDir, sqlitePath } = options.loaded;
+  const { log } = options;
+  const clock = options.clock ?? systemClock;
+
+  const hasCredentials = credentials.bearerToken !== undefined || credentials.basic !== undefined;
+  if (!hasCredentials && !isLoopbackHost(config.server.host)) {
+    if (!config.server.insecure) {
+      throw new ConfigError([
+        `refusing to listen on ${config.server.host} without webhook credentials: anyone who can reach it could post alerts. ` +
+          'Set MEDIC_WEBHOOK_TOKEN or MEDIC_WEBHOOK_TOKEN_FILE (or webhook.bearer_token_file / webhook.basic_auth in medic.yaml), ' +
+          'or pass --insecure to accept unauthenticated notifications.',
+      ]);
+    }
+    log.warn({ host: config.server.host }, 'listening beyond loopback WITHOUT credentials (--insecure)');
+  }
+
+  // Remediation files are validated before anything starts: a typo stops the boot, not a 3 a.m. page.
+  const inventory = options.loaded.files.inventory ? loadInventory(options.loaded.files.inventory) : buildInventory([]);
+  const policies = options.loaded.files.policies ? loadPolicies(options.loaded.files.policies) : defaultPolicies();
+  const rules = options.loaded.files.rules ? loadRules(options.loaded.files.rules) : defaultRules();
+  if (!config.prometheus.url && rules.some((rule) => rule.verify?.promql)) {
+    throw new ConfigError([
+      `${options.loaded.files.rules ?? 'rules'}: rules ${rules.filter((rule) => rule.verify?.promql).map((rule) => rule.name).join(', ')} verify with PromQL: set --prometheus-url (MEDIC_PROMETHEUS_URL)`,
+    ]);
+  }
+  if (config.workers.handler === 'engine' && inventory.all().length === 0) {
+    log.warn('no inventory (--inventory or remediation.inventory): every incident will be escalated, none acted on');
+  }
+
+  const lock = lockDataDir(dataDir);
+  let store: Store;
+  try {
+    store = SqliteStore.open({
+      path: sqlitePath,
+      synchronous: config.store.sqlite.synchronous,
+      busyTimeoutMs: config.store.sqlite.busy_timeout,
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+
+  const recovered = await store.recoverInterrupted(clock.now());
+  if (recovered > 0) log.warn({ recovered }, 'work interrupted by the previous process returned to the queue');
+
+  let pool: WorkerPool | undefined;
+  const metrics = createMetrics(
+    { storeStats: () => store.stats(), workerStates: () => pool?.states() ?? { busy: 0, idle: 0 }, breakers: () => store.listBreakers() },
+    VERSION,
+  );
+  const r = config.remediation;
+  const drivers = createDriverRegistry({ httpTimeoutMs: r.http_timeout, processStartTimeoutMs: r.process_start_timeout, kubeconfig: r.kubeconfig });
+  const medicUrl = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
+  const alertmanager = config.alertmanager.url
+    ? createAlertmanagerClient({ url: config.alertmanager.url, timeoutMs: config.alertmanager.timeout, medicUrl, log })
+    : undefined;
+  // Models load before the first incident is taken; a registry that is empty or damaged leaves Medic
+  // deciding on alerts alone, never stopped.
+  const models = new ModelService(options.loaded.modelRegistry, log.child({ component: 'models' }), metrics);
+  models.start(config.models.reload_interval);
+  const scoringPrometheus = config.prometheus.url ? createPrometheusClient(config.prometheus.url, config.prometheus.timeout) : undefined;
+  const scorer = scoringPrometheus && config.models.score_incidents ? createIncidentScorer({ models, prometheus: scoringPrometheus, clock, metrics }) : undefined;
+  const predictions = scoringPrometheus && config.models.prediction_interval > 0
+    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout })
+    : undefined;
+  const engine = new RemediationEngine({
+    store,
+    inventory,
+    policies,
+    rules,
+    drivers,
+    escalator: alertmanager ?? createLogEscalator(log),
+    silencer: alertmanager,
+    observer: metricsObserver(metrics),
+    clock,
+    dryRun: r.dry_run,
+    prometheus: config.prometheus.url ? createPrometheusClient(config.prometheus.url, r.http_timeout) : undefined,
+    recheckMs: r.recheck_interval,
+    verifyIntervalMs: r.verify_interval,
+    scorer,
+  });
+  const configuredHandler = config.workers.handler === 'engine' ? engineHandler(engine) : dryRunHandler(clock, config.workers.dry_run_delay);
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  pool = new WorkerPool({
+    store,
+    handler: options.handler ?? configuredHandler,
+    concurrency: config.workers.concurrency,
+    pollIntervalMs: config.workers.poll_interval,
+    maxAttempts: config.workers.max_attempts,
+    retryBackoffMs: config.workers.retry_backoff,
+    retryBackoffMaxMs: config.workers.retry_backoff_max,
+    clock,
+    log,
+    metrics,
+    instanceId,
+  });
+  const workers = pool;
+
+  let stopping = false;
+  const readiness = async (): Promise<Readiness> => {
+    const checks: Record<string, string> = {};
+    try {
+      await store.ping();
+      checks.store = 'ok';
+    } catch (err) {
+      checks.store = err instanceof Error ? err.message : String(err);
+    }
+    checks.workers = workers.running ? 'running' : 'stopped';
+    if (stopping) checks.shutdown = 'in progress';
+    return { ready: checks.store === 'ok' && workers.running && !stopping, checks };
+  };
+
+  const app = createApp({
+    store,
+    metrics,
+    log,
+    clock,
+    checkAuth: createAuthCheck(credentials),
+    bodyLimitBytes: config.server.body_limit,
+    onRecorded: () => workers.wake(),
+    onDecision: () => workers.wake(),
+    readiness,
+    models: () => models.inService(),
+  });
+
+  let server: Server;
+  try {
+    server = await listen(app, config.server.host, config.server.port);
+  } catch (err) {
+    await store.close();
+    lock.release();
+    throw err;
+  }
+  // Alertmanager keeps connections alive between deliveries; outlive its idle timeout.
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 80_000;
+  server.requestTimeout = 30_000;
+
+  workers.start();
+  predictions?.start(config.models.prediction_interval);
+  const reverter = startChangeReverter({
+    store, inventory, driverFor: (name) => (r.dry_run ? drivers.dryRun(drivers.get(name)) : drivers.get(name)), clock, log,
+    intervalMs: r.revert_interval, timeoutMs: r.http_timeout,
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  log.info(
+    {
+      host: config.server.host, port, store: sqlitePath, workers: config.workers.concurrency, auth: hasCredentials, version: VERSION,
+      handler: options.handler ? 'custom' : config.workers.handler, agents: inventory.all().length, dryRun: r.dry_run,
+      alertmanager: config.alertmanager.url ?? null, models: models.inService().map((m) => `${m.agentType}@${m.version}`),
+      scoring: { incidents: Boolean(scorer), predictionLoop: predictions ? config.models.prediction_interval : null },
+    },
+    'medic is serving',
+  );
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      const timeout = config.server.shutdown_timeout;
+      log.info({ timeoutMs: timeout }, 'shutting down: no new requests; finishing in-flight work');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Requests already inside get their answer (their commit included) before connections are cut.
+      const [{ released }] = await Promise.all([workers.stop(timeout), Promise.race([closed, sleep(timeout, undefined, { ref: false })])]);
+      if (released > 0) log.warn({ released }, 'work still running at the timeout returned to the queue');
+      server.closeAllConnections();
+      await closed;
+      await reverter.stop();
+      await predictions?.stop();
+      models.stop();
+      // Agents Medic started as local processes do not outlive it.
+      await drivers.process.stopAll();
+      await store.close();
+      lock.release();
+      log.info('stopped');
+    })();
+    return stopped;
+  };
+
+  return { url: `http://${hostForUrl}:${port}`, port, store, pool: workers, stop };
+}
+
+function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(app);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new ConfigError([`${host}:${port} is already in use: stop what listens there, or choose another --port`]));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new ConfigError([`${host} is not an address of this machine: choose another --host`]));
+      else reject(err);
+    });
+    server.listen(port, host);
+  });
+}

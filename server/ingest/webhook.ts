@@ -1,0 +1,131 @@
+// POST /webhook/alertmanager: authenticate, check media type and size, validate, commit, answer.
+// Alertmanager treats any 2xx as delivered and never sends it again, so the answer is 200 only after
+// every alert of the delivery is committed; on a store failure it is 503, which Alertmanager retries.
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { parseAlertmanagerPayload } from './alertmanager-payload.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { toNotification } from './inbox.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { MedicMetrics, NotificationResult } from '../observability/metrics.ts';
+import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
+import type { AuthCheck } from './webhook-auth.ts';
+
+export interface WebhookDeps {
+  store: Store;
+  checkAuth: (authorization: string | undefined) => AuthCheck;
+  metrics: MedicMetrics;
+  clock: Clock;
+  bodyLimitBytes: number;
+  /** Called after the answer is sent when new work may be queued; never inside the request. */
+  onRecorded: (result: RecordResult) => void;
+}
+
+export function webhookRouter(deps: WebhookDeps): Router {
+  const router = express.Router();
+  const parseJson = express.json({ limit: deps.bodyLimitBytes, strict: false, type: () => true });
+
+  router.post(
+    '/webhook/alertmanager',
+    (req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        deps.metrics.webhookDuration.observe({ code: String(res.statusCode) }, seconds);
+        deps.metrics.notificationsReceived.inc({ result: (res.locals.result as NotificationResult | undefined) ?? 'error' });
+      });
+      next();
+    },
+    (req, res, next) => {
+      const auth = deps.checkAuth(req.headers.authorization);
+      if (auth.ok) return next();
+      res.setHeader('WWW-Authenticate', 'Bearer realm="medic"');
+      reject(res, 401, 'unauthorized', auth.reason);
+    },
+    (req, res, next) => {
+      if (req.is(['application/json', 'application/*+json'])) return next();
+      const seen = req.headers['content-type'] ?? 'none';
+      reject(res, 415, 'unsupported_media_type', `Content-Type must be application/json, but was ${seen}`);
+    },
+    parseJson,
+    async (req, res) => {
+      const log = res.locals.log as Logger;
+      const parsed = parseAlertmanagerPayload(req.body);
+      if (!parsed.ok) {
+        reject(res, 400, 'invalid', 'the body is not an Alertmanager webhook payload (version 4)', parsed.problems);
+        log.warn({ problems: parsed.problems }, 'webhook payload rejected');
+        return;
+      }
+      const payload = parsed.payload;
+      if (payload.truncatedAlerts > 0) {
+        // Alertmanager dropped alerts to honour max_alerts: Medic never sees them. Say so loudly.
+        log.warn({ truncatedAlerts: payload.truncatedAlerts, groupKey: payload.groupKey }, 'Alertmanager truncated this notification');
+      }
+      let result: RecordResult;
+      try {
+        result = await deps.store.recordNotification(toNotification(payload, deps.clock.now(), res.locals.requestId as string));
+      } catch (err) {
+        const unavailable = err instanceof StoreUnavailableError;
+        log.error({ err }, unavailable ? 'store cannot commit: answering 503 so Alertmanager retries' : 'recording the notification failed');
+        res.setHeader('Retry-After', '5');
+        reject(res, 503, 'store_unavailable', 'the notification could not be stored; retry later');
+        return;
+      }
+      countAccepted(deps.metrics, payload.alerts, result);
+      res.locals.result = 'accepted';
+      res.status(200).json({
+        status: 'accepted',
+        notification: result.notificationId,
+        alerts: payload.alerts.length,
+        created: result.created.map((i) => i.id),
+        resolved: result.resolved.map((i) => i.id),
+        duplicates: result.duplicates,
+      });
+      log.info(
+        {
+          notification: result.notificationId,
+          receiver: payload.receiver,
+          groupKey: payload.groupKey,
+          alerts: payload.alerts.length,
+          created: result.created.map((i) => i.id),
+          resolved: result.resolved.map((i) => i.id),
+          duplicates: result.duplicates,
+          cancelledWork: result.cancelledWork,
+        },
+        'notification recorded',
+      );
+      if (result.created.length > 0 || result.cancelledWork > 0) setImmediate(() => deps.onRecorded(result));
+    },
+  );
+
+  // body-parser's errors, turned into answers that say what to fix.
+  router.use('/webhook/alertmanager', (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      return reject(res, 413, 'too_large', `the body is larger than the limit of ${deps.bodyLimitBytes} bytes (server.body_limit)`);
+    }
+    if (type === 'entity.parse.failed') {
+      return reject(res, 415, 'unsupported_media_type', `the body is not valid JSON: ${(err as Error).message}`);
+    }
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      return reject(res, 415, 'unsupported_media_type', (err as Error).message);
+    }
+    if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'stream.encoding.set') {
+      return reject(res, 400, 'invalid', (err as Error).message);
+    }
+    next(err);
+  });
+  return router;
+}
+
+function reject(res: Response, status: number, result: NotificationResult, message: string, problems?: unknown[]): void {
+  res.locals.result = result;
+  res.status(status).json(problems ? { error: message, problems } : { error: message });
+}
+
+function countAccepted(metrics: MedicMetrics, alerts: { status: string }[], result: RecordResult): void {
+  for (const a of alerts) metrics.alertsReceived.inc({ status: a.status });
+  if (result.duplicates > 0) metrics.alertDuplicates.inc(result.duplicates);
+  if (result.created.length > 0) metrics.incidentsCreated.inc(result.created.length);
+  if (result.resolved.length > 0) metrics.incidentsResolved.inc(result.resolved.length);
+  if (result.cancelledWork > 0) metrics.workCancelled.inc(result.cancelledWork);
+}

@@ -1,0 +1,85 @@
+// Alertmanager's v2 API, for what Medic tells humans: escalations posted as MedicEscalation alerts (so
+// they route, group and page like any alert) and silences while a remediation is being verified.
+import axios, { type AxiosInstance } from 'axios';
+import type { Escalation, Escalator, Silencer } from '../../remediations/engine.ts';
+import type { Logger } from '../../lib/logger.ts';
+
+export interface AlertmanagerClientOptions {
+  url: string;
+  timeoutMs: number;
+  /** Where a human reads the incident: Medic's own base URL. */
+  medicUrl: string;
+  log: Logger;
+}
+
+export function createAlertmanagerClient(o: AlertmanagerClientOptions): Escalator & Silencer {
+  const http: AxiosInstance = axios.create({ baseURL: o.url.replace(/\/$/, ''), timeout: o.timeoutMs, validateStatus: () => true });
+  return {
+    async escalate(e: Escalation) {
+      const now = new Date();
+      const labels: Record<string, string> = {
+        alertname: 'MedicEscalation',
+        severity: 'critical',
+        reason: e.reason,
+        incident_alertname: e.incident.alertname,
+        ...(e.incident.labels.agent ? { agent: e.incident.labels.agent } : {}),
+        ...(e.agent ? { agent_type: e.agent.type } : {}),
+      };
+      const body = [{
+        labels,
+        annotations: {
+          summary: `Medic escalates ${e.incident.alertname} on ${e.incident.target}: ${e.reason.replace(/_/g, ' ')}`,
+          description: e.message,
+          incident_url: `${o.medicUrl}/api/incidents/${e.incident.id}`,
+        },
+        startsAt: now.toISOString(),
+        generatorURL: `${o.medicUrl}/api/incidents/${e.incident.id}`,
+      }];
+      try {
+        const res = await http.post('/api/v2/alerts', body);
+        if (res.status >= 300) o.log.error({ status: res.status, incident: e.incident.id }, 'Alertmanager refused the escalation alert');
+      } catch (err) {
+        o.log.error({ err, incident: e.incident.id }, 'cannot post the escalation alert to Alertmanager');
+      }
+    },
+    async silence(incident, attemptId, durationMs) {
+      const matchers = Object.entries(incident.labels)
+        .filter(([name]) => ['alertname', 'agent', 'instance', 'job'].includes(name))
+        .map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
+      if (!matchers.some((m) => m.name === 'alertname')) return undefined;
+      try {
+        const res = await http.post('/api/v2/silences', {
+          matchers,
+          startsAt: new Date().toISOString(),
+          endsAt: new Date(Date.now() + durationMs).toISOString(),
+          createdBy: 'medic',
+          comment: `Medic remediation ${attemptId} on incident ${incident.id} is being verified`,
+        });
+        if (res.status >= 300) {
+          o.log.warn({ status: res.status, incident: incident.id }, 'Alertmanager refused the silence');
+          return undefined;
+        }
+        return String((res.data as { silenceID?: string }).silenceID ?? '') || undefined;
+      } catch (err) {
+        o.log.warn({ err, incident: incident.id }, 'cannot create a silence in Alertmanager');
+        return undefined;
+      }
+    },
+    async expire(silenceId) {
+      try {
+        await http.delete(`/api/v2/silence/${encodeURIComponent(silenceId)}`);
+      } catch (err) {
+        o.log.warn({ err, silenceId }, 'cannot expire the silence');
+      }
+    },
+  };
+}
+
+/** Without Alertmanager: escalations are logged (and recorded by the engine), nothing is silenced. */
+export function createLogEscalator(log: Logger): Escalator {
+  return {
+    async escalate(e) {
+      log.warn({ incident: e.incident.id, reason: e.reason, agent: e.incident.labels.agent }, `ESCALATION: ${e.message}`);
+    },
+  };
+}

@@ -1,0 +1,219 @@
+// Every medic_* metric, declared once. Label values come from closed sets, never from an alert's text.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreStats } from '../store/store.ts';
+
+export const NOTIFICATION_RESULTS = [
+  'accepted', 'unauthorized', 'unsupported_media_type', 'too_large', 'invalid', 'store_unavailable', 'error',
+] as const;
+export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];
+
+export const WORK_RESULTS = ['done', 'failed', 'retry', 'released', 'deferred'] as const;
+export type WorkResult = (typeof WORK_RESULTS)[number];
+
+export interface MetricSources {
+  storeStats(): Promise<StoreStats>;
+  workerStates(): { busy: number; idle: number };
+  /** Circuit breakers by agent type and state. */
+  breakers?(): Promise<{ agentType: string; state: string }[]>;
+}
+
+export const REMEDIATION_RESULTS = ['succeeded', 'failed', 'verify_failed', 'shadow', 'dry_run'] as const;
+
+export type MedicMetrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(sources: MetricSources, version: string) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  // A failing store must not fail the scrape: the store's gauges then report nothing, and
+  // medic_store_up says why.
+  let lastStats: Promise<StoreStats | undefined> | undefined;
+  const stats = (): Promise<StoreStats | undefined> => {
+    lastStats ??= sources.storeStats().then(
+      (s) => s,
+      () => undefined,
+    ).finally(() => setImmediate(() => (lastStats = undefined)));
+    return lastStats;
+  };
+
+  const metrics = {
+    registry,
+    buildInfo: new Gauge({ name: 'medic_build_info', help: 'Medic version running; always 1.', labelNames: ['version'], registers }),
+    notificationsReceived: new Counter({
+      name: 'medic_notifications_received_total',
+      help: 'Alertmanager webhook deliveries received, by how they were answered.',
+      labelNames: ['result'],
+      registers,
+    }),
+    alertsReceived: new Counter({
+      name: 'medic_alerts_received_total',
+      help: 'Alerts received in accepted deliveries, by alert status.',
+      labelNames: ['status'],
+      registers,
+    }),
+    alertDuplicates: new Counter({
+      name: 'medic_alert_duplicates_total',
+      help: 'Alerts received again for an incident already recorded in that state (repeats, retries, HA peers).',
+      registers,
+    }),
+    incidentsCreated: new Counter({ name: 'medic_incidents_created_total', help: 'Incidents opened.', registers }),
+    incidentsResolved: new Counter({ name: 'medic_incidents_resolved_total', help: 'Incidents closed by a resolved alert.', registers }),
+    workCancelled: new Counter({
+      name: 'medic_work_cancelled_total',
+      help: 'Queued work cancelled because its alert resolved before the work started.',
+      registers,
+    }),
+    workProcessed: new Counter({
+      name: 'medic_work_processed_total',
+      help: 'Work items that left a worker, by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+    webhookDuration: new Histogram({
+      name: 'medic_webhook_request_duration_seconds',
+      help: 'Time from receiving a webhook request to answering it, by HTTP status code.',
+      labelNames: ['code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'medic_queue_depth',
+      help: 'Work items waiting for a worker.',
+      registers,
+      async collect() {
+        const s = await stats();
+        if (s) this.set(s.pendingWork);
+      },
+    }),
+    incidentsOpen: new Gauge({
+      name: 'medic_incidents_open',
+      help: 'Incidents whose alert is still firing.',
+      registers,
+      async collect() {
+        const s = await stats();
+        if (s) this.set(s.openIncidents);
+      },
+    }),
+    workers: new Gauge({
+      name: 'medic_workers',
+      help: 'Workers by state.',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const w = sources.workerStates();
+        this.set({ state: 'busy' }, w.busy);
+        this.set({ state: 'idle' }, w.idle);
+      },
+    }),
+    remediations: new Counter({
+      name: 'medic_remediations_total',
+      help: 'Remediations that ran to an outcome, by strategy and result.',
+      labelNames: ['strategy', 'result'],
+      registers,
+    }),
+    remediationDuration: new Histogram({
+      name: 'medic_remediation_duration_seconds',
+      help: 'Time from acting to a verified (or failed) outcome, by strategy.',
+      labelNames: ['strategy'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    }),
+    timeToRecovery: new Histogram({
+      name: 'medic_time_to_recovery_seconds',
+      help: 'Time from an incident reaching Medic to its verified recovery.',
+      buckets: [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800],
+      registers,
+    }),
+    escalations: new Counter({
+      name: 'medic_escalations_total',
+      help: 'Incidents handed to humans, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    guardBlocks: new Counter({
+      name: 'medic_guard_blocks_total',
+      help: 'Times a guard held back or moved past a strategy, by guard.',
+      labelNames: ['guard'],
+      registers,
+    }),
+    circuitBreakers: new Gauge({
+      name: 'medic_circuit_breakers',
+      help: 'Circuit breakers Medic manages, by agent type and state.',
+      labelNames: ['agent_type', 'state'],
+      registers,
+      async collect() {
+        if (!sources.breakers) return;
+        const all = await sources.breakers().catch(() => undefined);
+        if (!all) return;
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const b of all) counts.set(`${b.agentType}\u0000${b.state}`, (counts.get(`${b.agentType}\u0000${b.state}`) ?? 0) + 1);
+        for (const [key, n] of counts) {
+          const [agent_type, state] = key.split('\u0000');
+          this.set({ agent_type: agent_type!, state: state! }, n);
+        }
+      },
+    }),
+    anomalyScore: new Gauge({
+      name: 'medic_anomaly_score',
+      help: 'Anomaly score in [0, 1] of each agent at the last prediction loop, with the type of its largest deviation.',
+      labelNames: ['agent', 'agent_type', 'tier', 'anomaly_type'],
+      registers,
+    }),
+    anomalyThreshold: new Gauge({
+      name: 'medic_anomaly_threshold',
+      help: 'Score from which the model serving an agent type (its own, or the default model) calls a sample anomalous.',
+      labelNames: ['agent_type'],
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'medic_model_info',
+      help: 'Anomaly model version in service per agent type; always 1.',
+      labelNames: ['agent_type', 'version'],
+      registers,
+    }),
+    modelReloads: new Counter({
+      name: 'medic_model_reloads_total',
+      help: 'Promoted model versions taken into service (loaded) or refused because they did not load (refused).',
+      labelNames: ['result'],
+      registers,
+    }),
+    predictionLoops: new Counter({
+      name: 'medic_prediction_loops_total',
+      help: 'Fleet scoring rounds, by result (ok, failed, skipped while the previous one still ran).',
+      labelNames: ['result'],
+      registers,
+    }),
+    predictionDuration: new Histogram({
+      name: 'medic_prediction_loop_duration_seconds',
+      help: 'Time of one fleet scoring round, by phase (query: Prometheus; score: features and models).',
+      labelNames: ['phase'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    incidentScoring: new Histogram({
+      name: 'medic_incident_scoring_duration_seconds',
+      help: 'Time to score an incident\'s agent, by phase (query: Prometheus; score: features and model).',
+      labelNames: ['phase'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    storeUp: new Gauge({
+      name: 'medic_store_up',
+      help: '1 when the store answered the last scrape, 0 when it did not.',
+      registers,
+      async collect() {
+        this.set((await stats()) ? 1 : 0);
+      },
+    }),
+  };
+  metrics.buildInfo.set({ version }, 1);
+  // Known label values start at zero so rates and absent() work from the first scrape.
+  for (const result of NOTIFICATION_RESULTS) metrics.notificationsReceived.inc({ result }, 0);
+  for (const status of ['firing', 'resolved']) metrics.alertsReceived.inc({ status }, 0);
+  for (const result of WORK_RESULTS) metrics.workProcessed.inc({ result }, 0);
+  for (const result of ['loaded', 'refused']) metrics.modelReloads.inc({ result }, 0);
+  for (const result of ['ok', 'failed', 'skipped']) metrics.predictionLoops.inc({ result }, 0);
+  return metrics;
+}

@@ -1,0 +1,214 @@
+// A bounded pool of workers draining the store's work queue. The queue lives in the store, so a
+// restart resumes it; the store hands out at most one running item per target. Retry rules live here
+// and nowhere else: a TerminalError fails the item, any other error retries it with backoff until
+// max_attempts.
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { MedicMetrics } from '../observability/metrics.ts';
+import type { ClaimedWork, NewAttempt, Store, WorkOutcome } from '../store/store.ts';
+
+export interface HandlerContext {
+  /** Aborted when the pool stops and the grace period is over: stop and throw. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface HandlerResult {
+  /** The audit record of what was done, committed together with the item's completion. */
+  attempt?: NewAttempt;
+  /** Not finished: run the item again after this, without counting an attempt (a breaker waiting,
+   * an approval pending, a guard full). */
+  defer?: { afterMs: number; note: string };
+}
+
+/** Heals (or pretends to heal) one claimed incident. */
+export type WorkHandler = (work: ClaimedWork, ctx: HandlerContext) => Promise<HandlerResult>;
+
+/** Do not retry: the item fails at once. */
+export class TerminalError extends Error {
+  constructor(message: string, readonly attempt?: NewAttempt) {
+    super(message);
+    this.name = 'TerminalError';
+  }
+}
+
+export interface WorkerPoolOptions {
+  store: Store;
+  handler: WorkHandler;
+  concurrency: number;
+  pollIntervalMs: number;
+  maxAttempts: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  clock: Clock;
+  log: Logger;
+  metrics: MedicMetrics;
+  /** Names this process's claims in the store. */
+  instanceId: string;
+}
+
+interface InFlight {
+  controller: AbortController;
+  done: Promise<void>;
+  itemId: number;
+}
+
+export class WorkerPool {
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private readonly inFlight = new Map<number, InFlight>();
+  private waiters = new Set<() => void>();
+
+  constructor(private readonly o: WorkerPoolOptions) {}
+
+  start(): void {
+    for (let i = 0; i < this.o.concurrency; i++) this.loops.push(this.loop(`${this.o.instanceId}/${i}`));
+  }
+
+  /** New work may be due: idle workers look now instead of at their next poll. */
+  wake(): void {
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const w of waiters) w();
+  }
+
+  get running(): boolean {
+    return this.loops.length > 0 && !this.stopping;
+  }
+
+  states(): { busy: number; idle: number } {
+    const busy = this.inFlight.size;
+    return { busy, idle: this.loops.length === 0 ? 0 : this.o.concurrency - busy };
+  }
+
+  /**
+   * Stops claiming, lets in-flight work finish for up to timeoutMs, then aborts it and returns it to
+   * the queue so the next start runs it again.
+   */
+  async stop(timeoutMs: number): Promise<{ released: number }> {
+    this.stopping = true;
+    this.wake();
+    const all = Promise.all([...this.inFlight.values()].map((f) => f.done));
+    const finished = await Promise.race([all.then(() => true), sleep(timeoutMs, false, { ref: false })]);
+    let released = 0;
+    if (!finished) {
+      const left = [...this.inFlight.values()];
+      for (const f of left) f.controller.abort(new Error('shutting down'));
+      // Handlers that honour their signal end promptly; one that does not is released anyway.
+      await Promise.race([Promise.all(left.map((f) => f.done)), sleep(1000, undefined, { ref: false })]);
+      for (const f of [...this.inFlight.values()]) {
+        await this.o.store.releaseWork(f.itemId, this.o.clock.now()).catch(() => undefined);
+        released++;
+      }
+    }
+    await Promise.race([Promise.all(this.loops), sleep(1000, undefined, { ref: false })]);
+    this.loops = [];
+    return { released };
+  }
+
+  private async loop(workerId: string): Promise<void> {
+    while (!this.stopping) {
+      // The store answers synchronously, so without this a backlog would be drained in one run of
+      // microtasks and starve the webhook: let pending I/O in between items.
+      await yieldToEventLoop();
+      if (this.stopping) break;
+      let work: ClaimedWork | undefined;
+      try {
+        work = await this.o.store.claimNext(workerId, this.o.clock.now());
+      } catch (err) {
+        this.o.log.error({ err, worker: workerId }, 'cannot claim work: store unavailable; will retry');
+        await this.idle(this.o.pollIntervalMs);
+        continue;
+      }
+      if (!work) {
+        await this.idle(this.o.pollIntervalMs);
+        continue;
+      }
+      const controller = new AbortController();
+      const done = this.process(work, controller.signal, workerId);
+      this.inFlight.set(work.item.id, { controller, done, itemId: work.item.id });
+      await done;
+      this.inFlight.delete(work.item.id);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(wake);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.add(wake);
+    });
+  }
+
+  private async process(work: ClaimedWork, signal: AbortSignal, workerId: string): Promise<void> {
+    const { item, incident } = work;
+    const log = this.o.log.child({ incident: incident.id, workItem: item.id, target: item.target, worker: workerId });
+    if (item.attempts > this.o.maxAttempts) {
+      // Only reachable after crashes mid-work: the item may be what kills the process.
+      const error = `gave up after ${item.attempts - 1} attempts (last: ${item.lastError ?? 'unknown'})`;
+      log.error({ attempts: item.attempts - 1 }, error);
+      await this.finish(item.id, { state: 'failed', error }, 'failed', log);
+      return;
+    }
+    const started = this.o.clock.now();
+    log.debug({ alertname: incident.alertname, severity: incident.severity, attempt: item.attempts }, 'work started');
+    try {
+      const result = await this.o.handler(work, { signal, log });
+      if (result.defer) {
+        const notBefore = this.o.clock.now() + result.defer.afterMs;
+        await this.finish(item.id, { state: 'defer', notBefore, note: result.defer.note, attempt: result.attempt }, 'deferred', log);
+        log.info({ afterMs: result.defer.afterMs, note: result.defer.note }, 'work deferred');
+        return;
+      }
+      await this.finish(item.id, { state: 'done', attempt: result.attempt }, 'done', log);
+      log.info(
+        { alertname: incident.alertname, durationMs: this.o.clock.now() - started, outcome: result.attempt?.outcome, reason: result.attempt?.reason },
+        'work done',
+      );
+    } catch (err) {
+      if (signal.aborted && this.stopping) {
+        await this.o.store.releaseWork(item.id, this.o.clock.now()).catch(() => undefined);
+        this.o.metrics.workProcessed.inc({ result: 'released' });
+        log.warn('work interrupted by shutdown; returned to the queue');
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof TerminalError || item.attempts >= this.o.maxAttempts) {
+        const attempt = err instanceof TerminalError ? err.attempt : undefined;
+        log.error({ err, attempts: item.attempts }, 'work failed');
+        await this.finish(item.id, { state: 'failed', error: message, attempt }, 'failed', log);
+        return;
+      }
+      const delay = Math.min(this.o.retryBackoffMs * 2 ** (item.attempts - 1), this.o.retryBackoffMaxMs);
+      log.warn({ err, attempts: item.attempts, retryInMs: delay }, 'work failed; will retry');
+      await this.finish(item.id, { state: 'retry', error: message, notBefore: this.o.clock.now() + delay }, 'retry', log);
+    }
+  }
+
+  // The outcome must reach the store, or the item stays "running" until the next start. Keep trying
+  // while the process runs; recoverInterrupted() covers the rest.
+  private async finish(itemId: number, outcome: WorkOutcome, result: 'done' | 'failed' | 'retry' | 'deferred', log: Logger): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        await this.o.store.finishWork(itemId, outcome, this.o.clock.now());
+        this.o.metrics.workProcessed.inc({ result });
+        return;
+      } catch (err) {
+        if (this.stopping) {
+          log.error({ err }, 'cannot record the outcome; the item will be re-evaluated at the next start');
+          return;
+        }
+        if (tries === 1) log.error({ err }, 'cannot record the outcome: store unavailable; will retry');
+        await this.idle(this.o.pollIntervalMs);
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// Online scoring: an agent's recent window from Prometheus → features (models/features, the same module
+// training uses) → the model of its agent type. Used per incident (the engine's IncidentScorer) and by
+// the fleet prediction loop. Windows are fetched with the step and rate window the model was trained
+// with, so its temporal features mean what they meant in training.
+import type { Clock } from '../../lib/clock.ts';
+import type { PublishedModel } from '../../models/registry.ts';
+import { assembleAgentSeries, latestWindow, signalQueries, warmupRows, type AgentSeries, type HistoryNeed } from '../../models/signal-queries.ts';
+import type { AnomalyAssessment, IncidentScorer } from '../../remediations/engine.ts';
+import type { MedicMetrics } from '../observability/metrics.ts';
+import type { ModelService } from './model-service.ts';
+import type { PrometheusClient } from './prometheus-client.ts';
+
+/** For models trained from CSV, which carry no sampling of their own. */
+export const DEFAULT_SAMPLING = { stepSeconds: 15, rateWindow: '1m' };
+/** Extra rows fetched beyond the window: the newest step may not be scraped or evaluated yet. */
+const SLACK_ROWS = 2;
+
+export function samplingOf(m: PublishedModel): { stepSeconds: number; rateWindow: string } {
+  return m.model.sampling ?? DEFAULT_SAMPLING;
+}
+
+/**
+ * One range query per model column for every agent the selector matches (the whole fleet with an empty
+ * selector), aligned per agent. Columns outside the agent metric contract cannot be served.
+ */
+export async function fetchAgentSeries(
+  prometheus: PrometheusClient, columns: readonly string[], sampling: { stepSeconds: number; rateWindow: string }, rows: number, selector: string, nowMs: number, signal: AbortSignal,
+): Promise<Map<string, AgentSeries>> {
+  const byColumn = new Map(signalQueries(sampling.rateWindow, selector).map((q) => [q.column as string, q.promql]));
+  const unknown = columns.filter((c) => !byColumn.has(c));
+  if (unknown.length) throw new Error(`the model's columns ${unknown.join(', ')} are not in the agent metric contract (models/features.ts AGENT_SIGNALS): it cannot be served from Prometheus`);
+  const step = sampling.stepSeconds;
+  const end = Math.floor(nowMs / 1000);
+  const start = end - (rows - 1) * step;
+  const answers = await Promise.all(columns.map((c) => prometheus.queryRange(byColumn.get(c)!, start, end, step, signal)));
+  return assembleAgentSeries(columns, new Map(columns.map((c, i) => [c, answers[i]!])), start, end, step);
+}
+
+/** The history a model needs of an agent, and the rows to fetch for it (with slack for a late scrape). */
+export function historyNeed(m: PublishedModel): HistoryNeed & { fetchRows: number } {
+  const need = { window: m.model.window, warmupRows: warmupRows(samplingOf(m)) };
+  return { ...need, fetchRows: need.window + need.warmupRows + SLACK_ROWS };
+}
+
+export function assessment(m: PublishedModel, rows: number[][], sampleAt: number): AnomalyAssessment {
+  const s = m.model.scoreLatest(rows);
+  return {
+    score: s.score, isAnomaly: s.isAnomaly, threshold: m.model.threshold, type: s.type,
+    contributions: s.contributions, model: `${m.agentType}@${m.version}`, sampleAt,
+  };
+}
+
+export function createIncidentScorer(o: { models: ModelService; prometheus: PrometheusClient; clock: Clock; metrics?: MedicMetrics }): IncidentScorer {
+  return {
+    async score(incident, agent, signal) {
+      const m = o.models.modelFor(agent.type);
+      if (!m) return undefined;
+      const sampling = samplingOf(m);
+      const started = performance.now();
+      // The agent id comes from the inventory (a validated name), never from the alert's labels.
+      const need = historyNeed(m);
+      const series = await fetchAgentSeries(o.prometheus, m.model.columns, sampling, need.fetchRows, `agent=${JSON.stringify(agent.id)}`, o.clock.now(), signal);
+      const fetched = performance.now();
+      const mine = series.get(agent.id);
+      const window = mine ? latestWindow(mine, need) : { missing: 'no samples' };
+      if ('missing' in window) throw new Error(`agent ${agent.id} cannot be scored: Prometheus holds ${window.missing} (${sampling.stepSeconds}s rows, the last ${need.fetchRows} fetched)`);
+      const a = assessment(m, window.rows, window.sampleAt);
+      o.metrics?.incidentScoring.observe({ phase: 'query' }, (fetched - started) / 1000);
+      o.metrics?.incidentScoring.observe({ phase: 'score' }, (performance.now() - fetched) / 1000);
+      return a;
+    },
+  };
+}

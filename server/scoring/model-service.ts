@@ -1,0 +1,112 @@
+// The anomaly models in service, one per agent type, and their hot reload: the registry's PROMOTED
+// pointers are checked every reload_interval; a newly promoted version that loads replaces the old one
+// without a restart, and one that does not load is refused while the previous version keeps serving.
+import type { Logger } from '../../lib/logger.ts';
+import type { MedicMetrics } from '../observability/metrics.ts';
+import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, type PublishedModel } from '../../models/registry.ts';
+
+export interface ModelInService {
+  agentType: string;
+  version: string;
+  threshold: number;
+  window: number;
+  columns: string[];
+  sampling?: { stepSeconds: number; rateWindow: string };
+}
+
+export class ModelService {
+  private models = new Map<string, PublishedModel>();
+  private fingerprint = '';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly registry: string,
+    private readonly log: Logger,
+    private readonly metrics?: MedicMetrics,
+  ) {}
+
+  /** The model for an agent type: its own, else the fallback ('default'), else none. */
+  modelFor(agentType: string): PublishedModel | undefined {
+    return this.models.get(agentType) ?? this.models.get(FALLBACK_TYPE);
+  }
+
+  inService(): ModelInService[] {
+    return [...this.models.values()].map((m) => {
+      const a = m.model.toArtifact();
+      return { agentType: m.agentType, version: m.version, threshold: a.threshold, window: a.window, columns: a.columns, ...(a.sampling ? { sampling: a.sampling } : {}) };
+    });
+  }
+
+  /**
+   * Loads what is promoted when it changed since the last look. Returns the messages of versions refused.
+   * Synchronous reads: artifacts are a few MB at most, and this runs only when a pointer moved.
+   */
+  reload(): string[] {
+    let fingerprint: string;
+    try {
+      fingerprint = promotedFingerprint(this.registry);
+    } catch (err) {
+      this.log.error({ registry: this.registry, err: (err as Error).message }, 'cannot read the model registry; the models in service stay');
+      return [(err as Error).message];
+    }
+    if (fingerprint === this.fingerprint) return [];
+    // Only the types whose pointer or promoted file moved are read again: one promotion costs one
+    // artifact's parse, and a version refused before is not reported again until it changes.
+    const was = byType(this.fingerprint);
+    const now = byType(fingerprint);
+    const next = new Map(this.models);
+    const errors: string[] = [];
+    for (const [agentType, part] of now) {
+      if (was.get(agentType) === part) continue;
+      const before = this.models.get(agentType);
+      const version = promotedVersion(this.registry, agentType);
+      if (!version) {
+        if (next.delete(agentType)) this.log.warn({ agentType }, 'model withdrawn: no promoted version any more');
+        continue;
+      }
+      try {
+        const m = loadVersion(this.registry, agentType, version);
+        next.set(agentType, m);
+        this.metrics?.modelReloads.inc({ result: 'loaded' });
+        this.log.info({ agentType, version: m.version, previous: before?.version ?? null }, before ? 'model hot-reloaded: a new version is in service' : 'model in service');
+      } catch (err) {
+        const message = `agent type ${agentType}, promoted ${version}: ${(err as Error).message}`;
+        errors.push(message);
+        this.metrics?.modelReloads.inc({ result: 'refused' });
+        this.log.error({ err: message }, 'promoted model refused: it does not load; the previous version stays in service');
+      }
+    }
+    for (const agentType of was.keys()) {
+      if (!now.has(agentType) && next.delete(agentType)) this.log.warn({ agentType }, 'model withdrawn: its folder is gone');
+    }
+    this.models = next;
+    this.fingerprint = fingerprint;
+    this.exportInfo();
+    return errors;
+  }
+
+  start(intervalMs: number): void {
+    this.reload();
+    if (this.models.size === 0) this.log.warn({ registry: this.registry }, 'no anomaly model promoted in the registry: incidents are decided on their alerts alone');
+    this.timer = setInterval(() => this.reload(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private exportInfo(): void {
+    if (!this.metrics) return;
+    this.metrics.modelInfo.reset();
+    this.metrics.anomalyThreshold.reset();
+    for (const m of this.inService()) {
+      this.metrics.modelInfo.set({ agent_type: m.agentType, version: m.version }, 1);
+      this.metrics.anomalyThreshold.set({ agent_type: m.agentType }, m.threshold);
+    }
+  }
+}
+
+function byType(fingerprint: string): Map<string, string> {
+  return new Map(fingerprint.split('|').filter(Boolean).map((part) => [part.slice(0, part.indexOf(':')), part]));
+}

@@ -1,0 +1,127 @@
+// Debian's prometheus and prometheus-alertmanager, started for a test on free loopback ports with their
+// own temporary configuration and data, and stopped for good afterwards.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse, stringify } from 'yaml';
+import { REPO } from './medic-process.ts';
+import { freePort } from '../../test/helpers/sim-target.ts';
+
+export interface Daemon {
+  url: string;
+  child: ChildProcess;
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+async function startDaemon(cmd: string, args: string[], url: string, what: string): Promise<Daemon> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${log.slice(-2000)}`);
+    try {
+      if ((await fetch(`${url}/-/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${what} was not ready within 30 s:\n${log.slice(-2000)}`);
+    }
+    await sleep(100);
+  }
+  return {
+    url,
+    child,
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited.then(() => true), sleep(10_000, false)]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/**
+ * The repository's rules with time compressed for a test: `for` and range windows shortened so that a
+ * fault is detected in seconds (scrape and evaluation every second). The expressions stay the same.
+ */
+export function compressRules(text: string): string {
+  const FOR: Record<string, string> = { '30s': '3s', '1m': '4s', '2m': '6s', '5m': '10s' };
+  // Range windows shrink by the factor `for: 1m` does (15x): a 10 s window over a 4 s `for` made
+  // detection wait for the window to fill, not for the pipeline.
+  const RANGE: Record<string, string> = { '1m': '4s', '5m': '20s', '10m': '40s' };
+  return text
+    .replace(/^(\s*for: )(\S+)$/gm, (_, p: string, d: string) => `${p}${FOR[d] ?? d}`)
+    .replace(/\[(\d+m)\]/g, (m, d: string) => `[${RANGE[d] ?? d}]`);
+}
+
+export async function startAlertmanager(dir: string, medic: { url: string; token: string }, listenPort?: number): Promise<Daemon> {
+  const port = listenPort ?? (await freePort());
+  mkdirSync(join(dir, 'am-data'), { recursive: true });
+  const shipped = parse(readFileSync(join(REPO, 'deploy/alertmanager/alertmanager.yml'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'medic-token'), medic.token);
+  // The shipped inhibitions and grouping; the intervals short and Medic's real address.
+  const config = {
+    route: {
+      receiver: 'medic', group_by: ['alertname', 'agent'], group_wait: '1s', group_interval: '2s', repeat_interval: '1h',
+      routes: [{ matchers: ['alertname=~"Medic.*"'], receiver: 'void' }],
+    },
+    receivers: [
+      {
+        name: 'medic',
+        webhook_configs: [{
+          url: `${medic.url}/webhook/alertmanager`, send_resolved: true,
+          http_config: { authorization: { type: 'Bearer', credentials_file: join(dir, 'medic-token') } },
+        }],
+      },
+      { name: 'void' },
+    ],
+    inhibit_rules: shipped.inhibit_rules,
+  };
+  writeFileSync(join(dir, 'alertmanager.yml'), stringify(config));
+  return startDaemon('prometheus-alertmanager', [
+    `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am-data')}`,
+    `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=',
+  ], `http://127.0.0.1:${port}`, 'alertmanager');
+}
+
+export async function startPrometheus(dir: string, o: { targetsFile: string; medicTarget: string; alertmanager: string; port?: number }): Promise<Daemon> {
+  const port = o.port ?? (await freePort());
+  mkdirSync(join(dir, 'prom-data'), { recursive: true });
+  const rules: string[] = [];
+  for (const f of readdirSync(join(REPO, 'rules')).filter((n) => n.endsWith('.rules.yml'))) {
+    writeFileSync(join(dir, f), compressRules(readFileSync(join(REPO, 'rules', f), 'utf8')));
+    rules.push(join(dir, f));
+  }
+  writeFileSync(join(dir, 'prometheus.yml'), stringify({
+    global: { scrape_interval: '1s', scrape_timeout: '800ms', evaluation_interval: '1s' },
+    rule_files: rules,
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [o.alertmanager.replace(/^http:\/\//, '')] }] }] },
+    scrape_configs: [
+      { job_name: 'agents', file_sd_configs: [{ files: [o.targetsFile], refresh_interval: '5s' }] },
+      { job_name: 'medic', static_configs: [{ targets: [o.medicTarget] }] },
+    ],
+  }));
+  return startDaemon('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom-data')}`,
+    `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=1h',
+  ], `http://127.0.0.1:${port}`, 'prometheus');
+}
+
+/** An instant query's samples: labels and value. */
+export async function promQuery(prometheus: string, expr: string): Promise<{ metric: Record<string, string>; value: number }[]> {
+  const res = await fetch(`${prometheus}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+  const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+}
