@@ -1,5 +1,7 @@
-// The store's contract. SQLite is the embedded default; PostgreSQL comes behind the same interface,
-// and test/unit/store-contract.test.ts runs the same cases against every implementation.
+// The Store port: what the rest of Medic may rely on about persistence, and what every adapter
+// implements (today server/store/sqlite/, the embedded default). test/integration/store-contract.test.ts runs
+// the same cases against each adapter. Adapters hold SQL only: what an alert means for incidents and
+// work is decided by the inbox rules in server/ingest/inbox.ts, which they apply in their transaction.
 import type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
 
 export type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, BreakerState, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
@@ -148,10 +150,12 @@ export type WorkOutcome =
 
 export interface Store {
   /**
-   * Records every alert of a notification in one transaction, or none of them. A repeat of a known
-   * alert (same fingerprint and startsAt, same status) only counts as a duplicate; a resolve closes the
-   * incident and cancels its work that has not started. Rejects with StoreUnavailableError when the
-   * store cannot commit: the caller answers 503 so Alertmanager retries.
+   * Records every alert of a notification in one transaction, or none of them, by the inbox rules
+   * (server/ingest/inbox.ts): a new alert (fingerprint and startsAt) opens an incident and, if firing,
+   * queues work; the first resolve of a firing incident closes it and cancels its work that has not
+   * started; any other delivery of a known alert only counts as a duplicate. Resolves once committed;
+   * rejects with StoreUnavailableError when the store cannot commit: the caller answers 503 so
+   * Alertmanager retries.
    */
   recordNotification(n: Notification): Promise<RecordResult>;
   /** Takes the most urgent pending work whose target has nothing running; undefined when none is due. */

@@ -1,5 +1,7 @@
-// Versioned schema migrations for the SQLite store. Append only: a released migration never changes,
-// because databases in the field have already applied it.
+// Versioned schema migrations for the SQLite store, and the runner that applies them. Append only: a
+// released migration never changes, because databases in the field have already applied it.
+import type Database from 'better-sqlite3';
+import { StoreUnavailableError } from '../store.ts';
 
 export interface Migration {
   version: number;
@@ -151,3 +153,26 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/**
+ * Brings the database to the latest version, each migration in a transaction of its own. A database
+ * newer than this code is refused rather than written with an older idea of its schema.
+ */
+export function migrate(db: Database.Database, path: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const current = Number((db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: unknown }).v);
+  const latest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+  if (current > latest) {
+    throw new StoreUnavailableError(
+      `${path} has schema version ${current}, newer than this Medic knows (${latest}): run a newer Medic, or point --data-dir elsewhere`,
+    );
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of SQLITE_MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }).immediate();
+  }
+}

@@ -1,5 +1,5 @@
-// The Store contract, written once and run against every implementation. PostgreSQL joins the list
-// when it lands.
+// The Store contract, written once and run against every implementation of the Store port (today the
+// SQLite adapter); an adapter joins by adding itself to the list below.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';

@@ -1,0 +1,140 @@
+// The SQLite connection: opening (WAL, pragmas, migrations), the prepared statements of the store's
+// parts, turning "cannot write now" errors into StoreUnavailableError, and reopening a connection that
+// a moved or damaged file has left unusable.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StoreUnavailableError, type Store } from '../store.ts';
+import { migrate } from './migrations.ts';
+
+export interface SqliteStoreOptions {
+  path: string;
+  synchronous: 'full' | 'normal';
+  busyTimeoutMs: number;
+}
+
+// Errors that mean "the database cannot take writes now", not "this request is wrong".
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|FULL|CANTOPEN|PROTOCOL|NOTADB|CORRUPT|PERM|AUTH)/;
+// After these the connection itself may be unusable (file replaced or moved): reopen it on the next ping.
+const REOPEN_CODES = /^SQLITE_(READONLY_DBMOVED|IOERR|CANTOPEN|NOTADB|CORRUPT)/;
+
+/**
+ * A Store method as the SQLite parts implement it: synchronous, since better-sqlite3 is. The assembly
+ * (sqlite-store.ts) runs it through the connection and returns the promise the port promises.
+ */
+export type SyncStore<M extends keyof Store> = (...args: Parameters<Store[M]>) => Awaited<ReturnType<Store[M]>>;
+
+/**
+ * One database handle and the parts prepared on it (`prepare` runs again after a reopen, since
+ * statements belong to their handle). Every use goes through `run`, which refuses once closed.
+ */
+export class SqliteConnection<Parts> {
+  private db!: Database.Database;
+  private prepared!: Parts;
+  private closed = false;
+  private broken = false;
+
+  /** Opens (creating if needed) and migrates the database. Throws StoreUnavailableError with the path. */
+  constructor(
+    private readonly options: SqliteStoreOptions,
+    private readonly prepare: (db: Database.Database) => Parts,
+  ) {
+    this.connect();
+  }
+
+  private connect(): void {
+    const { path } = this.options;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path);
+      try {
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+        db.pragma(`busy_timeout = ${Math.max(0, Math.round(this.options.busyTimeoutMs))}`);
+        db.pragma('foreign_keys = ON');
+        migrate(db, path);
+        this.prepared = this.prepare(db);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      this.db = db;
+      this.broken = false;
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
+      throw new StoreUnavailableError(`cannot open the SQLite database ${path}: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Runs a database operation, turning "cannot write now" errors into StoreUnavailableError. */
+  run<T>(fn: (parts: Parts, db: Database.Database) => T): T {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    try {
+      return fn(this.prepared, this.db);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && REOPEN_CODES.test(code)) this.broken = true;
+      throw mapError(err);
+    }
+  }
+
+  /**
+   * Queue bookkeeping (claims, completions, releases) commits without its own fsync. In WAL mode it is
+   * still atomic and survives a crash of the process; only a power loss can undo it, and then the item
+   * runs again (it is re-evaluated, never lost). The next inbox commit fsyncs the WAL, and with it every
+   * commit before it. Accepted notifications keep a fsync each: Alertmanager never resends those.
+   */
+  runQueueWrite<T>(fn: (parts: Parts) => T): T {
+    if (this.options.synchronous !== 'full') return this.run(fn);
+    return this.run((parts, db) => {
+      db.pragma('synchronous = NORMAL');
+      try {
+        return fn(parts);
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
+    });
+  }
+
+  /** Resolves when a write could commit now, reopening first a connection that an error left unusable. */
+  ping(): void {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    if (this.broken) {
+      try {
+        this.db.close();
+      } catch {
+        // The old handle is being replaced; its close errors say nothing new.
+      }
+      this.connect();
+    }
+    // Taking the write lock, not just reading, is what "can commit" means: WAL readers succeed even
+    // while another process holds the database locked.
+    this.run((_, db) => {
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/** The error a caller sees: StoreUnavailableError for "cannot commit now", anything else unchanged. */
+export function mapError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) {
+    return new StoreUnavailableError(`SQLite cannot commit now (${code}): ${describe(err)}`, { cause: err });
+  }
+  return err;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,82 @@
+// Read queries for the API and the metrics: incident and attempt listings (filtered, paged), one
+// incident with everything recorded about it, and the queue's gauges. Nothing here writes.
+import type Database from 'better-sqlite3';
+import type { AttemptFilter, IncidentFilter, Page, PageRequest } from '../store.ts';
+import type { SyncStore } from './connection.ts';
+import { toAlertEvent, toAttempt, toIncident, toWorkItem, type Row } from './rows.ts';
+
+export interface SqliteQueries {
+  listIncidents: SyncStore<'listIncidents'>;
+  listAttempts: SyncStore<'listAttempts'>;
+  getIncident: SyncStore<'getIncident'>;
+  stats: SyncStore<'stats'>;
+}
+
+// Each filter field's condition. Typed by the filter, so a new field does not compile until it has one.
+const INCIDENT_FILTERS: Record<keyof IncidentFilter, string> = {
+  agent: 'agent = ?',
+  status: 'status = ?',
+  since: 'first_seen_at >= ?',
+  until: 'first_seen_at < ?',
+};
+const ATTEMPT_FILTERS: Record<keyof AttemptFilter, string> = {
+  agent: 'incident_id IN (SELECT id FROM incidents WHERE agent = ?)',
+  outcome: 'outcome = ?',
+  since: 'started_at >= ?',
+  until: 'started_at < ?',
+};
+
+export function prepareQueries(db: Database.Database): SqliteQueries {
+  const st = {
+    incidentById: db.prepare('SELECT * FROM incidents WHERE id = ?'),
+    alertsOfIncident: db.prepare('SELECT * FROM incident_alerts WHERE incident_id = ? ORDER BY id'),
+    workOfIncident: db.prepare('SELECT * FROM work_items WHERE incident_id = ? ORDER BY id'),
+    attemptsOfIncident: db.prepare('SELECT * FROM attempts WHERE incident_id = ? ORDER BY id'),
+    stats: db.prepare(
+      `SELECT (SELECT COUNT(*) FROM work_items WHERE state = 'pending') AS pending,
+              (SELECT COUNT(*) FROM work_items WHERE state = 'running') AS running,
+              (SELECT COUNT(*) FROM incidents WHERE status = 'firing') AS open`,
+    ),
+  };
+
+  // Keyset pagination, newest first: stable while new rows arrive, unlike OFFSET. The statement
+  // depends on which filters are set, so it is prepared per call; its text comes only from the
+  // constants above, the values are bound.
+  const page = <F extends object, T>(
+    table: 'incidents' | 'attempts',
+    conditions: Record<keyof F, string>,
+    filter: F,
+    request: PageRequest,
+    map: (r: Row) => T,
+  ): Page<T> => {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    for (const [field, condition] of Object.entries(conditions) as [keyof F, string][]) {
+      if (filter[field] !== undefined) (where.push(condition), args.push(filter[field]));
+    }
+    if (request.cursor !== undefined) (where.push('id < ?'), args.push(request.cursor));
+    const sql = `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = db.prepare(sql).all(...args, request.limit + 1) as Row[];
+    const items = rows.slice(0, request.limit);
+    return { items: items.map(map), nextCursor: rows.length > request.limit ? Number(items[items.length - 1]!.id) : null };
+  };
+
+  return {
+    listIncidents: (filter, request) => page('incidents', INCIDENT_FILTERS, filter, request, toIncident),
+    listAttempts: (filter, request) => page('attempts', ATTEMPT_FILTERS, filter, request, toAttempt),
+    getIncident: (id) => {
+      const row = st.incidentById.get(id) as Row | undefined;
+      if (!row) return undefined;
+      return {
+        incident: toIncident(row),
+        alerts: (st.alertsOfIncident.all(id) as Row[]).map(toAlertEvent),
+        work: (st.workOfIncident.all(id) as Row[]).map(toWorkItem),
+        attempts: (st.attemptsOfIncident.all(id) as Row[]).map(toAttempt),
+      };
+    },
+    stats: () => {
+      const row = st.stats.get() as Row;
+      return { pendingWork: Number(row.pending), runningWork: Number(row.running), openIncidents: Number(row.open) };
+    },
+  };
+}

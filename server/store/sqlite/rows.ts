@@ -1,0 +1,151 @@
+// Row mappers: how a SQLite row becomes the Store's types. Each type is declared once as a list of
+// "field ← column, read as" and one `mapper` turns any such list into a function; the null handling
+// and JSON decoding live in the column readers below, not in every mapper.
+import type {
+  AlertStatus,
+  AnomalyAssessment,
+  Approval,
+  Attempt,
+  BreakerRecord,
+  ChangeRecord,
+  Incident,
+  IncidentAlertEvent,
+  WorkItem,
+} from '../store.ts';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * Reads one column into one field. Invariant in T (`in out`), so a nullable field cannot be declared
+ * with a non-null reader: `String(null)` would quietly become the text "null".
+ */
+interface Column<in out T> {
+  readonly name: string;
+  read(value: unknown): T;
+}
+
+const column = <T>(read: (value: unknown) => T) => (name: string): Column<T> => ({ name, read });
+// SQL NULL, or a column an older schema did not have: both read as null.
+const orNull = <T>(read: (value: unknown) => T) => (value: unknown): T | null => (value === null || value === undefined ? null : read(value));
+const parse = <T>(value: unknown): T => JSON.parse(String(value)) as T;
+
+const int = column(Number);
+const intOrNull = column(orNull(Number));
+const text = column(String);
+const textOrNull = column(orNull(String));
+/** JSON the store wrote itself (JSON.stringify of the same type), so it is not validated again. */
+const json = <T>(name: string): Column<T> => ({ name, read: parse<T> });
+const jsonOrNull = <T>(name: string): Column<T | null> => ({ name, read: orNull(parse<T>) });
+/** A text column whose values a CHECK constraint (or the only writer) restricts to T. */
+const oneOf = <T extends string>(name: string): Column<T> => ({ name, read: (value) => String(value) as T });
+
+type Columns<T> = { [K in keyof T]-?: Column<T[K]> };
+
+/** Builds the row → T function from its column list; fields come out in the list's order. */
+function mapper<T>(columns: Columns<T>): (row: Row) => T {
+  const fields = Object.entries(columns as Record<string, Column<unknown>>);
+  return (row) => {
+    const out: Record<string, unknown> = {};
+    for (const [field, c] of fields) out[field] = c.read(row[c.name]);
+    return out as T;
+  };
+}
+
+export const toIncident = mapper<Incident>({
+  id: int('id'),
+  fingerprint: text('fingerprint'),
+  startsAt: text('starts_at'),
+  alertname: text('alertname'),
+  agent: textOrNull('agent'),
+  target: text('target'),
+  severity: text('severity'),
+  status: oneOf<AlertStatus>('status'),
+  labels: json<Record<string, string>>('labels'),
+  annotations: json<Record<string, string>>('annotations'),
+  generatorURL: text('generator_url'),
+  firstSeenAt: int('first_seen_at'),
+  lastSeenAt: int('last_seen_at'),
+  endsAt: textOrNull('ends_at'),
+  resolvedAt: intOrNull('resolved_at'),
+  deliveries: int('deliveries'),
+  duplicates: int('duplicates'),
+  anomaly: jsonOrNull<AnomalyAssessment>('anomaly'),
+});
+
+export const toWorkItem = mapper<WorkItem>({
+  id: int('id'),
+  incidentId: int('incident_id'),
+  target: text('target'),
+  priority: int('priority'),
+  state: oneOf<WorkItem['state']>('state'),
+  attempts: int('attempts'),
+  notBefore: int('not_before'),
+  claimedBy: textOrNull('claimed_by'),
+  claimedAt: intOrNull('claimed_at'),
+  createdAt: int('created_at'),
+  updatedAt: int('updated_at'),
+  lastError: textOrNull('last_error'),
+});
+
+export const toAttempt = mapper<Attempt>({
+  id: int('id'),
+  incidentId: int('incident_id'),
+  workItemId: intOrNull('work_item_id'),
+  target: text('target'),
+  strategy: text('strategy'),
+  driver: text('driver'),
+  mode: text('mode'),
+  outcome: text('outcome'),
+  reason: text('reason'),
+  startedAt: int('started_at'),
+  finishedAt: intOrNull('finished_at'),
+  details: json<Record<string, unknown>>('details'),
+  agentType: textOrNull('agent_type'),
+  alertname: textOrNull('alertname'),
+});
+
+export const toBreaker = mapper<BreakerRecord>({
+  target: text('target'),
+  agentType: text('agent_type'),
+  state: oneOf<BreakerRecord['state']>('state'),
+  changedAt: int('changed_at'),
+  nextCheckAt: intOrNull('next_check_at'),
+  opens: int('opens'),
+});
+
+export const toChange = mapper<ChangeRecord>({
+  id: int('id'),
+  incidentId: int('incident_id'),
+  attemptId: int('attempt_id'),
+  target: text('target'),
+  kind: text('kind'),
+  before: json<Record<string, unknown>>('before'),
+  after: json<Record<string, unknown>>('after'),
+  appliedAt: int('applied_at'),
+  expiresAt: int('expires_at'),
+  state: oneOf<ChangeRecord['state']>('state'),
+  settledAt: intOrNull('settled_at'),
+  note: textOrNull('note'),
+});
+
+export const toApproval = mapper<Approval>({
+  id: int('id'),
+  incidentId: int('incident_id'),
+  strategy: text('strategy'),
+  plan: json<Record<string, unknown>>('plan'),
+  requestedAt: int('requested_at'),
+  expiresAt: int('expires_at'),
+  state: oneOf<Approval['state']>('state'),
+  decidedBy: textOrNull('decided_by'),
+  decidedAt: intOrNull('decided_at'),
+  note: textOrNull('note'),
+});
+
+export const toAlertEvent = mapper<IncidentAlertEvent>({
+  id: int('id'),
+  notificationId: int('notification_id'),
+  status: oneOf<AlertStatus>('status'),
+  receivedAt: int('received_at'),
+  endsAt: textOrNull('ends_at'),
+  annotations: json<Record<string, string>>('annotations'),
+});
