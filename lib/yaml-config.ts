@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatPath, ruleOf } from './schema-messages.ts';
-import { parseByteSize, parseDurationMs } from './units.ts';
+import { formatDurationMs, parseByteSize, parseDurationMs } from './units.ts';
 
 /** A configuration problem: each line names the source, the field, the rule and the value seen. */
 export class ConfigError extends Error {
@@ -92,4 +92,17 @@ export function getPath(target: unknown, path: readonly PropertyKey[]): unknown 
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
+}
+
+/** `value` (parsed by `schema`) with every Duration setting back in the form operators write ("10s"). */
+export function formatDurations(schema: z.ZodType, value: unknown): unknown {
+  let s = schema;
+  // Defaults, optionals and prefaults wrap the setting's own schema.
+  while ('innerType' in s.def && ['default', 'prefault', 'optional', 'nullable'].includes(s.def.type)) s = s.def.innerType as z.ZodType;
+  if (s === Duration && typeof value === 'number') return formatDurationMs(value);
+  if (s instanceof z.ZodObject && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const shape = s.shape as Record<string, z.ZodType>;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape[k] ? formatDurations(shape[k], v) : v]));
+  }
+  return value;
 }

@@ -1,20 +1,23 @@
 // The shapes the remediation engine passes around. Drivers know targets; strategies know remedies;
 // neither imports the other's implementations.
 
-export const STRATEGY_NAMES = ['restart', 'scale', 'circuit_break', 'rollback', 'reroute', 'repair', 'runtime_patch'] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
+import type { BreakerState } from './decide/circuit-breaker.ts';
 
-/** Operations a driver may support. */
-export const ACTIONS = [
-  'health', 'summary', 'state', 'restart', 'scale', 'circuit', 'config', 'rollback', 'traffic', 'gc', 'profiling',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+/**
+ * A strategy's name. The registry (strategies/index.ts, or one built with createStrategyRegistry) is
+ * the closed set; rules and policies are checked against it when they load.
+ */
+export type StrategyName = string;
 
-export type DriverTarget =
-  | { kind: 'http'; base_url: string; token: string }
-  | { kind: 'process'; command: string[]; cwd: string; base_url: string; token: string; state_file: string; env: Record<string, string> }
-  | { kind: 'kubernetes'; namespace: string; deployment: string; container: string; service?: string }
-  | { kind: 'dry-run' };
+/**
+ * Where a driver acts: the inventory entry's block for that driver, resolved (files read, paths made
+ * absolute). Each driver defines and checks its own shape (drivers/<name>-driver.ts); `kind` is the
+ * driver's name, so a driver handed another driver's target says so instead of guessing.
+ */
+export interface DriverTarget {
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
 
 /** One inventory entry: what Medic may act on, and how. */
 export interface Agent {
@@ -50,8 +53,6 @@ export interface Summary {
   diskUsedRatio: number;
 }
 
-export type CircuitState = 'closed' | 'open' | 'half_open';
-
 export type ActionRequest =
   | { action: 'save_state' }
   | { action: 'restore_state'; state: Record<string, unknown> }
@@ -59,7 +60,7 @@ export type ActionRequest =
   | { action: 'get_replicas' }
   | { action: 'set_replicas'; replicas: number }
   | { action: 'get_circuit' }
-  | { action: 'set_circuit'; state: CircuitState; canaryWeight?: number }
+  | { action: 'set_circuit'; state: BreakerState; canaryWeight?: number }
   | { action: 'get_config' }
   | { action: 'patch_config'; patch: Record<string, unknown> }
   | { action: 'get_version' }
@@ -92,13 +93,4 @@ export class DriverError extends Error {
     super(message, options);
     this.name = 'DriverError';
   }
-}
-
-/** A config or runtime change that expires and is reverted unless an operator promotes it. */
-export interface ReversibleChange {
-  kind: 'config';
-  /** The keys the patch set and their values before it. */
-  before: Record<string, unknown>;
-  after: Record<string, unknown>;
-  expiresInS: number;
 }

@@ -1,7 +1,9 @@
 // Config and runtime patches are temporary: when one expires, and no operator has promoted it, put the
 // target back as it was. A revert that fails is recorded as such and logged loudly: a human must look.
+import { tierFor, type Policies } from '../decide/policies.ts';
+import type { DriverRegistry } from '../drivers/index.ts';
 import type { Inventory } from '../inventory.ts';
-import type { ActionRequest, Driver } from '../types.ts';
+import type { ActionRequest } from '../types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { ChangeRecord, Store } from '../../server/store/store.ts';
@@ -9,7 +11,9 @@ import type { ChangeRecord, Store } from '../../server/store/store.ts';
 export interface ChangeReverterOptions {
   store: Store;
   inventory: Inventory;
-  driverFor: (agentDriver: string) => Driver | undefined;
+  /** The same dry-run decision as the engine's: a dry-run agent's change is never reverted for real. */
+  drivers: Pick<DriverRegistry, 'acting'>;
+  policies: Policies;
   clock: Clock;
   log: Logger;
   intervalMs: number;
@@ -28,7 +32,8 @@ export async function revertDueChanges(o: Omit<ChangeReverterOptions, 'intervalM
   let reverted = 0;
   for (const c of await o.store.dueChanges(now)) {
     const agent = o.inventory.resolve({ agent: c.target });
-    const driver = agent && o.driverFor(agent.driver);
+    const acting = agent && o.drivers.acting(agent, tierFor(o.policies, agent.type, agent.tier).dry_run);
+    const driver = acting?.driver;
     const log = o.log.child({ change: c.id, incident: c.incidentId, target: c.target });
     if (!agent || !driver) {
       await o.store.settleChange(c.id, 'revert_failed', now, 'the target is no longer in the inventory');
@@ -37,7 +42,7 @@ export async function revertDueChanges(o: Omit<ChangeReverterOptions, 'intervalM
     }
     try {
       await driver.perform(agent, revertRequest(c), AbortSignal.timeout(o.timeoutMs));
-      await o.store.settleChange(c.id, 'reverted', o.clock.now(), `restored ${JSON.stringify(c.before)}`);
+      await o.store.settleChange(c.id, 'reverted', o.clock.now(), `${acting.dryRun ? 'dry-run: would have restored' : 'restored'} ${JSON.stringify(c.before)}`);
       log.info({ before: c.before, after: c.after }, 'expired change reverted');
       reverted++;
     } catch (err) {

@@ -1,8 +1,11 @@
 // Tier policies (policies.yaml) and the fleet-wide guards. The shipped defaults are the design's tiers;
-// every field changes behaviour somewhere, and test/unit/policies-behaviour.test.ts proves each.
+// every field changes behaviour somewhere: test/unit/strategies-plan.test.ts proves the fields a plan reads,
+// test/integration/engine-decisions.test.ts those that show over several incidents.
 import { z } from 'zod';
 import { Duration, loadYamlConfig, parseYamlConfig } from '../../lib/yaml-config.ts';
-import { STRATEGY_NAMES, type StrategyName } from '../types.ts';
+import { STRATEGY_NAMES } from '../strategies/index.ts';
+import type { StrategyName } from '../types.ts';
+import { unknownStrategy } from './strategy-names.ts';
 
 export const DECISION_MODES = ['auto', 'shadow', 'approve', 'notify'] as const;
 export type DecisionMode = (typeof DECISION_MODES)[number];
@@ -42,7 +45,7 @@ const TierFields = {
   /** Use the dry-run driver for every agent of this tier. */
   dry_run: z.boolean(),
   /** Per-strategy decision modes, overriding `mode`. */
-  strategy_modes: z.partialRecord(z.enum(STRATEGY_NAMES), z.enum(DECISION_MODES)),
+  strategy_modes: z.record(z.string(), z.enum(DECISION_MODES)),
 };
 
 const DEFAULT_TIER = {
@@ -108,7 +111,9 @@ const GuardsSchema = z.strictObject({
 });
 export type Guards = z.output<typeof GuardsSchema>;
 
-export const PoliciesSchema = z
+/** The policies' schema; strategy names are checked against the registry's. */
+export function policiesSchema(strategies: readonly string[] = STRATEGY_NAMES) {
+  return z
   .strictObject({
     tiers: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a lower-case name'), TierSchema).default({}),
     guards: GuardsSchema.prefault({}),
@@ -124,8 +129,12 @@ export const PoliciesSchema = z
       if ((t.min_replicas ?? 1) > (t.max_replicas ?? DEFAULT_TIER.max_replicas)) {
         ctx.addIssue({ code: 'custom', path: ['tiers', tier, 'min_replicas'], message: 'must not exceed max_replicas' });
       }
+      for (const name of Object.keys(t.strategy_modes ?? {})) unknownStrategy(ctx, strategies, name, ['tiers', tier, 'strategy_modes', name]);
     }
   });
+}
+
+export const PoliciesSchema = policiesSchema();
 
 export interface Policies {
   tiers: Map<string, TierPolicy>;
@@ -171,12 +180,12 @@ export function buildPolicies(parsed: z.output<typeof PoliciesSchema>): Policies
   return { tiers, typeTiers, guards: parsed.guards };
 }
 
-export function loadPolicies(file: string): Policies {
-  return buildPolicies(loadYamlConfig(file, PoliciesSchema, 'policies file'));
+export function loadPolicies(file: string, strategies?: readonly string[]): Policies {
+  return buildPolicies(loadYamlConfig(file, policiesSchema(strategies), 'policies file'));
 }
 
-export function parsePoliciesYaml(text: string, label: string): Policies {
-  return buildPolicies(parseYamlConfig(text, PoliciesSchema, label));
+export function parsePoliciesYaml(text: string, label: string, strategies?: readonly string[]): Policies {
+  return buildPolicies(parseYamlConfig(text, policiesSchema(strategies), label));
 }
 
 export const defaultPolicies = (): Policies => parsePoliciesYaml(DEFAULT_POLICIES_YAML, 'built-in policies');

@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../../lib/units.ts';
 import { loadYamlConfig, parseYamlConfig } from '../../lib/yaml-config.ts';
-import { STRATEGY_NAMES, type StrategyName } from '../types.ts';
+import { STRATEGY_NAMES } from '../strategies/index.ts';
+import type { StrategyName } from '../types.ts';
+import { unknownStrategy } from './strategy-names.ts';
 
 /** What selection looks at: the alert, plus the measured error rate and the model's verdict when known. */
 export interface IncidentFacts {
@@ -64,7 +66,7 @@ const RuleSchema = z.strictObject({
         .optional(),
     })
     .default({}),
-  ladder: z.array(z.enum(STRATEGY_NAMES)).min(1),
+  ladder: z.array(z.string()).min(1),
   /** Also required for verification: a PromQL expression that must return at least one sample.
    * {{agent}} stands for the inventory id of the agent (never a label's text). */
   verify: z
@@ -73,12 +75,22 @@ const RuleSchema = z.strictObject({
     })
     .optional(),
   /** Typed parameters per strategy, passed to its plan. */
-  params: z.partialRecord(z.enum(STRATEGY_NAMES), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))).default({}),
+  params: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))).default({}),
 });
 
-export const RulesSchema = z.strictObject({
-  rules: z.array(RuleSchema).min(1, 'must hold at least one rule; the last one usually matches everything'),
-});
+/** The rules' schema; the strategies a rule names are checked against the registry's. */
+export function rulesSchema(strategies: readonly string[] = STRATEGY_NAMES) {
+  return z
+    .strictObject({ rules: z.array(RuleSchema).min(1, 'must hold at least one rule; the last one usually matches everything') })
+    .superRefine((r, ctx) => {
+      r.rules.forEach((rule, i) => {
+        rule.ladder.forEach((name, j) => unknownStrategy(ctx, strategies, name, ['rules', i, 'ladder', j]));
+        for (const name of Object.keys(rule.params)) unknownStrategy(ctx, strategies, name, ['rules', i, 'params', name]);
+      });
+    });
+}
+
+export const RulesSchema = rulesSchema();
 
 export type SelectionRule = z.output<typeof RuleSchema>;
 
@@ -149,8 +161,12 @@ rules:
     ladder: [restart]
 `;
 
-export function loadRules(file: string): SelectionRule[] {
-  return loadYamlConfig(file, RulesSchema, 'rules file').rules;
+export function loadRules(file: string, strategies?: readonly string[]): SelectionRule[] {
+  return loadYamlConfig(file, rulesSchema(strategies), 'rules file').rules;
+}
+
+export function parseRulesYaml(text: string, label: string, strategies?: readonly string[]): SelectionRule[] {
+  return parseYamlConfig(text, rulesSchema(strategies), label).rules;
 }
 
 export const defaultRules = (): SelectionRule[] => parseYamlConfig(DEFAULT_RULES_YAML, RulesSchema, 'built-in rules').rules;

@@ -3,6 +3,7 @@
 // is the plan Medic would really make; an agent whose inventory driver is `dry-run` reads as a
 // healthy single replica.
 import type { ActionName, ActionRequest, Agent, Driver } from '../types.ts';
+import type { DriverDefinition } from './driver-definition.ts';
 import { HTTP_ACTIONS } from './http-driver.ts';
 
 export interface DryRunRecord {
@@ -36,3 +37,10 @@ export function createDryRunDriver(readsFrom?: Driver, record: (r: DryRunRecord)
     },
   };
 }
+
+/** As an inventory driver: an agent Medic plans for but never touches. */
+export const dryRunDriver: DriverDefinition<undefined> = {
+  name: 'dry-run',
+  target: () => ({ kind: 'dry-run' }),
+  create: () => createDryRunDriver(),
+};

@@ -1,6 +1,18 @@
 // The `http` driver: the agent admin protocol (docs/agent-protocol.md) over HTTP. Each call is bounded by
 // its own timeout and by the caller's signal; 4xx answers are terminal, the rest retryable.
+import { z } from 'zod';
 import { DriverError, type ActionName, type ActionRequest, type ActionResult, type Agent, type Driver, type Health } from '../types.ts';
+import { ONE_TOKEN, oneToken, targetOf, TokenFields, type DriverDefinition } from './driver-definition.ts';
+
+/** An agent's admin endpoint (the http driver's, and the process driver's for everything but its lifecycle). */
+export interface HttpTarget {
+  readonly kind: 'http' | 'process';
+  readonly base_url: string;
+  readonly token: string;
+  readonly [field: string]: unknown;
+}
+
+export const HttpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 
 interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH';
@@ -96,9 +108,13 @@ export function createHttpDriver(options: { timeoutMs: number }): Driver {
   };
 }
 
-function target(agent: Agent): { base_url: string; token: string } {
-  if (agent.target.kind !== 'http' && agent.target.kind !== 'process') {
-    throw new DriverError(`agent ${agent.id} has a ${agent.target.kind} target, not an HTTP admin endpoint`, false);
-  }
-  return agent.target;
+function target(agent: Agent): HttpTarget {
+  return targetOf<HttpTarget>(agent, ['http', 'process'], 'an HTTP admin endpoint');
 }
+
+export const httpDriver: DriverDefinition<{ base_url: string; token?: string; token_file?: string }> = {
+  name: 'http',
+  targetSchema: z.strictObject({ ...TokenFields, base_url: HttpUrl }).refine(oneToken, ONE_TOKEN),
+  target: (b, ctx) => ({ kind: 'http', base_url: b.base_url, token: ctx.readToken(ctx.where, b) }),
+  create: (s) => createHttpDriver({ timeoutMs: s.httpTimeoutMs }),
+};

@@ -5,7 +5,25 @@
 //   repair   = patch container resources; reroute = label pods out of the Service (medic.io/serving)
 // Kept thin: the client library is loaded on first use, so servers without Kubernetes never pay for it.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { z } from 'zod';
 import { DriverError, type ActionName, type ActionRequest, type ActionResult, type Agent, type Driver, type Health } from '../types.ts';
+import { targetOf, type DriverDefinition } from './driver-definition.ts';
+
+interface KubernetesTarget {
+  readonly kind: 'kubernetes';
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly container: string;
+  readonly service?: string;
+  readonly [field: string]: unknown;
+}
+
+const KubernetesBlock = z.strictObject({
+  namespace: z.string().min(1),
+  deployment: z.string().min(1),
+  container: z.string().min(1),
+  service: z.string().min(1).optional(),
+});
 
 export const SERVING_LABEL = 'medic.io/serving';
 const REVISION = 'deployment.kubernetes.io/revision';
@@ -59,13 +77,10 @@ export function createKubernetesDriver(o: KubernetesDriverOptions): Driver {
     }
   };
 
-  const targetOf = (agent: Agent) => {
-    if (agent.target.kind !== 'kubernetes') throw new DriverError(`agent ${agent.id} has a ${agent.target.kind} target, not a Deployment`, false);
-    return agent.target;
-  };
+  const deploymentOf = (agent: Agent) => targetOf<KubernetesTarget>(agent, ['kubernetes'], 'a Deployment');
 
   async function deployment(agent: Agent, signal: AbortSignal): Promise<Json> {
-    const t = targetOf(agent);
+    const t = deploymentOf(agent);
     const { apps } = await connect();
     return (await bounded('read deployment', signal, () => apps.readNamespacedDeployment({ name: t.deployment, namespace: t.namespace }))) as Json;
   }
@@ -75,7 +90,7 @@ export function createKubernetesDriver(o: KubernetesDriverOptions): Driver {
   }
 
   async function replicaSets(agent: Agent, d: Json, signal: AbortSignal): Promise<Json[]> {
-    const t = targetOf(agent);
+    const t = deploymentOf(agent);
     const { apps } = await connect();
     const list = (await bounded('list replicasets', signal, () =>
       apps.listNamespacedReplicaSet({ namespace: t.namespace, labelSelector: selectorOf(d) }))) as Json;
@@ -85,7 +100,7 @@ export function createKubernetesDriver(o: KubernetesDriverOptions): Driver {
   }
 
   async function perform(agent: Agent, request: ActionRequest, signal: AbortSignal): Promise<ActionResult> {
-    const t = targetOf(agent);
+    const t = deploymentOf(agent);
     const { k8s, apps, core } = await connect();
     const name = t.deployment;
     const namespace = t.namespace;
@@ -232,3 +247,18 @@ function millicores(q: string | undefined): number | undefined {
   if (!m) return undefined;
   return m[2] ? Number(m[1]) : Number(m[1]) * 1000;
 }
+
+export const kubernetesDriver: DriverDefinition<z.output<typeof KubernetesBlock>> = {
+  name: 'kubernetes',
+  targetSchema: KubernetesBlock,
+  target: (b) => ({ kind: 'kubernetes', ...b }),
+  create: (s) => createKubernetesDriver({
+    timeoutMs: s.httpTimeoutMs,
+    kubeConfig: (k8s) => {
+      const kc = new k8s.KubeConfig();
+      if (s.kubeconfig) kc.loadFromFile(s.kubeconfig);
+      else kc.loadFromDefault();
+      return kc;
+    },
+  }),
+};

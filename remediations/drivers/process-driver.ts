@@ -6,7 +6,30 @@ import { once } from 'node:events';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { DriverError, type ActionResult, type Agent, type Driver, type Health } from '../types.ts';
+import { ONE_TOKEN, oneToken, targetOf, TokenFields, type DriverDefinition } from './driver-definition.ts';
+import { createHttpDriver, HttpUrl } from './http-driver.ts';
+
+interface ProcessTarget {
+  readonly kind: 'process';
+  readonly command: string[];
+  readonly cwd: string;
+  readonly base_url: string;
+  readonly token: string;
+  readonly state_file: string;
+  readonly env: Record<string, string>;
+  readonly [field: string]: unknown;
+}
+
+const ProcessBlock = z.strictObject({
+  ...TokenFields,
+  command: z.array(z.string().min(1)).min(1),
+  cwd: z.string().default('.'),
+  base_url: HttpUrl,
+  state_file: z.string().min(1),
+  env: z.record(z.string(), z.string()).default({}),
+}).refine(oneToken, ONE_TOKEN);
 
 export interface ProcessDriver extends Driver {
   /** Starts an agent's process if Medic does not run it yet (at boot, or after it died). */
@@ -18,15 +41,12 @@ export interface ProcessDriver extends Driver {
 export function createProcessDriver(options: { http: Driver; startTimeoutMs: number }): ProcessDriver {
   const children = new Map<string, ChildProcess>();
 
-  const targetOf = (agent: Agent) => {
-    if (agent.target.kind !== 'process') throw new DriverError(`agent ${agent.id} has a ${agent.target.kind} target, not a process`, false);
-    return agent.target;
-  };
+  const processOf = (agent: Agent) => targetOf<ProcessTarget>(agent, ['process'], 'a process');
 
   const alive = (child: ChildProcess | undefined): boolean => !!child && child.exitCode === null && child.signalCode === null;
 
   async function start(agent: Agent): Promise<number> {
-    const t = targetOf(agent);
+    const t = processOf(agent);
     const [cmd, ...args] = t.command;
     const child = spawn(cmd!, args, {
       cwd: t.cwd,
@@ -73,7 +93,7 @@ export function createProcessDriver(options: { http: Driver; startTimeoutMs: num
     },
     async perform(agent, request, signal): Promise<ActionResult> {
       if (request.action !== 'restart') return options.http.perform(agent, request, signal);
-      const t = targetOf(agent);
+      const t = processOf(agent);
       const child = children.get(agent.id);
       const pidBefore = alive(child) ? child!.pid : undefined;
       // The state to hand over: what the caller saved, else what the agent says now, else its file.
@@ -97,3 +117,13 @@ export function createProcessDriver(options: { http: Driver; startTimeoutMs: num
     },
   };
 }
+
+export const processDriver: DriverDefinition<z.output<typeof ProcessBlock>> = {
+  name: 'process',
+  targetSchema: ProcessBlock,
+  target: (b, ctx) => ({
+    kind: 'process', command: b.command, cwd: ctx.resolvePath(b.cwd), base_url: b.base_url, token: ctx.readToken(ctx.where, b),
+    state_file: ctx.resolvePath(b.state_file), env: b.env,
+  }),
+  create: (s) => createProcessDriver({ http: createHttpDriver({ timeoutMs: s.httpTimeoutMs }), startTimeoutMs: s.processStartTimeoutMs }),
+};

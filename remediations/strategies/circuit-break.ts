@@ -1,7 +1,7 @@
 // circuit_break: open the breaker and redirect traffic, wait circuit_break_duration, half-open with
 // canary traffic, then close when the canary's success rate is above 95%, else re-open. Each phase is
 // one run: the strategy returns `wait` and the engine resumes it when the breaker's next check is due.
-import type { HealingContext, Plan, Strategy } from './strategy.ts';
+import { strategyCooldown, type HealingContext, type Plan, type Strategy } from './strategy.ts';
 
 const CANARY_WEIGHT = 0.1;
 const CANARY_SUCCESS = 0.95;
@@ -12,6 +12,10 @@ function redirects(ctx: HealingContext): boolean {
 
 export const circuitBreakStrategy: Strategy = {
   name: 'circuit_break',
+  description: 'open the breaker, wait, half-open with canary traffic, close or re-open',
+  cooldown: strategyCooldown,
+  resume: 'replan',
+  onFailed: { escalate: 'breaker_stuck' },
   plan(ctx) {
     const b = ctx.observed.breaker;
     const duration = ctx.tier.circuit_break_duration;

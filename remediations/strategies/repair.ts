@@ -3,7 +3,7 @@
 // its limit), and raise that limit ×1.5 within the tier's maximum. Each raise is a
 // reversible change; the ineffective-chain guard stops a raise that does not help from repeating.
 import type { TierPolicy } from '../decide/policies.ts';
-import type { Observation, Strategy } from './strategy.ts';
+import { strategyCooldown, type Observation, type Strategy } from './strategy.ts';
 
 interface Finding {
   validator: 'memory' | 'cpu' | 'network' | 'storage' | 'config';
@@ -68,6 +68,11 @@ export function validate(observed: Observation, tier: TierPolicy, memoryTrend = 
 
 export const repairStrategy: Strategy = {
   name: 'repair',
+  description: 'raise a resource limit that is used up (or about to be), reversibly',
+  cooldown: strategyCooldown,
+  resume: 'recorded',
+  onFailed: 'climb',
+  role: 'tune',
   plan(ctx) {
     if (!ctx.observed.config) return { skip: 'the driver reports no configuration to repair' };
     const { findings, blocked } = validate(ctx.observed, ctx.tier, ctx.params.memory_trend === true);

@@ -1,9 +1,13 @@
 // reroute: move this agent's traffic to its healthy replicas or the tier's backup instances. A
 // reversible change: traffic comes back when it expires, unless an operator promotes it.
-import type { Strategy } from './strategy.ts';
+import { strategyCooldown, type Strategy } from './strategy.ts';
 
 export const rerouteStrategy: Strategy = {
   name: 'reroute',
+  description: 'move traffic to healthy replicas or backups, reversibly',
+  cooldown: strategyCooldown,
+  resume: 'recorded',
+  onFailed: 'climb',
   plan(ctx) {
     const backups = ctx.tier.backup_instances;
     const replicas = ctx.observed.replicas?.replicas ?? ctx.observed.summary?.replicas ?? 1;

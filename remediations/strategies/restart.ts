@@ -3,6 +3,11 @@ import type { Strategy } from './strategy.ts';
 
 export const restartStrategy: Strategy = {
   name: 'restart',
+  description: 'save state, restart gracefully with it, verify a new boot',
+  cooldown: (tier) => ({ ms: tier.restart_cooldown, limit: { max: tier.max_restart_attempts, windowMs: tier.attempt_window, setting: 'max_restart_attempts' } }),
+  resume: 'recorded',
+  onFailed: 'climb',
+  role: 'recycle',
   plan(ctx) {
     const gracefulTimeoutS = Number(ctx.params.graceful_timeout_s ?? 30);
     const bootId = ctx.observed.health.bootId;

@@ -1,8 +1,12 @@
 // rollback: back to the newest known-good version other than the one running.
-import type { Strategy } from './strategy.ts';
+import { strategyCooldown, type Strategy } from './strategy.ts';
 
 export const rollbackStrategy: Strategy = {
   name: 'rollback',
+  description: 'return to the newest known-good version',
+  cooldown: strategyCooldown,
+  resume: 'recorded',
+  onFailed: 'climb',
   plan(ctx) {
     const v = ctx.observed.version;
     if (!v) return { skip: 'the driver reports no version history' };

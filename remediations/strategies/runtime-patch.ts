@@ -1,7 +1,7 @@
 // runtime_patch: a catalogue of known patches, chosen by the alert's error signature. Config patches
 // are bounded by the tier and reversible; a memory leak gets a forced GC and time-boxed profiling.
 import type { TierPolicy } from '../decide/policies.ts';
-import type { ChangeSpec, Observation, Plan, Strategy } from './strategy.ts';
+import { strategyCooldown, type ChangeSpec, type Observation, type Plan, type Strategy } from './strategy.ts';
 import type { ActionRequest } from '../types.ts';
 
 interface Patch {
@@ -37,6 +37,11 @@ export const PATCH_CATALOGUE: Record<string, CatalogueEntry> = {
 
 export const runtimePatchStrategy: Strategy = {
   name: 'runtime_patch',
+  description: 'apply a known runtime patch chosen by the error signature, reversibly',
+  cooldown: strategyCooldown,
+  resume: 'recorded',
+  onFailed: 'climb',
+  role: 'tune',
   plan(ctx) {
     const signature = ctx.incident.errorSignature;
     if (!signature) return { skip: 'the alert carries no error_signature' };

@@ -1,9 +1,13 @@
 // scale: set replicas to what the load needs (replicas × utilisation / scale_threshold), within the
 // tier's bounds; setting, never adding, keeps it idempotent.
-import type { Strategy } from './strategy.ts';
+import { strategyCooldown, type Strategy } from './strategy.ts';
 
 export const scaleStrategy: Strategy = {
   name: 'scale',
+  description: 'set replicas to what the load needs, within the tier bounds',
+  cooldown: strategyCooldown,
+  resume: 'recorded',
+  onFailed: 'climb',
   plan(ctx) {
     const s = ctx.observed.summary;
     const current = ctx.observed.replicas?.replicas ?? s?.replicas;

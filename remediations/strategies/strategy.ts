@@ -81,10 +81,36 @@ export interface ExecuteContext {
   moveBreaker?(to: BreakerRecordView['state'], nextCheckAt: number | null): Promise<void>;
 }
 
+/** How soon a strategy may act again on the same target, and at most how often within a window. */
+export interface Cooldown {
+  ms: number;
+  limit?: { max: number; windowMs: number; setting: string };
+}
+
+/**
+ * A remedy. Besides planning and acting it declares what the engine needs to treat it like any other,
+ * so the engine names no strategy: its cooldown, how an interrupted run resumes, what a failed outcome
+ * means, and its role in the tier's aggressive_recycling.
+ */
 export interface Strategy {
   readonly name: StrategyName;
+  /** One sentence for `medic config defaults` and the docs. */
+  readonly description: string;
+  cooldown(tier: TierPolicy): Cooldown;
+  /**
+   * 'recorded': a run interrupted by a restart of Medic replays its recorded plan (idempotent by request
+   * id). 'replan': each run plans afresh from the live state (a strategy whose phases span runs).
+   */
+  readonly resume: 'recorded' | 'replan';
+  /** What a `failed` outcome means: try the next rung, or escalate with this reason (the target is left mid-way). */
+  readonly onFailed: 'climb' | { escalate: 'breaker_stuck' };
+  /** aggressive_recycling puts 'recycle' strategies ahead of the 'tune' ones. */
+  readonly role?: 'recycle' | 'tune';
   plan(ctx: HealingContext): PlanResult;
   execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>;
 }
+
+/** The cooldown most strategies have: the tier's strategy_cooldown. */
+export const strategyCooldown = (tier: TierPolicy): Cooldown => ({ ms: tier.strategy_cooldown });
 
 export const isSkip = (p: PlanResult): p is { skip: string } => 'skip' in p;

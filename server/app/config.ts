@@ -1,134 +1,17 @@
-// One schema for the whole configuration: medic.yaml, then environment variables, then command-line
-// flags, each overriding the one before. Settings keep medic.yaml's snake_case names in code too, so a
-// setting has one name in the file, the docs, the error messages and the source.
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+// Loading the configuration: medic.yaml, then environment variables, then command-line flags, each
+// overriding the one before, validated against the one schema (config-schema.ts) with every problem
+// reported at once.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SHIPPED_REGISTRY } from '../../models/registry.ts';
-import { z } from 'zod';
-import { formatDurationMs } from '../../lib/units.ts';
-import { ByteSize, ConfigError, describeIssue, Duration, readYamlFile } from '../../lib/yaml-config.ts';
+import { readSecretFile } from '../../lib/read-secret.ts';
+import { ConfigError, describeIssue, formatDurations, readYamlFile } from '../../lib/yaml-config.ts';
+import { ConfigSchema, type MedicConfig } from './config-schema.ts';
+import type { WebhookCredentials } from '../ingest/webhook-auth.ts';
 
 export { ConfigError };
-
-
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
-const WebhookSchema = z
-  .strictObject({
-    bearer_token: z.string().min(1).optional(),
-    bearer_token_file: z.string().min(1).optional(),
-    basic_auth: z
-      .strictObject({
-        username: z.string().min(1),
-        password: z.string().min(1).optional(),
-        password_file: z.string().min(1).optional(),
-      })
-      .refine((b) => (b.password === undefined) !== (b.password_file === undefined), {
-        message: 'needs exactly one of password or password_file',
-      })
-      .optional(),
-  })
-  .refine((w) => !(w.bearer_token !== undefined && w.bearer_token_file !== undefined), {
-    message: 'set bearer_token or bearer_token_file, not both',
-  });
-
-export const ConfigSchema = z.strictObject({
-  data_dir: z.string().min(1).default('./data'),
-  server: z
-    .strictObject({
-      host: z.string().min(1).default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(9095),
-      body_limit: ByteSize.default(1024 * 1024),
-      insecure: z.boolean().default(false),
-      shutdown_timeout: Duration.default(10_000),
-    })
-    .prefault({}),
-  store: z
-    .strictObject({
-      driver: z.enum(['sqlite']).default('sqlite'),
-      sqlite: z
-        .strictObject({
-          path: z.string().min(1).optional(),
-          // FULL fsyncs the WAL on every commit: an accepted notification survives power loss, not just
-          // a crash. NORMAL trades that for speed.
-          synchronous: z.enum(['full', 'normal']).default('full'),
-          // better-sqlite3 waits synchronously, blocking the event loop: keep this short.
-          busy_timeout: Duration.default(200),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-  webhook: WebhookSchema.prefault({}),
-  workers: z
-    .strictObject({
-      concurrency: z.number().int().min(1).max(64).default(4),
-      poll_interval: Duration.default(1000),
-      max_attempts: z.number().int().min(1).max(100).default(5),
-      retry_backoff: Duration.default(1000),
-      retry_backoff_max: Duration.default(300_000),
-      // engine: the remediation engine; dry-run: only record "would heal" (no inventory consulted).
-      handler: z.enum(['engine', 'dry-run']).default('engine'),
-      // How long the dry-run handler pretends an action takes; for demos and tests.
-      dry_run_delay: Duration.default(0),
-    })
-    .prefault({}),
-  remediation: z
-    .strictObject({
-      /** What Medic may act on. Without one, every alert is escalated: there is no target. */
-      inventory: z.string().min(1).optional(),
-      /** Tier policies and selection rules; the shipped defaults when not given. */
-      policies: z.string().min(1).optional(),
-      rules: z.string().min(1).optional(),
-      /** Act on nothing anywhere: every action goes through the dry-run driver. */
-      dry_run: z.boolean().default(false),
-      /** Bound on each call to an agent's admin API. */
-      http_timeout: Duration.default(5000),
-      process_start_timeout: Duration.default(15_000),
-      /** For the kubernetes driver; default: in-cluster configuration, else ~/.kube/config. */
-      kubeconfig: z.string().min(1).optional(),
-      /** How often expired config and runtime patches are looked for and reverted. */
-      revert_interval: Duration.default(10_000),
-      verify_interval: Duration.default(500),
-      /** How long to wait before looking again at a guard that is full or an approval that is pending. */
-      recheck_interval: Duration.default(5000),
-    })
-    .prefault({}),
-  alertmanager: z
-    .strictObject({
-      /** Alertmanager's base URL, for escalation alerts and silences; unset: escalations are logged only. */
-      url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
-      timeout: Duration.default(5000),
-    })
-    .prefault({}),
-  prometheus: z
-    .strictObject({
-      url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
-      /** Per query: scoring and the prediction loop give up on a slow Prometheus rather than wait. */
-      timeout: Duration.default(2000),
-    })
-    .prefault({}),
-  models: z
-    .strictObject({
-      /** The model registry (models/registry.ts layout); unset: the models shipped with Medic. */
-      registry: z.string().min(1).optional(),
-      /** How often the registry is checked for a newly promoted version (hot reload). */
-      reload_interval: Duration.default(10_000),
-      /** Score each incident's agent before deciding (needs prometheus.url). */
-      score_incidents: z.boolean().default(true),
-      /** Score the whole fleet this often and export medic_anomaly_score (needs prometheus.url); 0 turns it off. */
-      prediction_interval: Duration.default(30_000),
-    })
-    .prefault({}),
-  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
-});
-
-export type MedicConfig = z.output<typeof ConfigSchema>;
-
-/** Credentials the webhook accepts, with any *_file settings already read. */
-export interface WebhookCredentials {
-  bearerToken?: string;
-  basic?: { username: string; password: string };
-}
+export { ConfigSchema, type MedicConfig } from './config-schema.ts';
+export type { WebhookCredentials } from '../ingest/webhook-auth.ts';
 
 export interface LoadedConfig {
   config: MedicConfig;
@@ -241,17 +124,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
 
 function readCredentials(config: MedicConfig, baseDir: string): WebhookCredentials {
   const problems: string[] = [];
-  const readSecret = (setting: string, path: string): string | undefined => {
-    const full = isAbsolute(path) ? path : resolve(baseDir, path);
-    try {
-      const text = readFileSync(full, 'utf8').trim();
-      if (text === '') problems.push(`${setting}: ${full} is empty`);
-      return text;
-    } catch (err) {
-      problems.push(`${setting}: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-      return undefined;
-    }
-  };
+  const readSecret = (setting: string, path: string) => readSecretFile(setting, path, baseDir, problems);
   const w = config.webhook;
   const credentials: WebhookCredentials = {};
   const token = w.bearer_token ?? (w.bearer_token_file ? readSecret('webhook.bearer_token_file', w.bearer_token_file) : undefined);
@@ -276,10 +149,8 @@ export function redactedConfig(config: MedicConfig): unknown {
   const copy = structuredClone(config) as MedicConfig;
   if (copy.webhook.bearer_token) copy.webhook.bearer_token = '<redacted>';
   if (copy.webhook.basic_auth?.password) copy.webhook.basic_auth.password = '<redacted>';
-  return {
-    ...copy,
-    server: { ...copy.server, shutdown_timeout: formatDurationMs(copy.server.shutdown_timeout) },
-  };
+  // Durations read as written ("10s"), every one of them, not as the milliseconds kept in code.
+  return formatDurations(ConfigSchema, copy);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

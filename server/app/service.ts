@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { dryRunHandler } from '../queue/dry-run-handler.ts';
+import { engineRetryRule } from '../queue/retry.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
@@ -99,10 +100,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     VERSION,
   );
   const r = config.remediation;
-  const drivers = createDriverRegistry({ httpTimeoutMs: r.http_timeout, processStartTimeoutMs: r.process_start_timeout, kubeconfig: r.kubeconfig });
+  const drivers = createDriverRegistry({ httpTimeoutMs: r.http_timeout, processStartTimeoutMs: r.process_start_timeout, kubeconfig: r.kubeconfig, dryRun: r.dry_run });
   const medicUrl = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
   const alertmanager = config.alertmanager.url
-    ? createAlertmanagerClient({ url: config.alertmanager.url, timeoutMs: config.alertmanager.timeout, medicUrl, log })
+    ? createAlertmanagerClient({ url: config.alertmanager.url, timeoutMs: config.alertmanager.timeout, medicUrl, log, clock })
     : undefined;
   // Models load before the first incident is taken; a registry that is empty or damaged leaves Medic
   // deciding on alerts alone, never stopped.
@@ -123,7 +124,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     silencer: alertmanager,
     observer: metricsObserver(metrics),
     clock,
-    dryRun: r.dry_run,
+    retry: engineRetryRule({ maxAttempts: r.action_tries, backoffMs: config.workers.retry_backoff, backoffMaxMs: config.workers.retry_backoff_max }),
     prometheus: config.prometheus.url ? createPrometheusClient(config.prometheus.url, r.http_timeout) : undefined,
     recheckMs: r.recheck_interval,
     verifyIntervalMs: r.verify_interval,
@@ -189,7 +190,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   workers.start();
   predictions?.start(config.models.prediction_interval);
   const reverter = startChangeReverter({
-    store, inventory, driverFor: (name) => (r.dry_run ? drivers.dryRun(drivers.get(name)) : drivers.get(name)), clock, log,
+    store, inventory, drivers, policies, clock, log,
     intervalMs: r.revert_interval, timeoutMs: r.http_timeout,
   });
   const address = server.address();
@@ -222,7 +223,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await predictions?.stop();
       models.stop();
       // Agents Medic started as local processes do not outlive it.
-      await drivers.process.stopAll();
+      await drivers.stopAll();
       await store.close();
       lock.release();
       log.info('stopped');

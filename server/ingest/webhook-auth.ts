@@ -1,6 +1,11 @@
 // Credentials for the webhook (and the read API): a bearer token and/or HTTP basic auth.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { WebhookCredentials } from '../app/config.ts';
+
+/** What the webhook and the API accept, read from the configuration at start-up. */
+export interface WebhookCredentials {
+  bearerToken?: string;
+  basic?: { username: string; password: string };
+}
 
 export type AuthCheck = { ok: true } | { ok: false; reason: string };
 

@@ -2,6 +2,7 @@
 // they route, group and page like any alert) and silences while a remediation is being verified.
 import axios, { type AxiosInstance } from 'axios';
 import type { Escalation, Escalator, Silencer } from '../../remediations/engine.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 
 export interface AlertmanagerClientOptions {
@@ -10,13 +11,16 @@ export interface AlertmanagerClientOptions {
   /** Where a human reads the incident: Medic's own base URL. */
   medicUrl: string;
   log: Logger;
+  /** The time an escalation starts and a silence ends are stamped with. */
+  clock?: Clock;
 }
 
 export function createAlertmanagerClient(o: AlertmanagerClientOptions): Escalator & Silencer {
+  const clock = o.clock ?? systemClock;
   const http: AxiosInstance = axios.create({ baseURL: o.url.replace(/\/$/, ''), timeout: o.timeoutMs, validateStatus: () => true });
   return {
     async escalate(e: Escalation) {
-      const now = new Date();
+      const now = new Date(clock.now());
       const labels: Record<string, string> = {
         alertname: 'MedicEscalation',
         severity: 'critical',
@@ -50,8 +54,8 @@ export function createAlertmanagerClient(o: AlertmanagerClientOptions): Escalato
       try {
         const res = await http.post('/api/v2/silences', {
           matchers,
-          startsAt: new Date().toISOString(),
-          endsAt: new Date(Date.now() + durationMs).toISOString(),
+          startsAt: new Date(clock.now()).toISOString(),
+          endsAt: new Date(clock.now() + durationMs).toISOString(),
           createdBy: 'medic',
           comment: `Medic remediation ${attemptId} on incident ${incident.id} is being verified`,
         });

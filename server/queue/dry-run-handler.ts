@@ -1,5 +1,7 @@
-// The handler the workers run until the remediation engine lands: it decides nothing and touches no
-// target, but records in the audit trail what would have been healed.
+// The handler of `workers.handler: dry-run`: it decides nothing and touches no target, but records in
+// the audit trail what would have been healed. For trying the webhook, the inbox and the queue (load
+// tests, a first deployment) without the engine; remediation.dry_run is the way to run the engine
+// without acting.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../lib/clock.ts';
 import type { WorkHandler } from './worker-pool.ts';

@@ -1,12 +1,12 @@
 // A bounded pool of workers draining the store's work queue. The queue lives in the store, so a
-// restart resumes it; the store hands out at most one running item per target. Retry rules live here
-// and nowhere else: a TerminalError fails the item, any other error retries it with backoff until
-// max_attempts.
+// restart resumes it; the store hands out at most one running item per target. Whether a handler's
+// failure is retried, and when, is retry.ts's decision.
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import type { ClaimedWork, NewAttempt, Store, WorkOutcome } from '../store/store.ts';
+import { decideRetry } from './retry.ts';
 
 export interface HandlerContext {
   /** Aborted when the pool stops and the grace period is over: stop and throw. */
@@ -24,14 +24,6 @@ export interface HandlerResult {
 
 /** Heals (or pretends to heal) one claimed incident. */
 export type WorkHandler = (work: ClaimedWork, ctx: HandlerContext) => Promise<HandlerResult>;
-
-/** Do not retry: the item fails at once. */
-export class TerminalError extends Error {
-  constructor(message: string, readonly attempt?: NewAttempt) {
-    super(message);
-    this.name = 'TerminalError';
-  }
-}
 
 export interface WorkerPoolOptions {
   store: Store;
@@ -181,15 +173,14 @@ export class WorkerPool {
         return;
       }
       const message = err instanceof Error ? err.message : String(err);
-      if (err instanceof TerminalError || item.attempts >= this.o.maxAttempts) {
-        const attempt = err instanceof TerminalError ? err.attempt : undefined;
-        log.error({ err, attempts: item.attempts }, 'work failed');
-        await this.finish(item.id, { state: 'failed', error: message, attempt }, 'failed', log);
+      const decision = decideRetry(err, item.attempts, { maxAttempts: this.o.maxAttempts, backoffMs: this.o.retryBackoffMs, backoffMaxMs: this.o.retryBackoffMaxMs });
+      if (!decision.retry) {
+        log.error({ err, attempts: item.attempts, why: decision.why }, 'work failed');
+        await this.finish(item.id, { state: 'failed', error: message }, 'failed', log);
         return;
       }
-      const delay = Math.min(this.o.retryBackoffMs * 2 ** (item.attempts - 1), this.o.retryBackoffMaxMs);
-      log.warn({ err, attempts: item.attempts, retryInMs: delay }, 'work failed; will retry');
-      await this.finish(item.id, { state: 'retry', error: message, notBefore: this.o.clock.now() + delay }, 'retry', log);
+      log.warn({ err, attempts: item.attempts, retryInMs: decision.afterMs }, 'work failed; will retry');
+      await this.finish(item.id, { state: 'retry', error: message, notBefore: this.o.clock.now() + decision.afterMs }, 'retry', log);
     }
   }
 

@@ -2,17 +2,19 @@
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Clock } from '../../lib/clock.ts';
-import { createDriverRegistry, type DriverRegistry } from '../../remediations/drivers/index.ts';
+import { BUILTIN_DRIVERS, createDriverRegistry, type AnyDriverDefinition, type DriverRegistry } from '../../remediations/drivers/index.ts';
+import type { StrategyRegistry } from '../../remediations/strategies/index.ts';
+import type { ProcessDriver } from '../../remediations/drivers/process-driver.ts';
+import { engineRetryRule } from '../../server/queue/retry.ts';
 import { RemediationEngine, type EngineObserver, type EngineResult, type Escalation, type Silencer } from '../../remediations/engine.ts';
 import { buildInventory } from '../../remediations/inventory.ts';
 import { defaultPolicies, DEFAULT_POLICIES_YAML, parsePoliciesYaml } from '../../remediations/decide/policies.ts';
-import { defaultRules, RulesSchema } from '../../remediations/decide/selection.ts';
+import { defaultRules, parseRulesYaml } from '../../remediations/decide/selection.ts';
 import type { Agent } from '../../remediations/types.ts';
 import type { PromQuery } from '../../remediations/act/verification.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import type { Incident, Store } from '../../server/store/store.ts';
-import { parseYamlConfig } from '../../lib/yaml-config.ts';
 import { startAgentServer, type AgentServer } from '../../sim/agent-server.ts';
 import { tempDir } from './service.ts';
 
@@ -30,6 +32,8 @@ export interface Harness {
   store: Store;
   engine: RemediationEngine;
   drivers: DriverRegistry;
+  /** The registry's process driver, for tests that start agents' processes. */
+  process: ProcessDriver;
   agents: Map<string, AgentServer>;
   inventory: Agent[];
   escalations: Escalation[];
@@ -65,8 +69,14 @@ export async function startHarness(o: {
   extraInventory?: Agent[];
   httpTimeoutMs?: number;
   prometheus?: PromQuery;
+  /** Another strategy registry (rules and policies are checked against it). */
+  strategies?: StrategyRegistry;
+  /** More drivers, registered after the built-in ones. */
+  drivers?: AnyDriverDefinition[];
 }): Promise<Harness> {
-  const drivers = createDriverRegistry({ httpTimeoutMs: o.httpTimeoutMs ?? 2000, processStartTimeoutMs: 15_000 });
+  const drivers = createDriverRegistry({
+    httpTimeoutMs: o.httpTimeoutMs ?? 2000, processStartTimeoutMs: 15_000, dryRun: o.dryRun ?? false, definitions: [...BUILTIN_DRIVERS, ...(o.drivers ?? [])],
+  });
   const store = SqliteStore.open({ path: join(tempDir('medic-engine-'), 'medic.db'), synchronous: 'normal', busyTimeoutMs: 50 });
   const agents = new Map<string, AgentServer>();
   const inventory: Agent[] = [];
@@ -93,21 +103,23 @@ export async function startHarness(o: {
   const engine = new RemediationEngine({
     store,
     inventory: buildInventory(inventory),
-    policies: o.policiesYaml ? parsePoliciesYaml(o.policiesYaml, 'test policies') : defaultPolicies(),
-    rules: o.rulesYaml ? parseYamlConfig(o.rulesYaml, RulesSchema, 'test rules').rules : defaultRules(),
+    policies: o.policiesYaml ? parsePoliciesYaml(o.policiesYaml, 'test policies', o.strategies?.names) : defaultPolicies(),
+    rules: o.rulesYaml ? parseRulesYaml(o.rulesYaml, 'test rules', o.strategies?.names) : defaultRules(),
+    strategies: o.strategies,
     drivers,
     escalator: { escalate: async (e) => void escalations.push(e) },
     silencer: o.silencer,
     observer,
     clock: o.clock ?? { now: () => Date.now() },
-    dryRun: o.dryRun ?? false,
+    // Tries and backoff as the service's defaults, in milliseconds instead of seconds.
+    retry: engineRetryRule({ maxAttempts: 3, backoffMs: 20, backoffMaxMs: 100 }),
     prometheus: o.prometheus,
     recheckMs: 50,
     verifyIntervalMs: 20,
   });
   const log = createLogger('silent');
   const h: Harness = {
-    store, engine, drivers, agents, inventory, escalations, events, silences,
+    store, engine, drivers, process: drivers.get('process') as ProcessDriver, agents, inventory, escalations, events, silences,
     async incident(alertname, agent, io = {}) {
       const fingerprint = io.fingerprint ?? `fp${String(++fingerprints).padStart(12, '0')}`;
       const severity = io.severity ?? 'critical';
@@ -133,7 +145,7 @@ export async function startHarness(o: {
     },
     async dispose() {
       await Promise.all([...agents.values()].map((a) => a.stop()));
-      await drivers.process.stopAll();
+      await drivers.stopAll();
       await store.close();
     },
   };

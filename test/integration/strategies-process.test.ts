@@ -18,7 +18,7 @@ describe('the process driver', { timeout: 60_000 }, () => {
   it('restart ends the old process for good', async () => {
     const t = await simTarget('process', 'semgrep-p1', 'semgrep');
     h = await startHarness({ agents: [], extraInventory: [t.entry] });
-    const pid = await h.drivers.process.ensureStarted(t.entry);
+    const pid = await h.process.ensureStarted(t.entry);
     assert.equal((await h.heal(await h.incident('AgentDown', 'semgrep-p1'))).kind, 'done');
     assert.equal(isAlive(pid), false);
     assert.notEqual((await t.state()).pid, pid);
@@ -27,8 +27,8 @@ describe('the process driver', { timeout: 60_000 }, () => {
   it('starts an agent whose process died, from the state file it wrote on the way down', async () => {
     const t = await simTarget('process', 'shellgpt-p1', 'shellgpt');
     h = await startHarness({ agents: [], extraInventory: [t.entry] });
-    const pid = await h.drivers.process.ensureStarted(t.entry);
-    const base = (t.entry.target as { base_url: string }).base_url.replace(/\/admin$/, '');
+    const pid = await h.process.ensureStarted(t.entry);
+    const base = (t.entry.target as unknown as { base_url: string }).base_url.replace(/\/admin$/, '');
     await fetch(`${base}/sim/working`, { method: 'PUT', headers: { authorization: 'Bearer agent-token', 'content-type': 'application/json' }, body: JSON.stringify({ sessions: 2 }) });
     process.kill(pid, 'SIGTERM');
     await sleep(300);

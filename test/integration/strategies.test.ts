@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildInventory } from '../../remediations/inventory.ts';
+import { defaultPolicies } from '../../remediations/decide/policies.ts';
 import { revertDueChanges } from '../../remediations/act/change-reverter.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { attemptsOf, policiesWith, startHarness, type Harness } from '../helpers/engine-harness.ts';
@@ -25,13 +26,13 @@ afterEach(async () => {
 async function setUp(kind: TargetKind, id: string, type: string, o: { policiesYaml?: string; rulesYaml?: string } = {}) {
   t = await simTarget(kind, id, type);
   h = await startHarness({ agents: [], extraInventory: [t.entry], ...o });
-  if (kind === 'process') await h.drivers.process.ensureStarted(t.entry);
+  if (kind === 'process') await h.process.ensureStarted(t.entry);
   return { t, h };
 }
 
 const revert = (harness: Harness) =>
   revertDueChanges({
-    store: harness.store, inventory: buildInventory(harness.inventory), driverFor: (name) => harness.drivers.get(name),
+    store: harness.store, inventory: buildInventory(harness.inventory), drivers: harness.drivers, policies: defaultPolicies(),
     clock: { now: () => Date.now() }, log: createLogger('silent'), timeoutMs: 2000,
   });
 

@@ -115,3 +115,16 @@ describe('loadConfig', () => {
     assert.doesNotMatch(JSON.stringify(redactedConfig(config)), /hunter2/);
   });
 });
+
+describe('redactedConfig', () => {
+  it('prints every duration as operators write it, never as bare milliseconds', () => {
+    const { config } = loadConfig({}, { MEDIC_LOG_LEVEL: 'info' }, tempDir('medic-cfg-'));
+    const printed = redactedConfig(config) as Record<string, Record<string, unknown>>;
+    assert.equal(printed.workers!.poll_interval, '1s');
+    assert.equal(printed.server!.shutdown_timeout, '10s');
+    assert.equal(printed.remediation!.verify_interval, '500ms');
+    assert.equal((printed.store!.sqlite as Record<string, unknown>).busy_timeout, '200ms');
+    // Counts stay numbers: only Duration settings are formatted.
+    assert.equal(printed.workers!.max_attempts, 5);
+  });
+});

@@ -8,7 +8,8 @@ import { createLogger } from '../../lib/logger.ts';
 import { createMetrics } from '../../server/observability/metrics.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import type { ClaimedWork, Notification, Store } from '../../server/store/store.ts';
-import { TerminalError, WorkerPool, type WorkHandler } from '../../server/queue/worker-pool.ts';
+import { WorkerPool, type WorkHandler } from '../../server/queue/worker-pool.ts';
+import { DriverError } from '../../remediations/types.ts';
 import { tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -106,22 +107,19 @@ describe('WorkerPool', () => {
     assert.ok(calls[2]! - calls[1]! >= 10, 'the second retry waits twice the base backoff');
   });
 
-  it('fails at once on a TerminalError, recording its attempt', async () => {
+  it('fails at once on a terminal error (a driver error that retrying cannot mend)', async () => {
     const store = openStore();
     const { created } = await store.recordNotification(notification([{ fingerprint: 'a', agent: 'x' }]));
     let calls = 0;
-    const pool = makePool(store, async ({ item, incident }: ClaimedWork) => {
+    const pool = makePool(store, async () => {
       calls++;
-      throw new TerminalError('no such target', {
-        incidentId: incident.id, workItemId: item.id, target: item.target, strategy: 'restart', driver: 'http', mode: 'auto',
-        outcome: 'failed', reason: 'no such target', startedAt: 1, finishedAt: 2, details: {},
-      });
+      throw new DriverError('PUT /replicas answered 400: no such target', false);
     });
     pool.start();
     cleanup.push(() => pool.stop(1000).then(() => store.close()));
     await waitFor('item failed', async () => (await workStates(store, [created[0]!.id]))[0] === 'failed');
     assert.equal(calls, 1);
-    assert.equal((await store.getIncident(created[0]!.id))!.attempts[0]!.reason, 'no such target');
+    assert.equal((await store.getIncident(created[0]!.id))!.work[0]!.lastError, 'PUT /replicas answered 400: no such target');
   });
 
   it('lets in-flight work finish when it stops within the timeout', async () => {

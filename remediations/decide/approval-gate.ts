@@ -1,0 +1,54 @@
+// `approve` mode: the first run asks an operator (an approval record the API settles), later runs
+// wait for the answer; a rejection ends the incident, no answer in time escalates, an approval is
+// spent on exactly one action.
+import type { EngineResult, EngineStore } from '../engine-ports.ts';
+import type { Plan } from '../strategies/strategy.ts';
+import type { StrategyName } from '../types.ts';
+
+export interface ApprovalGateInput {
+  store: Pick<EngineStore, 'latestApproval' | 'createApproval' | 'settleApproval'>;
+  incidentId: number;
+  strategy: StrategyName;
+  plan: Plan;
+  decision: Record<string, unknown>;
+  now: number;
+  approvalTimeoutMs: number;
+  recheckMs: number;
+  record(a: { strategy: string; outcome: string; reason: string; mode?: string; details?: Record<string, unknown> }): Promise<unknown>;
+  escalate(reason: 'approval_timeout', message: string): Promise<EngineResult>;
+  blocked(): void;
+}
+
+/** Undefined: approved, act now. Otherwise what this run ends with. */
+export async function approvalGate(g: ApprovalGateInput): Promise<EngineResult | undefined> {
+  const approval = await g.store.latestApproval(g.incidentId, g.strategy);
+  if (!approval || approval.state === 'used' || approval.state === 'expired') {
+    const created = await g.store.createApproval({
+      incidentId: g.incidentId, strategy: g.strategy, plan: { summary: g.plan.summary, steps: g.plan.steps, data: g.plan.data },
+      requestedAt: g.now, expiresAt: g.now + g.approvalTimeoutMs,
+    });
+    await g.record({
+      strategy: g.strategy, outcome: 'awaiting_approval', mode: 'approve', reason: `approval ${created.id} requested: ${g.plan.summary}`,
+      details: { ...g.decision, approval: created.id },
+    });
+    g.blocked();
+    return { kind: 'defer', afterMs: g.recheckMs, note: `awaiting approval ${created.id}` };
+  }
+  if (approval.state === 'pending') {
+    if (approval.expiresAt <= g.now) {
+      await g.store.settleApproval(approval.id, 'pending', 'expired', null, g.now, 'no decision before the approval timeout');
+      return g.escalate('approval_timeout', `approval ${approval.id} for ${g.strategy} was not decided within ${g.approvalTimeoutMs / 1000}s`);
+    }
+    return { kind: 'defer', afterMs: g.recheckMs, note: `awaiting approval ${approval.id}` };
+  }
+  if (approval.state === 'rejected') {
+    await g.record({
+      strategy: g.strategy, outcome: 'rejected', mode: 'approve',
+      reason: `${approval.decidedBy ?? 'an operator'} rejected ${g.plan.summary}${approval.note ? `: ${approval.note}` : ''}`,
+    });
+    return { kind: 'done', outcome: 'rejected', reason: 'rejected by an operator' };
+  }
+  // Approved: spend the approval on this one action.
+  await g.store.settleApproval(approval.id, 'approved', 'used', approval.decidedBy, g.now, approval.note);
+  return undefined;
+}

@@ -1,0 +1,123 @@
+// The configuration's schema: every setting of medic.yaml, its rule and its default, in one place.
+// Settings keep medic.yaml's snake_case names in code too, so a setting has one name in the file, the
+// docs, the error messages and the source. Loading and precedence are config.ts's.
+import { z } from 'zod';
+import { ByteSize, Duration } from '../../lib/yaml-config.ts';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const WebhookSchema = z
+  .strictObject({
+    bearer_token: z.string().min(1).optional(),
+    bearer_token_file: z.string().min(1).optional(),
+    basic_auth: z
+      .strictObject({
+        username: z.string().min(1),
+        password: z.string().min(1).optional(),
+        password_file: z.string().min(1).optional(),
+      })
+      .refine((b) => (b.password === undefined) !== (b.password_file === undefined), {
+        message: 'needs exactly one of password or password_file',
+      })
+      .optional(),
+  })
+  .refine((w) => !(w.bearer_token !== undefined && w.bearer_token_file !== undefined), {
+    message: 'set bearer_token or bearer_token_file, not both',
+  });
+
+export const ConfigSchema = z.strictObject({
+  data_dir: z.string().min(1).default('./data'),
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9095),
+      body_limit: ByteSize.default(1024 * 1024),
+      insecure: z.boolean().default(false),
+      shutdown_timeout: Duration.default(10_000),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      driver: z.enum(['sqlite']).default('sqlite'),
+      sqlite: z
+        .strictObject({
+          path: z.string().min(1).optional(),
+          // FULL fsyncs the WAL on every commit: an accepted notification survives power loss, not just
+          // a crash. NORMAL trades that for speed.
+          synchronous: z.enum(['full', 'normal']).default('full'),
+          // better-sqlite3 waits synchronously, blocking the event loop: keep this short.
+          busy_timeout: Duration.default(200),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  webhook: WebhookSchema.prefault({}),
+  workers: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(64).default(4),
+      poll_interval: Duration.default(1000),
+      max_attempts: z.number().int().min(1).max(100).default(5),
+      retry_backoff: Duration.default(1000),
+      retry_backoff_max: Duration.default(300_000),
+      // engine: the remediation engine; dry-run: only record "would heal" (no inventory consulted).
+      handler: z.enum(['engine', 'dry-run']).default('engine'),
+      // How long the dry-run handler pretends an action takes; for demos and tests.
+      dry_run_delay: Duration.default(0),
+    })
+    .prefault({}),
+  remediation: z
+    .strictObject({
+      /** What Medic may act on. Without one, every alert is escalated: there is no target. */
+      inventory: z.string().min(1).optional(),
+      /** Tier policies and selection rules; the shipped defaults when not given. */
+      policies: z.string().min(1).optional(),
+      rules: z.string().min(1).optional(),
+      /** Act on nothing anywhere: every action goes through the dry-run driver. */
+      dry_run: z.boolean().default(false),
+      /** Bound on each call to an agent's admin API. */
+      http_timeout: Duration.default(5000),
+      process_start_timeout: Duration.default(15_000),
+      /** For the kubernetes driver; default: in-cluster configuration, else ~/.kube/config. */
+      kubeconfig: z.string().min(1).optional(),
+      /** How often expired config and runtime patches are looked for and reverted. */
+      revert_interval: Duration.default(10_000),
+      verify_interval: Duration.default(500),
+      /** How long to wait before looking again at a guard that is full or an approval that is pending. */
+      recheck_interval: Duration.default(5000),
+      /** Tries of one strategy on one incident when its driver fails retryably (a 503, a timeout), the
+       * first included, with workers.retry_backoff between them; then the ladder climbs. */
+      action_tries: z.number().int().min(1).max(10).default(3),
+    })
+    .prefault({}),
+  alertmanager: z
+    .strictObject({
+      /** Alertmanager's base URL, for escalation alerts and silences; unset: escalations are logged only. */
+      url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+      timeout: Duration.default(5000),
+    })
+    .prefault({}),
+  prometheus: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+      /** Per query: scoring and the prediction loop give up on a slow Prometheus rather than wait. */
+      timeout: Duration.default(2000),
+    })
+    .prefault({}),
+  models: z
+    .strictObject({
+      /** The model registry (models/registry.ts layout); unset: the models shipped with Medic. */
+      registry: z.string().min(1).optional(),
+      /** How often the registry is checked for a newly promoted version (hot reload). */
+      reload_interval: Duration.default(10_000),
+      /** Score each incident's agent before deciding (needs prometheus.url). */
+      score_incidents: z.boolean().default(true),
+      /** Score the whole fleet this often and export medic_anomaly_score (needs prometheus.url); 0 turns it off. */
+      prediction_interval: Duration.default(30_000),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+});
+
+export type MedicConfig = z.output<typeof ConfigSchema>;
+
+/** Credentials the webhook accepts, with any *_file settings already read. */
