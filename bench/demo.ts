@@ -3,7 +3,8 @@
 // incidents, decisions and recoveries; an MTTR table at the end. Stops by itself.
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { injectAndFollow, startRealStack, waitForHealthyFleet, type Attempt, type FaultCase, type Timeline } from '../sim/stack/real-stack.ts';
+import { injectAndFollow, waitForHealthyFleet, type Attempt, type FaultCase, type Timeline } from '../sim/stack/follow-faults.ts';
+import { startRealStack } from '../sim/stack/real-stack.ts';
 
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '131' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {

@@ -1,6 +1,6 @@
 // npm run bench:mttr: mean time to recovery per fault kind on the full 131-agent fleet, against the
 // pipeline's floor. A measurement, not a test. Time is compressed as in the end-to-end suite (scrape and
-// evaluation 1 s, `for` shortened: see test/helpers/stack.ts).
+// evaluation 1 s, `for` shortened: see sim/stack/real-stack.ts).
 // Two floors: the pipeline alone (scrape + evaluation + the alert's `for` + group_wait + the action's own
 // time), and the same counted from when the alert's condition first held (so a leak's own climb to its
 // threshold, or a rate window filling, is not charged to Medic).
@@ -11,8 +11,10 @@ import { parse } from 'yaml';
 import { parseDurationMs } from '../lib/units.ts';
 import { compressRules } from '../sim/stack/daemons.ts';
 import { REPO } from '../sim/stack/medic-process.ts';
-import { AGENT_TYPES, type FaultKind } from '../sim/fleet.ts';
-import { injectAndFollow, PRESCRIBED, startRealStack, waitForHealthyFleet, type FaultCase, type Timeline } from '../sim/stack/real-stack.ts';
+import { AGENT_TYPES } from '../sim/agent-types.ts';
+import type { FaultKind } from '../sim/fault-kinds.ts';
+import { injectAndFollow, PRESCRIBED, waitForHealthyFleet, type FaultCase, type Timeline } from '../sim/stack/follow-faults.ts';
+import { startRealStack } from '../sim/stack/real-stack.ts';
 
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '131' }, rounds: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {

@@ -4,7 +4,8 @@
 // every agent, and the medic_anomaly_score export) for 131 and 10,000 agents. Prometheus is replaced by
 // canned answers in its JSON wire format, parsed on every call, so the network and Prometheus's own
 // work are what is left out. A measurement, not a test.
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../lib/clock.ts';
@@ -20,7 +21,6 @@ import { ModelService } from '../server/scoring/model-service.ts';
 import { PredictionLoop } from '../server/scoring/prediction-loop.ts';
 import type { PrometheusClient } from '../server/scoring/prometheus-client.ts';
 import { SqliteStore } from '../server/store/sqlite/sqlite-store.ts';
-import { tempDir } from '../test/helpers/service.ts';
 
 const { values } = parseArgs({ options: { window: { type: 'string', default: '12' }, incidents: { type: 'string', default: '2000' } } });
 const WINDOW = Number(values.window);
@@ -29,7 +29,7 @@ const columns = AGENT_SIGNALS.map((s) => s.column);
 const random = seededRandom(7);
 const sample = (t: number) => [0.3 + 0.05 * Math.sin(t / 30) + 0.02 * random(), 0.01 * random(), 20 + 5 * random(), 5 * random(), 0.5 + 0.05 * random(), 0.3 + 0.1 * random(), 1];
 
-const dir = tempDir('medic-bench-scoring-');
+const dir = mkdtempSync(join(tmpdir(), 'medic-bench-scoring-'));
 const registry = join(dir, 'registry');
 const history = Array.from({ length: 5000 }, (_, t) => sample(t));
 publishModel(registry, AnomalyModel.train(history, columns, { window: WINDOW, seed: 1, sampling: { stepSeconds: STEP, rateWindow: '1m' } }).toArtifact(), {

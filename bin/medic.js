@@ -4,5 +4,8 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { exitQuietlyOnClosedPipe } = await import('../cli/closed-pipe.ts');
+// Once, before any command writes: `medic models list | head -1` ends quietly, not with a stack trace.
+exitQuietlyOnClosedPipe();
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

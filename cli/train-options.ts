@@ -1,13 +1,15 @@
 // The command line of `medic train anomaly` and `medic train nightly`, validated in one place: every
 // problem names the flag, the rule and the value seen, and all of them are reported at once.
-import { parseArgs } from 'node:util';
+import type { SourceSpec } from '../training/load-source.ts';
+import type { NightlySettings } from '../training/nightly.ts';
+import { existsSync } from 'node:fs';
 import { validateDetailed } from 'node-cron';
 import { parseDurationMs } from '../lib/units.ts';
 import { GATE_DEFAULTS } from '../training/evaluation-gate.ts';
 import { parseInstant } from '../lib/parse-instant.ts';
 import { MAX_POINTS_PER_QUERY } from '../training/prometheus-source.ts';
 import { registryDir } from '../training/registry-location.ts';
-import type { TrainAnomalyOptions } from '../training/train-anomaly.ts';
+import { UsageError, type OptionValues } from './args.ts';
 
 export const TRAIN_HELP = `Usage:
   medic train anomaly (--prometheus URL --from T --to T | --csv FILE) [options]
@@ -56,20 +58,12 @@ Schedule ('nightly'):
 Exit codes: 0 done (a version that fails the gate is still published, just not promoted), 1 failed,
 2 the command line needs fixing.`;
 
-export type SourceSpec =
-  | { kind: 'prometheus'; url: string; stepSeconds: number; rateWindow: string; selector?: string; pointsPerQuery: number; timeoutMs: number; range: { from: number; to: number } | { lookbackMs: number } }
-  | { kind: 'csv'; file: string; header: boolean; stepSeconds?: number };
+// What the command line validates into is training's own input (one definition, in training/).
+export type { SourceSpec } from '../training/load-source.ts';
+export type TrainSettings = NightlySettings['train'];
+export type ParsedTrain = NightlySettings;
 
-export type TrainSettings = Omit<TrainAnomalyOptions, 'log' | 'signal' | 'progress'>;
-
-export interface ParsedTrain {
-  help: boolean;
-  source: SourceSpec;
-  train: TrainSettings;
-  nightly?: { schedule: string; timezone?: string; runNow: boolean };
-}
-
-const OPTIONS = {
+export const TRAIN_OPTIONS = {
   prometheus: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, lookback: { type: 'string' },
   step: { type: 'string' }, 'rate-window': { type: 'string' }, selector: { type: 'string' }, 'points-per-query': { type: 'string' }, timeout: { type: 'string' },
   csv: { type: 'string' }, 'no-header': { type: 'boolean' }, 'csv-step': { type: 'string' },
@@ -77,15 +71,13 @@ const OPTIONS = {
   'validation-fraction': { type: 'string' }, 'min-rows': { type: 'string' }, 'max-train-rows': { type: 'string' }, 'fill-limit': { type: 'string' },
   registry: { type: 'string' }, promote: { type: 'boolean' },
   schedule: { type: 'string' }, timezone: { type: 'string' }, 'run-now': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const ANOMALY_ONLY = ['from', 'to'] as const;
 const NIGHTLY_ONLY = ['lookback', 'schedule', 'timezone', 'run-now'] as const;
 
-/** Parses and validates; throws an Error whose message lists every problem. */
-export function parseTrainArgs(mode: 'anomaly' | 'nightly', args: string[], env: NodeJS.ProcessEnv, nowMs: number): ParsedTrain {
-  const { values: v } = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
+/** Validates the parsed flags; throws a UsageError whose message lists every problem, one a line. */
+export function validateTrainArgs(mode: 'anomaly' | 'nightly', v: OptionValues<typeof TRAIN_OPTIONS>, env: NodeJS.ProcessEnv, nowMs: number): ParsedTrain {
   const problems: string[] = [];
   const int = (flag: keyof typeof v, fallback: number, min: number): number => {
     const raw = v[flag] as string | undefined;
@@ -124,7 +116,6 @@ export function parseTrainArgs(mode: 'anomaly' | 'nightly', args: string[], env:
     gate: GATE_DEFAULTS,
   };
   let source: SourceSpec | undefined;
-  if (v.help) return { help: true, source: { kind: 'csv', file: '', header: true }, train };
   if (v.prometheus !== undefined && v.csv !== undefined) problems.push('give either --prometheus or --csv, not both');
   else if (v.prometheus !== undefined) {
     if (v['no-header'] || v['csv-step'] !== undefined) problems.push('--no-header and --csv-step apply to --csv only');
@@ -154,6 +145,7 @@ export function parseTrainArgs(mode: 'anomaly' | 'nightly', args: string[], env:
     }
     const stepMs = v['csv-step'] === undefined ? undefined : duration('csv-step', '', 1);
     if (v['no-header'] && stepMs !== undefined) problems.push('--csv-step needs timestamps, and a headerless CSV has none');
+    if (!existsSync(v.csv)) problems.push(`--csv must name an existing file, but ${v.csv} does not exist`);
     source = { kind: 'csv', file: v.csv, header: !v['no-header'], ...(stepMs ? { stepSeconds: stepMs / 1000 } : {}) };
   } else {
     problems.push('say where the data comes from: --prometheus URL or --csv FILE');
@@ -168,8 +160,8 @@ export function parseTrainArgs(mode: 'anomaly' | 'nightly', args: string[], env:
     if (v.timezone !== undefined && !validTimeZone(v.timezone)) problems.push(`--timezone must be an IANA time zone such as Europe/Berlin, but was ${v.timezone}`);
     nightly = { schedule: v.schedule ?? '', ...(v.timezone ? { timezone: v.timezone } : {}), runNow: v['run-now'] ?? false };
   }
-  if (problems.length) throw new Error(problems.join('\n'));
-  return { help: false, source: source!, train, ...(nightly ? { nightly } : {}) };
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return { source: source!, train, ...(nightly ? { nightly } : {}) };
 }
 
 function validTimeZone(tz: string): boolean {

@@ -6,6 +6,8 @@ import { extractFeatures, extractLatest, featureNames, FEATURE_SCHEMA_VERSION, t
 import { warmupRows } from './signal-queries.ts';
 import { IsolationForest, type SerializedForest } from './isolation-forest.ts';
 import { MlForest } from './ml-forest.ts';
+import { checkFillLimit, DEFAULT_FILL_LIMIT } from './preprocessing.ts';
+import type { Detector, Reading } from './detector.ts';
 import { fitScaler, scale, type Scaler } from './scaler.ts';
 
 /** Medic's own forest (the default, publishable) or ml-isolation-forest (backtests and cross-checks only). */
@@ -23,6 +25,8 @@ export type AnomalyType = (typeof ANOMALY_TYPES)[number];
 export interface TrainOptions extends FeatureOptions {
   contamination?: number;
   sampling?: AnomalyArtifact['sampling'];
+  /** The forward-fill limit the training rows were prepared with (models/preprocessing.ts). */
+  fillLimit?: number;
   implementation?: ForestImplementation;
   trees?: number;
   sampleSize?: number;
@@ -45,15 +49,15 @@ export interface AnomalyArtifact {
    * same step and rate window, or the temporal features would mean something else.
    */
   sampling?: { stepSeconds: number; rateWindow: string };
+  /**
+   * How gaps in the training rows were filled (models/preprocessing.ts): serving fills live gaps the
+   * same way. Absent in artifacts from before it was recorded, which were prepared with the default.
+   */
+  preprocessing?: { fillLimit: number };
 }
 
-export interface AnomalyScore {
-  score: number;
-  isAnomaly: boolean;
-  type: AnomalyType;
-  /** The features that deviate most from training (|scaled value|), largest first. */
-  contributions: { feature: string; deviation: number }[];
-}
+/** A reading of the forest kind: `contributions` are the features that deviate most from training (|scaled value|). */
+export type AnomalyScore = Reading;
 
 // delta reads the sample before the newest: a window of one would make serving differ from training.
 function checkWindow(window: number): void {
@@ -65,7 +69,10 @@ export function trainingSkip(o: { window: number; sampling?: AnomalyArtifact['sa
   return o.window - 1 + (o.sampling ? warmupRows(o.sampling) : 0);
 }
 
-export class AnomalyModel {
+export class AnomalyModel implements Detector {
+  /** Its kind in models/detectors/index.ts. */
+  readonly kind = 'forest';
+
   private constructor(
     private readonly a: AnomalyArtifact,
     private readonly forest: Forest,
@@ -109,6 +116,7 @@ export class AnomalyModel {
       scaler, forest: forest instanceof IsolationForest ? forest.toJSON() : { kind: 'medic-isolation-forest', version: 1, sampleSize: 0, features: 0, trees: [] },
       threshold, contamination, training: { rows: vectors.length, seed, trees },
       ...(o.sampling ? { sampling: o.sampling } : {}),
+      ...(o.fillLimit !== undefined ? { preprocessing: { fillLimit: checkFillLimit(o.fillLimit) } } : {}),
     }, forest, implementation);
   }
 
@@ -135,17 +143,22 @@ export class AnomalyModel {
     return this.a.columns;
   }
 
+  get window(): number {
+    return this.a.window;
+  }
+
   get sampling(): AnomalyArtifact['sampling'] {
     return this.a.sampling;
+  }
+
+  /** Consecutive missing samples serving carries forward, as training did. */
+  get fillLimit(): number {
+    return this.a.preprocessing?.fillLimit ?? DEFAULT_FILL_LIMIT;
   }
 
   /** The feature rows the forest was fitted on. */
   get trainingRows(): number {
     return this.a.training.rows;
-  }
-
-  get window(): number {
-    return this.a.window;
   }
 
   /** Scores every row of a series (training-path features). */
@@ -156,6 +169,11 @@ export class AnomalyModel {
   /** Scores the newest sample of a trailing window (serving-path features). */
   scoreLatest(window: readonly ArrayLike<number>[]): AnomalyScore {
     return this.explain(extractLatest(window, { window: this.a.window }));
+  }
+
+  /** Detector: the serving path. */
+  score(window: readonly (readonly number[])[]): Reading {
+    return this.scoreLatest(window);
   }
 
   private explain(vector: Float64Array): AnomalyScore {
@@ -182,6 +200,7 @@ function artifactProblems(a: AnomalyArtifact): string[] {
   if (!a.forest || a.forest.features !== names.length || !Array.isArray(a.forest.trees) || a.forest.trees.length === 0) problems.push(`forest must hold trees over ${names.length} features`);
   else if (a.forest.trees.some((t) => !t || !Array.isArray(t.feature) || [t.threshold, t.left, t.right, t.size].some((xs) => !Array.isArray(xs) || xs.length !== t.feature.length) || t.feature.some((f) => f >= names.length) || t.left.some((i) => i >= t.feature.length) || t.right.some((i) => i >= t.feature.length))) problems.push('a tree of the forest is malformed (arrays of unequal length or indices out of range)');
   if (a.sampling && !(a.sampling.stepSeconds > 0 && typeof a.sampling.rateWindow === 'string')) problems.push('sampling must give a positive stepSeconds and a rateWindow');
+  if (a.preprocessing && !(Number.isInteger(a.preprocessing.fillLimit) && a.preprocessing.fillLimit >= 0)) problems.push(`preprocessing.fillLimit must be an integer >= 0, but was ${String(a.preprocessing.fillLimit)}`);
   return problems;
 }
 

@@ -86,7 +86,8 @@ export function extractLatest(window: readonly ArrayLike<number>[], o: FeatureOp
   return featuresAt(window, window.length - 1, o);
 }
 
-// Gaps (NaN from a missing scrape) read as 0 rather than poisoning every feature of the window.
+// Training and serving hand over rows already preprocessed (models/preprocessing.ts). A NaN that still
+// arrives (a backtest's CSV with an empty cell) reads as 0 rather than poisoning the whole window.
 function clean(v: number): number {
   return Number.isFinite(v) ? v : 0;
 }

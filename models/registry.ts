@@ -1,6 +1,6 @@
 // The model registry: a folder per published version and a pointer to the promoted one, per agent type.
 //
-//   <root>/anomaly/<agent_type>/v0007/model.json    the artifact (AnomalyArtifact)
+//   <root>/anomaly/<agent_type>/v0007/model.json    the artifact (a kind of models/detectors/index.ts)
 //   <root>/anomaly/<agent_type>/v0007/card.json     the model card (data range, sizes, metrics)
 //   <root>/anomaly/<agent_type>/v0007/MODEL_CARD.md the same card for people
 //   <root>/anomaly/<agent_type>/PROMOTED            the version in service ("v0007")
@@ -12,7 +12,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AnomalyModel, type AnomalyArtifact } from './anomaly-model.ts';
+import type { Detector } from './detector.ts';
+import { DETECTORS } from './detectors/index.ts';
 
 /** The models shipped with Medic: serving and training both default to them. */
 export const SHIPPED_REGISTRY = fileURLToPath(new URL('./registry', import.meta.url));
@@ -42,7 +43,8 @@ export interface PublishedModel {
   agentType: string;
   version: string;
   dir: string;
-  model: AnomalyModel;
+  /** Loaded through the kind registry (models/detectors/index.ts). */
+  model: Detector;
 }
 
 export function anomalyRoot(root: string): string {
@@ -72,8 +74,8 @@ export function listTypes(root: string): string[] {
  * Writes a new version (never overwrites one): the next free number, claimed with an exclusive mkdir so
  * two trainers publishing at once get two versions. The artifact is checked by loading it first.
  */
-export function publishModel(root: string, artifact: AnomalyArtifact, card: Omit<ModelCard, 'version' | 'agentType'> & { agentType: string }): { version: string; dir: string } {
-  AnomalyModel.fromArtifact(artifact);
+export function publishModel(root: string, artifact: object, card: Omit<ModelCard, 'version' | 'agentType'> & { agentType: string }): { version: string; dir: string } {
+  DETECTORS.load(artifact);
   const typeDir = join(anomalyRoot(root), checkTypeName(card.agentType));
   mkdirSync(typeDir, { recursive: true });
   const versions = listVersions(root, card.agentType);
@@ -118,14 +120,14 @@ export function promotedVersion(root: string, agentType: string): string | undef
 /** Loads one version; throws a message naming the folder and what is wrong with it. */
 export function loadVersion(root: string, agentType: string, version: string): PublishedModel {
   const dir = join(anomalyRoot(root), checkTypeName(agentType), version);
-  let artifact: AnomalyArtifact;
+  let artifact: unknown;
   try {
-    artifact = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as AnomalyArtifact;
+    artifact = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
   } catch (err) {
     throw new Error(`${join(dir, 'model.json')}: ${(err as Error).message}`);
   }
   try {
-    return { agentType, version, dir, model: AnomalyModel.fromArtifact(artifact) };
+    return { agentType, version, dir, model: DETECTORS.load(artifact) };
   } catch (err) {
     throw new Error(`${join(dir, 'model.json')}: ${(err as Error).message}`);
   }

@@ -5,6 +5,7 @@
 // column, never one per agent.
 import { parseDurationMs } from '../lib/units.ts';
 import { AGENT_SIGNALS } from './features.ts';
+import { DEFAULT_FILL_LIMIT, preprocess } from './preprocessing.ts';
 
 export const AGENT_LABELS = 'agent, agent_type, tier';
 
@@ -52,8 +53,8 @@ export interface AgentSeries {
 
 /**
  * Aligns range answers (one per column) on the step grid from `start` to `end` and groups them by agent.
- * Missing samples (gaps, restarts, an agent not yet scraped) stay NaN: features read them as 0, and the
- * training pipeline decides whether to fill or drop them.
+ * Missing samples (gaps, restarts, an agent not yet scraped) stay NaN here: models/preprocessing.ts
+ * fills or drops them, for training and serving alike.
  */
 export function assembleAgentSeries(columns: readonly string[], answers: ReadonlyMap<string, readonly MatrixSeries[]>, start: number, end: number, step: number): Map<string, AgentSeries> {
   if (!(step > 0)) throw new Error(`step must be positive, but was ${step}`);
@@ -86,6 +87,8 @@ export interface HistoryNeed {
   window: number;
   /** Rows before the window whose samples rates need (the rate window over the step). */
   warmupRows: number;
+  /** The model's forward-fill limit (models/preprocessing.ts); default DEFAULT_FILL_LIMIT. */
+  fillLimit?: number;
 }
 
 /** The rate window's length in rows of `stepSeconds`: a rate over a shorter life is extrapolated. */
@@ -98,20 +101,23 @@ export function warmupRows(sampling: { stepSeconds: number; rateWindow: string }
 export type LatestWindow = { rows: number[][]; sampleAt: number } | { missing: string };
 
 /**
- * The newest `window` rows of an agent, ending at the last row Prometheus had any value for (the range's
- * end may be newer than the last scrape or rule evaluation). An agent younger than the window plus the
- * rate warm-up is not scored: its baselines and rates would rest on a few samples, which a model reads as
- * anomalous (every healthy agent of a fresh fleet did), so a new deployment would page as it starts.
+ * The newest `window` rows of an agent after the preprocessing training applies (models/preprocessing.ts:
+ * short gaps carried forward, rows with nothing dropped, the rest 0), ending at the last row Prometheus
+ * had any value for (the range's end may be newer than the last scrape or rule evaluation). So a window
+ * spanning a gap holds the rows training would have put in it. An agent with fewer kept rows than the
+ * window plus the rate warm-up is not scored, as training leaves such rows out: its baselines and rates
+ * would rest on a few samples, which a model reads as anomalous (every healthy agent of a fresh fleet
+ * did), so a new deployment would page as it starts.
  */
 export function latestWindow(series: AgentSeries, need: HistoryNeed): LatestWindow {
-  const empty = (r: number[]) => r.every((v) => Number.isNaN(v));
+  // Steps after the last sample are not there yet (not gaps): carrying values into them would score
+  // a copy of the newest sample as if it were a new one.
   let last = series.rows.length - 1;
-  while (last >= 0 && empty(series.rows[last]!)) last--;
+  while (last >= 0 && !series.rows[last]!.some(Number.isFinite)) last--;
   if (last < 0) return { missing: 'no samples' };
-  let existed = 0;
-  while (existed < last && empty(series.rows[existed]!)) existed++;
-  const history = last - existed + 1;
+  const p = preprocess(series.rows.slice(0, last + 1), need.fillLimit ?? DEFAULT_FILL_LIMIT);
+  const history = p.kept.length;
   const needed = need.window + need.warmupRows;
   if (history < needed) return { missing: `${history} rows of history, fewer than the ${needed} the model needs (a window of ${need.window} after ${need.warmupRows} of rate warm-up)` };
-  return { rows: series.rows.slice(last - need.window + 1, last + 1), sampleAt: series.timestamps[last]! * 1000 };
+  return { rows: p.rows.slice(-need.window), sampleAt: series.timestamps[last]! * 1000 };
 }

@@ -9,7 +9,7 @@
 import { basename } from 'node:path';
 import { checkTypeName, FALLBACK_TYPE } from '../models/registry.ts';
 import { parseInstant } from '../lib/parse-instant.ts';
-import { parseTable } from '../cli/anomaly-score-command.ts';
+import { parseTable } from './parse-table.ts';
 import type { TrainingData, TrainingSeries } from './training-data.ts';
 
 const TEXT_COLUMNS = ['agent_type', 'agent'] as const;

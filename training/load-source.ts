@@ -4,8 +4,12 @@ import { readFileSync } from 'node:fs';
 import { readCsvSource } from './csv-source.ts';
 import { fetchPrometheusHistory } from './prometheus-source.ts';
 import { startProgress, type ProgressOptions } from '../lib/progress.ts';
-import type { SourceSpec } from '../cli/train-options.ts';
 import type { TrainingData } from './training-data.ts';
+
+/** Where training data comes from, as a command line validated it (cli/train-options.ts). */
+export type SourceSpec =
+  | { kind: 'prometheus'; url: string; stepSeconds: number; rateWindow: string; selector?: string; pointsPerQuery: number; timeoutMs: number; range: { from: number; to: number } | { lookbackMs: number } }
+  | { kind: 'csv'; file: string; header: boolean; stepSeconds?: number };
 
 export async function loadSource(spec: SourceSpec, o: { nowMs: number; signal?: AbortSignal; progress?: Pick<ProgressOptions, 'tty'>; log: (line: string) => void }): Promise<TrainingData> {
   if (spec.kind === 'csv') {

@@ -3,10 +3,16 @@
 // logged and the schedule goes on; SIGTERM or SIGINT stops the schedule, aborts the run in progress at
 // its next step (a version already published stays whole: publishing writes a fresh folder) and exits 0.
 import { schedule } from 'node-cron';
-import pino from 'pino';
-import { loadSource } from './load-source.ts';
-import { trainAnomaly } from './train-anomaly.ts';
-import type { ParsedTrain } from '../cli/train-options.ts';
+import { createLogger } from '../lib/logger.ts';
+import { loadSource, type SourceSpec } from './load-source.ts';
+import { trainAnomaly, type TrainAnomalyOptions } from './train-anomaly.ts';
+
+/** What a nightly run needs, as the command line validated it (cli/train-options.ts ParsedTrain). */
+export interface NightlySettings {
+  source: SourceSpec;
+  train: Omit<TrainAnomalyOptions, 'log' | 'signal' | 'progress'>;
+  nightly?: { schedule: string; timezone?: string; runNow: boolean };
+}
 
 export interface NightlyLog {
   info(fields: object, message: string): void;
@@ -69,9 +75,9 @@ export class NightlyRunner {
   }
 }
 
-export async function runNightly(parsed: ParsedTrain): Promise<number> {
+export async function runNightly(parsed: NightlySettings): Promise<number> {
   const { schedule: expression, timezone, runNow } = parsed.nightly!;
-  const log = pino({ base: { component: 'medic-train-nightly' } });
+  const log = createLogger('info').child({ component: 'medic-train-nightly' });
   const lines = (run: number) => (line: string) => log.info({ run }, line);
   const runner = new NightlyRunner(async (signal, run) => {
     const progress = { tty: undefined }; // a log, not a terminal: progress as log lines

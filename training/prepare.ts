@@ -1,16 +1,18 @@
-// Data preparation between a source and the model: resample each series to a fixed step, fill short
-// gaps, drop what cannot be filled honestly, and describe the result for the model card.
+// Data preparation between a source and the model: resample each series to a fixed step, then the gap
+// handling serving shares (models/preprocessing.ts: bounded forward fill, drop rows with nothing, zero
+// fill), and describe the result for the model card.
 //
 // What danfojs-node does here and what it does not:
-// - It counts the missing cells, fills the remaining gaps with 0, and computes `describe()` for the card
-//   (over at most 10,000 evenly spaced rows: see describeColumns).
+// - It computes `describe()` for the card (over at most 10,000 evenly spaced rows: see describeColumns).
 // - Resampling is one pass in plain TypeScript: danfo's groupby is quadratic in the number of groups
 //   (measured: 200 s for one series of 40,000 buckets, 21 ms for 400), and its mean does not skip NaN
 //   (one missing scrape would blank a whole bucket).
-// - Forward fill is plain TypeScript too: danfo 1.2 has no ffill, only constant fills.
+// - Gap filling is models/preprocessing.ts, plain TypeScript: serving runs the same code on its windows
+//   and must not load danfo (danfo 1.2 has no forward fill anyway).
 // - Rolling windows are computed by models/features.ts and nowhere else: training and serving share
 //   one feature module, so a second rolling implementation here would be a second source of truth.
 // danfo (and TensorFlow.js under it) loads in about 4 s, so it is imported lazily, by training only.
+import { DEFAULT_FILL_LIMIT, preprocess } from '../models/preprocessing.ts';
 import type { TrainingData, TrainingSeries } from './training-data.ts';
 
 export interface PrepareOptions {
@@ -42,20 +44,18 @@ export async function prepareData(data: TrainingData, o: PrepareOptions = {}): P
     report.inputRows += s.rows.length;
     const step = s.timestamps ? (o.stepSeconds ?? medianStep(s.timestamps)) : undefined;
     const resampled = step ? resample(s, step) : s;
-    const ffilled = forwardFill(resampled.rows, o.fillLimit ?? 3);
-    report.missingCells += ffilled.missing;
-    report.forwardFilled += ffilled.filled;
-    const kept = ffilled.rows.map((r, i) => (r.some(Number.isFinite) ? i : -1)).filter((i) => i >= 0);
-    report.droppedRows += ffilled.rows.length - kept.length;
-    if (kept.length === 0) continue;
-    const zero = await fillZero(kept.map((i) => ffilled.rows[i]!), data.columns.length);
-    report.zeroFilled += zero.filled;
-    report.rows += kept.length;
+    const p = preprocess(resampled.rows, o.fillLimit ?? DEFAULT_FILL_LIMIT);
+    report.missingCells += p.missing;
+    report.forwardFilled += p.forwardFilled;
+    report.zeroFilled += p.zeroFilled;
+    report.droppedRows += p.dropped;
+    if (p.kept.length === 0) continue;
+    report.rows += p.kept.length;
     series.push({
       ...resampled,
-      timestamps: resampled.timestamps ? kept.map((i) => resampled.timestamps![i]!) : null,
-      rows: zero.rows,
-      labels: resampled.labels ? kept.map((i) => resampled.labels![i]!) : null,
+      timestamps: resampled.timestamps ? p.kept.map((i) => resampled.timestamps![i]!) : null,
+      rows: p.rows,
+      labels: resampled.labels ? p.kept.map((i) => resampled.labels![i]!) : null,
     });
   }
   return { data: { ...data, series }, report };
@@ -94,46 +94,10 @@ export function resample(s: TrainingSeries, stepSeconds: number): TrainingSeries
   };
 }
 
-/** Carries each column's last value over at most `limit` consecutive missing samples. */
-export function forwardFill(rows: readonly number[][], limit: number): { rows: number[][]; missing: number; filled: number } {
-  if (!(Number.isInteger(limit) && limit >= 0)) throw new Error(`fill limit must be an integer >= 0, but was ${limit}`);
-  const width = rows[0]?.length ?? 0;
-  const last = new Array<number>(width).fill(Number.NaN);
-  const run = new Array<number>(width).fill(0);
-  let missing = 0;
-  let filled = 0;
-  const out = rows.map((r) => r.map((v, c) => {
-    if (Number.isFinite(v)) {
-      last[c] = v;
-      run[c] = 0;
-      return v;
-    }
-    missing++;
-    run[c]!++;
-    if (run[c]! <= limit && Number.isFinite(last[c]!)) {
-      filled++;
-      return last[c]!;
-    }
-    return Number.NaN;
-  }));
-  return { rows: out, missing, filled };
-}
-
 /** The step a series was sampled at: the median spacing of its timestamps. */
 export function medianStep(timestamps: readonly number[]): number | undefined {
   const diffs = timestamps.slice(1).map((t, i) => t - timestamps[i]!).filter((d) => d > 0).sort((a, b) => a - b);
   return diffs.length ? diffs[Math.floor(diffs.length / 2)] : undefined;
-}
-
-// What is still missing after the bounded forward fill reads as 0, as it does in serving (features.ts).
-async function fillZero(rows: number[][], width: number): Promise<{ rows: number[][]; filled: number }> {
-  const dfd = await loadDanfo();
-  const names = Array.from({ length: width }, (_, c) => `c${c}`); // danfo rejects some names (index, values...)
-  const df = new dfd.DataFrame(rows, { columns: names });
-  const filled = (df.isNa().sum({ axis: 0 }).values as number[]).reduce((a, b) => a + b, 0);
-  if (filled === 0) return { rows, filled };
-  const out = df.fillNa(names.map(() => 0), { columns: names }) as InstanceType<Danfo['DataFrame']>;
-  return { rows: out.values as number[][], filled };
 }
 
 /**

@@ -10,6 +10,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { AGENT_SIGNALS } from '../models/features.ts';
 import { assembleAgentSeries, signalQueries, type MatrixSeries } from '../models/signal-queries.ts';
 import type { TrainingData, TrainingSeries } from './training-data.ts';
+import { formatInstant } from '../lib/format-instant.ts';
 
 /** Prometheus refuses a range query that would return more than 11,000 points per series. */
 export const MAX_POINTS_PER_QUERY = 11_000;
@@ -72,7 +73,7 @@ export async function fetchPrometheusHistory(o: PrometheusSourceOptions): Promis
   const step = o.stepSeconds;
   const start = Math.ceil(o.start / step) * step;
   const end = Math.floor(o.end / step) * step;
-  if (end <= start) throw new Error(`the range ${iso(o.start)} → ${iso(o.end)} holds fewer than two ${step} s steps`);
+  if (end <= start) throw new Error(`the range ${formatInstant(o.start)} → ${formatInstant(o.end)} holds fewer than two ${step} s steps`);
   const queries = signalQueries(o.rateWindow, normaliseSelector(o.selector));
   const chunks = splitRange(start, end, step, Math.min(o.pointsPerQuery ?? MAX_POINTS_PER_QUERY, MAX_POINTS_PER_QUERY));
   const http = o.http ?? axios.create();
@@ -84,7 +85,7 @@ export async function fetchPrometheusHistory(o: PrometheusSourceOptions): Promis
     // Pages of one column are joined per label set: a series is the same series across pages.
     const merged = new Map<string, MatrixSeries>();
     for (const [k, chunk] of chunks.entries()) {
-      const what = `column ${q.column} (page ${k + 1}/${chunks.length}, ${iso(chunk.start)} → ${iso(chunk.end)})`;
+      const what = `column ${q.column} (page ${k + 1}/${chunks.length}, ${formatInstant(chunk.start)} → ${formatInstant(chunk.end)})`;
       const result = await queryRange(http, o, q.promql, chunk, timeoutMs, what);
       for (const series of result) {
         const key = JSON.stringify(Object.entries(series.metric).sort(([a], [b]) => a.localeCompare(b)));
@@ -154,8 +155,4 @@ function transientMessage(err: unknown, url: string, what: string, timeoutMs: nu
     return `cannot query Prometheus at ${url} for ${what}: ${err.code ?? ''} ${err.message}`.replace(/ {2,}/g, ' ');
   }
   return (err as Error).message;
-}
-
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
 }

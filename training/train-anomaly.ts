@@ -9,6 +9,7 @@ import { describeColumns, prepareData, type PreparationReport } from './prepare.
 import { startProgress, type ProgressOptions } from '../lib/progress.ts';
 import type { TrainingData, TrainingSeries } from './training-data.ts';
 import { validationMetrics, type HeldOutPart } from './validation-metrics.ts';
+import { formatInstant } from '../lib/format-instant.ts';
 
 export interface TrainAnomalyOptions {
   registry: string;
@@ -92,7 +93,7 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
   }
   const started = Date.now();
   const model = AnomalyModel.trainSeries(parts, data.columns, {
-    window: o.window, contamination: o.contamination, seed: o.seed, trees: o.trees, sampleSize: o.sampleSize,
+    window: o.window, contamination: o.contamination, seed: o.seed, trees: o.trees, sampleSize: o.sampleSize, fillLimit: o.fillLimit,
     ...(data.sampling ? { sampling: data.sampling } : {}),
   });
   const trainingSeconds = (Date.now() - started) / 1000;
@@ -106,7 +107,7 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
   const notes = [
     `evaluation gate: ${gate.passed ? 'passed' : 'FAILED'}`,
     ...gate.checks.map((c) => `${c.passed ? 'pass' : 'FAIL'}: ${c.name}: ${c.detail}`),
-    `held out: the last ${Math.round(o.validationFraction * 100)}% in time of each agent's rows${heldOutFrom.length ? `, from ${iso(Math.min(...heldOutFrom))}` : ''}`,
+    `held out: the last ${Math.round(o.validationFraction * 100)}% in time of each agent's rows${heldOutFrom.length ? `, from ${formatInstant(Math.min(...heldOutFrom))}` : ''}`,
     `agents: ${group.length}${agentType === FALLBACK_TYPE ? `, of types ${agentTypes.join(', ')}` : ''}`,
     `fitted on ${model.trainingRows} feature rows: each agent's features from its own rows, its first ${trainingSkip({ window: o.window, sampling: data.sampling })} rows (a partial window${data.sampling ? ' and the rate warm-up' : ''}) left out, as serving leaves out agents that young`,
     `preparation (whole input): ${report.missingCells} missing cells, ${report.forwardFilled} forward-filled (at most ${o.fillLimit} in a row), ${report.zeroFilled} set to 0, ${report.droppedRows} rows with every column missing dropped`,
@@ -120,7 +121,7 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
     agentType,
     createdAt: new Date().toISOString(),
     source: data.source,
-    ...(timestamps.length ? { dataRange: { from: iso(Math.min(...timestamps)), to: iso(Math.max(...timestamps)) } } : {}),
+    ...(timestamps.length ? { dataRange: { from: formatInstant(Math.min(...timestamps)), to: formatInstant(Math.max(...timestamps)) } } : {}),
     rows: { train: train.length, validation: validationRows },
     columns: data.columns,
     describe: described.stats,
@@ -150,7 +151,9 @@ function incumbentOn(root: string, agentType: string, columns: string[], heldOut
   if (!version) return undefined;
   try {
     const { model } = loadVersion(root, agentType, version);
-    const theirs = model.toArtifact().columns;
+    // The gate compares anomaly models on the same rows; another kind has other metrics.
+    if (!(model instanceof AnomalyModel)) return { version, problem: `it is a ${model.kind} model, not an anomaly forest` };
+    const theirs = model.columns;
     if (theirs.join('\u0000') !== columns.join('\u0000')) return { version, problem: `it reads columns ${theirs.join(', ')}` };
     return { version, metrics: validationMetrics(model, heldOut) };
   } catch (err) {
@@ -171,8 +174,4 @@ function capRows(parts: number[][][], max: number): number[][][] {
   const total = parts.reduce((n, p) => n + p.length, 0);
   if (total <= max) return parts;
   return parts.map((p) => p.slice(p.length - Math.floor((p.length * max) / total)));
-}
-
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
 }

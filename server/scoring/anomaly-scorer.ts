@@ -1,5 +1,5 @@
-// Online scoring: an agent's recent window from Prometheus → features (models/features, the same module
-// training uses) → the model of its agent type. Used per incident (the engine's IncidentScorer) and by
+// Online scoring: an agent's recent window from Prometheus → gap handling and features (models/
+// preprocessing and models/features, the modules training uses) → the model of its agent type. Used per incident (the engine's IncidentScorer) and by
 // the fleet prediction loop. Windows are fetched with the step and rate window the model was trained
 // with, so its temporal features mean what they meant in training.
 import type { Clock } from '../../lib/clock.ts';
@@ -36,14 +36,18 @@ export async function fetchAgentSeries(
   return assembleAgentSeries(columns, new Map(columns.map((c, i) => [c, answers[i]!])), start, end, step);
 }
 
-/** The history a model needs of an agent, and the rows to fetch for it (with slack for a late scrape). */
+/**
+ * The history a model needs of an agent, and the rows to fetch for it: with slack for a late scrape, and
+ * the fill limit's rows before the window, so a gap at the window's start is carried forward from the
+ * value training would have carried (models/preprocessing.ts).
+ */
 export function historyNeed(m: PublishedModel): HistoryNeed & { fetchRows: number } {
-  const need = { window: m.model.window, warmupRows: warmupRows(samplingOf(m)) };
-  return { ...need, fetchRows: need.window + need.warmupRows + SLACK_ROWS };
+  const need = { window: m.model.window, warmupRows: warmupRows(samplingOf(m)), fillLimit: m.model.fillLimit };
+  return { ...need, fetchRows: need.window + need.warmupRows + need.fillLimit + SLACK_ROWS };
 }
 
 export function assessment(m: PublishedModel, rows: number[][], sampleAt: number): AnomalyAssessment {
-  const s = m.model.scoreLatest(rows);
+  const s = m.model.score(rows);
   return {
     score: s.score, isAnomaly: s.isAnomaly, threshold: m.model.threshold, type: s.type,
     contributions: s.contributions, model: `${m.agentType}@${m.version}`, sampleAt,

@@ -1,6 +1,7 @@
 // The anomaly models in service, one per agent type, and their hot reload: the registry's PROMOTED
 // pointers are checked every reload_interval; a newly promoted version that loads replaces the old one
 // without a restart, and one that does not load is refused while the previous version keeps serving.
+// Models load through the detector kind registry (models/registry.ts → models/detectors/index.ts).
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, type PublishedModel } from '../../models/registry.ts';
@@ -8,6 +9,8 @@ import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, type 
 export interface ModelInService {
   agentType: string;
   version: string;
+  /** The detector kind (models/detectors/index.ts). */
+  kind: string;
   threshold: number;
   window: number;
   columns: string[];
@@ -31,10 +34,9 @@ export class ModelService {
   }
 
   inService(): ModelInService[] {
-    return [...this.models.values()].map((m) => {
-      const a = m.model.toArtifact();
-      return { agentType: m.agentType, version: m.version, threshold: a.threshold, window: a.window, columns: a.columns, ...(a.sampling ? { sampling: a.sampling } : {}) };
-    });
+    return [...this.models.values()].map(({ agentType, version, model: d }) => ({
+      agentType, version, kind: d.kind, threshold: d.threshold, window: d.window, columns: [...d.columns], ...(d.sampling ? { sampling: d.sampling } : {}),
+    }));
   }
 
   /**

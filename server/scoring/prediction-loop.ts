@@ -39,7 +39,7 @@ export class PredictionLoop {
       let plan = plans.get(m);
       if (!plan) {
         const sampling = samplingOf(m);
-        const columns = m.model.columns;
+        const columns = [...m.model.columns];
         plan = { key: `${sampling.stepSeconds}|${sampling.rateWindow}|${columns.join(',')}`, sampling, columns, need: historyNeed(m) };
         plans.set(m, plan);
       }

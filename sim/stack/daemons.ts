@@ -1,5 +1,6 @@
-// Debian's prometheus and prometheus-alertmanager, started for a test on free loopback ports with their
-// own temporary configuration and data, and stopped for good afterwards.
+// The stack's daemons: Debian's prometheus and prometheus-alertmanager (and Medic, see medic-daemon.ts),
+// each started on a free loopback port with its own temporary configuration and data, ready when it
+// answers, and stopped for good afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,26 +8,45 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
 import { REPO } from './medic-process.ts';
-import { freePort } from '../../test/helpers/sim-target.ts';
+import { freePort } from './ports.ts';
 
 export interface Daemon {
   url: string;
   child: ChildProcess;
+  /** What it printed (the most recent megabyte), for failure messages. */
   log: () => string;
+  /** SIGTERM, then SIGKILL if it has not exited within its grace period. */
   stop(): Promise<void>;
 }
 
-async function startDaemon(cmd: string, args: string[], url: string, what: string): Promise<Daemon> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface DaemonOptions {
+  /** Answers 2xx once the daemon is ready (default /-/ready, as Prometheus and Alertmanager have). */
+  readyPath?: string;
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** How long a SIGTERM may take before SIGKILL (default 10 s). */
+  stopGraceMs?: number;
+}
+
+const KEPT_LOG = 1_000_000;
+
+/** Starts `cmd` and resolves once `url` + readyPath answers; rejects with its output if it exits or is not ready in 30 s. */
+export async function startDaemon(cmd: string, args: string[], url: string, what: string, o: DaemonOptions = {}): Promise<Daemon> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env, cwd: o.cwd });
   let log = '';
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
+  const keep = (d: Buffer) => {
+    log += d;
+    if (log.length > 2 * KEPT_LOG) log = log.slice(-KEPT_LOG);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = once(child, 'exit');
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${log.slice(-2000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited with ${child.exitCode ?? child.signalCode}:\n${log.slice(-2000)}`);
     try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
+      if ((await fetch(`${url}${o.readyPath ?? '/-/ready'}`)).ok) break;
     } catch {
       // not listening yet
     }
@@ -39,11 +59,11 @@ async function startDaemon(cmd: string, args: string[], url: string, what: strin
   return {
     url,
     child,
-    log: () => log,
+    log: () => log.slice(-KEPT_LOG),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const done = await Promise.race([exited.then(() => true), sleep(10_000, false)]);
+      const done = await Promise.race([exited.then(() => true), sleep(o.stopGraceMs ?? 10_000, false)]);
       if (!done) {
         child.kill('SIGKILL');
         await exited;

@@ -3,11 +3,10 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../fleet.ts';
-import { writeFleetFiles } from '../../cli/sim-command.ts';
-import { freeBlock } from './real-stack.ts';
-import { tempDir } from '../../test/helpers/service.ts';
-import { freePort } from '../../test/helpers/sim-target.ts';
+import { writeFleetFiles } from '../fleet-files.ts';
 import { promQuery, startPrometheus, type Daemon } from './daemons.ts';
+import { freeBlock, freePort } from './ports.ts';
+import { tempDir } from './temp-dir.ts';
 
 export interface ScrapedFleet {
   dir: string;

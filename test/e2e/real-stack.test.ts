@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getJson } from '../helpers/service.ts';
-import { AUTH, injectAndFollow, startRealStack, waitForHealthyFleet, type FaultCase, type RealStack, type Timeline } from '../../sim/stack/real-stack.ts';
+import { injectAndFollow, waitForHealthyFleet, type FaultCase, type Timeline } from '../../sim/stack/follow-faults.ts';
+import { AUTH, startRealStack, type RealStack } from '../../sim/stack/real-stack.ts';
 
 const AGENTS = 22;
 
@@ -37,7 +38,7 @@ describe('the real stack', { timeout: 480_000 }, () => {
 
   after(async () => {
     await stack?.stop();
-    for (const d of [stack?.prometheus, stack?.alertmanager]) {
+    for (const d of [stack?.prometheus, stack?.alertmanager, stack?.medic]) {
       if (d) assert.ok(d.child.exitCode !== null || d.child.signalCode !== null, 'no daemon left running');
     }
   });

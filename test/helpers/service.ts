@@ -1,12 +1,14 @@
 // Runs Medic in this process on a free loopback port with its own temporary data directory.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { loadConfig, type ConfigFlags } from '../../server/app/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { startService, type RunningService } from '../../server/app/service.ts';
 import type { WorkHandler } from '../../server/queue/worker-pool.ts';
+import { tempDir } from '../../sim/stack/temp-dir.ts';
+
+// Tests import tempDir from here; it lives with the stack, which needs it without the test helpers.
+export { tempDir };
 
 export interface TestService extends RunningService {
   dataDir: string;
@@ -14,10 +16,6 @@ export interface TestService extends RunningService {
   logs: Record<string, unknown>[];
   /** Stops the service and removes its data directory. */
   dispose(): Promise<void>;
-}
-
-export function tempDir(prefix = 'medic-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 export async function startTestService(

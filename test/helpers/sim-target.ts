@@ -1,12 +1,16 @@
 // One simulated agent to heal, either in this process (http driver) or as its own child process
 // (process driver), behind one interface so a test runs unchanged against both.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Agent } from '../../remediations/types.ts';
-import { startAgentServer, type AgentFault, type AgentSnapshot } from '../../sim/agent-server.ts';
+import { startAgentServer } from '../../sim/agent-server.ts';
+import type { AgentFault, AgentSnapshot } from '../../sim/agent-snapshot.ts';
 import { TOKEN } from './engine-harness.ts';
 import { REPO } from '../../sim/stack/medic-process.ts';
-import { tempDir } from './service.ts';
+import { freePort } from '../../sim/stack/ports.ts';
+import { tempDir } from '../../sim/stack/temp-dir.ts';
+
+// Tests have long found freePort here; it lives with the stack now.
+export { freePort };
 
 export type TargetKind = 'http' | 'process';
 
@@ -17,14 +21,6 @@ export interface SimTarget {
   injectFault(fault: AgentFault): Promise<void>;
   /** Stops an in-process agent; a child process is stopped by the harness's process driver. */
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<any> {

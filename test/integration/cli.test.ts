@@ -1,12 +1,59 @@
 // The `medic` command as an operator meets it: npm start on defaults, help, config errors, refusals.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { commandPaths, type CommandSpec } from '../../cli/args.ts';
+import { medicCommand } from '../../cli/main.ts';
 import { firingDelivery, loadDelivery, replayHeaders } from '../helpers/fixtures.ts';
-import { isAlive, runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
+import { isAlive, MEDIC_BIN, REPO, runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { getJson, postJson, tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
+
+/** Every command and subcommand an operator can type; the first test keeps it equal to the command table. */
+const EVERY_COMMAND = [
+  [], ['serve'], ['config'], ['config', 'check'], ['config', 'defaults'],
+  ['sim'], ['sim', 'fault'], ['sim', 'clear'], ['sim', 'status'],
+  ['anomaly'], ['anomaly', 'evaluate'], ['anomaly', 'score'],
+  ['train'], ['train', 'anomaly'], ['train', 'nightly'],
+  ['models'], ['models', 'list'], ['models', 'show'], ['models', 'promote'],
+  ['version'], ['help'],
+];
+
+/** Runs `medic ARGS`, closes its stdout after the first chunk as `| head -1` does, and waits for the exit. */
+function runMedicIntoClosedPipe(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MEDIC_BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('every medic command and subcommand', { concurrency: 3 }, () => {
+  it('the table below lists exactly the commands of the command table', () => {
+    assert.deepEqual(EVERY_COMMAND.slice(1).map((p) => p.join(' ')), commandPaths(medicCommand).map((p) => p.join(' ')));
+  });
+
+  for (const path of EVERY_COMMAND) {
+    it(`medic ${[...path, '--help'].join(' ')} prints its usage on stdout and exits 0`, async () => {
+      const r = await runMedic([...path, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Usage:/m);
+      assert.equal(r.stderr, '');
+    });
+  }
+
+  it('each command loaded on demand agrees with the stub that lists it in the top-level help', async () => {
+    const stubs = (spec: CommandSpec): CommandSpec[] => (spec.subcommands ?? []).flatMap((s) => [...(s.load ? [s] : []), ...stubs(s)]);
+    const shape = (spec: CommandSpec) => ({ name: spec.name, summary: spec.summary, subcommands: spec.subcommands?.map((s) => ({ name: s.name, summary: s.summary, args: s.args })) });
+    const loadable = stubs(medicCommand);
+    assert.deepEqual(loadable.map((s) => s.name), ['sim', 'anomaly', 'train', 'models']);
+    for (const stub of loadable) assert.deepEqual(shape(stub), shape(await stub.load!()), stub.name);
+  });
+});
 
 
 describe('medic command', () => {
@@ -67,6 +114,33 @@ describe('medic command', () => {
     const serve = await runMedic(['serve', '--help']);
     assert.equal(serve.code, 0);
     for (const flag of ['--host', '--port', '--data-dir', '--config', '--insecure', 'MEDIC_WEBHOOK_TOKEN_FILE']) assert.ok(serve.stdout.includes(flag), flag);
+  });
+
+  it('medic help COMMAND prints what COMMAND --help prints; version --help is help, not the version', async () => {
+    const viaHelp = await runMedic(['help', 'models', 'show']);
+    const viaFlag = await runMedic(['models', 'show', '--help']);
+    assert.equal(viaHelp.code, 0);
+    assert.equal(viaHelp.stdout, viaFlag.stdout);
+    assert.match((await runMedic(['--help'])).stdout, /^  models show TYPE \[VERSION\]\s+\S/m, 'the top-level help lists models show');
+    assert.doesNotMatch((await runMedic(['version', '--help'])).stdout, /^\d+\.\d+\.\d+$/m);
+  });
+
+  it('suggests the nearest known option or subcommand, with exit 2', async () => {
+    const flag = await runMedic(['serve', '--prometheus-ulr', 'http://prometheus:9090']);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /unknown option --prometheus-ulr: did you mean --prometheus-url\?/);
+    const sub = await runMedic(['config', 'chek']);
+    assert.equal(sub.code, 2);
+    assert.match(sub.stderr, /unknown subcommand "chek": did you mean check\?/);
+  });
+
+  it('ends quietly with exit 0 when the reader closes the pipe (medic models list | head -1)', async () => {
+    // Enough output to overflow the pipe buffer, so that writes go on after the reader has gone.
+    const registry = tempDir('medic-cli-registry-');
+    for (let i = 1; i <= 4000; i++) mkdirSync(join(registry, 'anomaly', 'crewai', `v${String(i).padStart(4, '0')}`), { recursive: true });
+    const r = await runMedicIntoClosedPipe(['models', 'list', '--registry', registry]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /);
   });
 
   it('exits 2 with a pointer to --help on an unknown command or flag', async () => {

@@ -7,11 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { ConfigError } from '../../lib/yaml-config.ts';
-import { FAULT_KINDS, startFleet, type Fleet, type FaultKind } from '../../sim/fleet.ts';
-import { loadScenario } from '../../cli/sim-command.ts';
+import { startAgentServer } from '../../sim/agent-server.ts';
+import { FAULT_KINDS, type FaultKind } from '../../sim/fault-kinds.ts';
+import { startFleet, type Fleet } from '../../sim/fleet.ts';
+import { MAX_CALLS } from '../../sim/sim-agent.ts';
+import { loadScenario } from '../../sim/scenario.ts';
 import { runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
-import { tempDir } from '../helpers/service.ts';
-import { freeBlock } from '../../sim/stack/real-stack.ts';
+import { freeBlock } from '../../sim/stack/ports.ts';
+import { tempDir } from '../../sim/stack/temp-dir.ts';
 
 const TOKEN = 'fleet-test-token';
 const CONTRACT = ['up', 'agent_ready', 'agent_request_duration_seconds', 'agent_requests_total', 'agent_queue_depth', 'agent_memory_bytes', 'agent_memory_limit_bytes', 'process_cpu_seconds_total', 'agent_dependency_up'];
@@ -153,7 +156,6 @@ describe('medic sim (the command)', () => {
 
 describe('a simulated agent under long polling', () => {
   it('remembers only its most recent admin calls', async () => {
-    const { startAgentServer, MAX_CALLS } = await import('../../sim/agent-server.ts');
     const agent = await startAgentServer({ id: 'poll-1', token: TOKEN });
     try {
       for (let i = 0; i < MAX_CALLS + 50; i++) await fetch(`${agent.adminUrl}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });

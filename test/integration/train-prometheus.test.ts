@@ -84,12 +84,12 @@ describe('medic train anomaly from Prometheus', { timeout: 90_000 }, () => {
     assert.deepEqual(errors, []);
     const promoted = [...models.values()].find((m) => m.agentType !== 'default') ?? models.get('default')!;
     const model = promoted.model;
-    const sampling = model.toArtifact().sampling!;
+    const sampling = model.sampling!;
     assert.deepEqual(sampling, { stepSeconds: 1, rateWindow: RATE_WINDOW });
     const now = Date.now() / 1000;
     const live = await fetchPrometheusHistory({ url: stack.prometheus.url, start: now - model.window * sampling.stepSeconds, end: now, ...sampling, selector: 'job="agents"' });
     const agent = live.series.find((s) => promoted.agentType === 'default' || s.agentType === promoted.agentType)!;
-    const score = model.scoreLatest(agent.rows.slice(-model.window));
+    const score = model.score(agent.rows.slice(-model.window));
     assert.ok(score.score > 0 && score.score < 1, JSON.stringify(score));
     assert.equal(score.contributions.length, 3);
   });

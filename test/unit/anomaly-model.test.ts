@@ -145,6 +145,14 @@ describe('AnomalyModel', () => {
     assert.throws(() => AnomalyModel.fromArtifact({ ...a, scaler: { mean: [1], std: [1] } }), /scaler must hold 18 finite means/);
     const tree = a.forest.trees[0]!;
     assert.throws(() => AnomalyModel.fromArtifact({ ...a, forest: { ...a.forest, trees: [{ ...tree, left: tree.left.slice(1) }] } }), /a tree of the forest is malformed/);
+    assert.throws(() => AnomalyModel.fromArtifact({ ...a, preprocessing: { fillLimit: -1 } }), /preprocessing.fillLimit must be an integer >= 0, but was -1/);
+  });
+
+  it('carries the fill limit it was prepared with to serving; artifacts from before it was recorded get the default', () => {
+    const five = AnomalyModel.train(train, COLUMNS, { window: 12, seed: 5, fillLimit: 5 });
+    assert.equal(AnomalyModel.fromArtifact(JSON.parse(JSON.stringify(five.toArtifact()))).fillLimit, 5);
+    assert.equal(model.toArtifact().preprocessing, undefined);
+    assert.equal(model.fillLimit, 3);
   });
 
   it('can score with ml-isolation-forest instead (a cross-check), but never publish such a model', () => {

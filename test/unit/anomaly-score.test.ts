@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { parseHoldOff, parseTable, scoreRows, timestampHours, type ScoreOptions } from '../../cli/anomaly-score-command.ts';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { anomalyCommand } from '../../cli/anomaly-evaluate-command.ts';
+import { parseHoldOff } from '../../cli/anomaly-score-command.ts';
+import { defaultDetector, scoreRows, timestampHours, type ScoreOptions } from '../../training/evaluation/score-rows.ts';
+import { parseTable } from '../../training/parse-table.ts';
+import { tempDir } from '../helpers/service.ts';
 
 const O: ScoreOptions = { window: 6, contamination: 0.1, seed: 1, trainFraction: 0.2, online: false, refitEvery: 50 };
 const FOREST: ScoreOptions = { ...O, detector: 'forest' };
@@ -75,6 +81,43 @@ describe('medic anomaly score', () => {
   });
 
   it('refuses --train/--model with the streaming detector', () => {
-    assert.throws(() => scoreRows(parseTable(csv(50, 10), true), O, [[1], [2]]), /add --detector forest/);
+    assert.throws(() => scoreRows(parseTable(csv(50, 10), true), { ...O, detector: 'streaming' }, [[1], [2]]), /add --detector forest/);
+  });
+
+  it('picks the detector that measured best for the data: streaming for one series, the forest for several or with training rows', () => {
+    const one = parseTable('1\n2\n', false);
+    const two = parseTable('1,2\n3,4\n', false);
+    assert.equal(defaultDetector(one), 'streaming');
+    assert.equal(defaultDetector(one, [[1]]), 'forest');
+    assert.equal(defaultDetector(two), 'forest');
+  });
+});
+
+describe('medic anomaly score, as a user runs it', () => {
+  const dir = tempDir('medic-score-');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const input = join(dir, 'input.csv');
+  writeFileSync(input, csv(300, 200, 5));
+  const run = async (...extra: string[]) => {
+    const output = join(dir, `out-${extra.join('_') || 'default'}.csv`);
+    const code = await anomalyCommand(['score', '--input', input, '--output', output, ...extra]);
+    assert.equal(code, 0);
+    const [head, ...lines] = readFileSync(output, 'utf8').trim().split('\n');
+    assert.deepEqual(head!.split(','), ['timestamp', 'anomaly_score', 'is_anomaly']);
+    return lines.map((l) => ({ score: Number(l.split(',')[1]), isAnomaly: l.split(',')[2] === '1' }));
+  };
+  const alertRows = (xs: { isAnomaly: boolean }[]) => xs.flatMap((s, i) => (s.isAnomaly ? [i] : []));
+
+  it('writes raw scores by default: the rows right after an alert keep their scores', async () => {
+    const rows = await run();
+    // The spike at 200 and the level change from 206: every alerting row keeps its alert and its score.
+    assert.deepEqual(alertRows(rows).filter((i) => i >= 200 && i < 212), [200, 201, 206, 207, 208, 209, 210, 211]);
+    assert.ok(rows.slice(201, 212).every((r) => r.score > 0), 'no score after an alert is zeroed');
+  });
+
+  it('holds alerts off only when asked (--hold-off), scoring the held-off rows 0', async () => {
+    const rows = await run('--hold-off', '4');
+    assert.deepEqual(alertRows(rows).filter((i) => i >= 200 && i < 212), [200, 206, 211]);
+    for (const i of [201, 207, 208, 209, 210]) assert.equal(rows[i]!.score, 0, `row ${i}`);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { evaluateAsd } from '../../cli/anomaly-evaluate-command.ts';
+import { evaluateAsd } from '../../training/evaluation/evaluate-asd.ts';
 import { rollingZScores } from '../../training/evaluation/baselines.ts';
 import { evaluateScores, rocAuc } from '../../training/evaluation/detection-metrics.ts';
 import { tempDir } from '../helpers/service.ts';

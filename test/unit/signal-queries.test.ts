@@ -35,13 +35,26 @@ describe('signal queries', () => {
     const series = { agent: 'a', agentType: 't', tier: '', timestamps: rows.map((_, i) => 1000 + i), rows };
     const w = latestWindow(series, { window: 3, warmupRows: 1 });
     assert.ok('rows' in w, JSON.stringify(w));
-    assert.deepEqual(w.rows, [[2], [Number.NaN], [3]]);
+    // The missed sample is carried forward, as training fills it; the step after the newest sample is not there yet.
+    assert.deepEqual(w.rows, [[2], [2], [3]]);
     assert.equal(w.sampleAt, 1005_000);
-    // A gap inside the agent's life counts as history; the rows before its first sample do not.
+    // A short gap inside the agent's life counts as history; the rows before its first sample do not.
     const young = latestWindow(series, { window: 3, warmupRows: 2 });
     assert.ok('missing' in young);
     assert.match(young.missing, /4 rows of history, fewer than the 5 the model needs \(a window of 3 after 2 of rate warm-up\)/);
     assert.deepEqual(latestWindow({ ...series, rows: rows.map(() => [Number.NaN]) }, { window: 1, warmupRows: 0 }), { missing: 'no samples' });
+  });
+
+  it('drops the rows an agent was down for, as training does, so the window spans the outage', () => {
+    const N = Number.NaN;
+    const rows = [[1, 5], [2, 6], [3, N], [N, N], [N, N], [N, N], [4, N], [5, 7]];
+    const series = { agent: 'a', agentType: 't', tier: '', timestamps: rows.map((_, i) => 1000 + i), rows };
+    const w = latestWindow(series, { window: 4, warmupRows: 0, fillLimit: 1 });
+    assert.ok('rows' in w, JSON.stringify(w));
+    // Row 2's second column carries row 1's (one sample); row 3 carries the first column only: the second
+    // has been missing for longer than the limit and reads 0, as in row 6; rows 4 and 5 hold nothing and go.
+    assert.deepEqual(w.rows, [[3, 6], [3, 0], [4, 0], [5, 7]]);
+    assert.equal(w.sampleAt, 1007_000);
   });
 
   it('counts the rate window in rows of the step, rounding up', () => {

@@ -2,7 +2,8 @@
 // and the describe() statistics of the model card (danfojs-node).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeColumns, forwardFill, medianStep, prepareData, resample } from '../../training/prepare.ts';
+import { forwardFill } from '../../models/preprocessing.ts';
+import { describeColumns, medianStep, prepareData, resample } from '../../training/prepare.ts';
 import type { TrainingSeries } from '../../training/training-data.ts';
 
 const N = Number.NaN;

@@ -29,7 +29,7 @@ export interface UnivariateOptions {
   minHistory: number;
 }
 
-/** Chosen on the NAB dev split (see training/anomaly-command.ts); the comments above say why each exists. */
+/** Chosen on the NAB dev split (see training/evaluation/evaluate-nab.ts); the comments above say why each exists. */
 export const UNIVARIATE_DEFAULTS: UnivariateOptions = {
   historySamples: 8640,
   shortSamples: 2,

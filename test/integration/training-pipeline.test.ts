@@ -57,7 +57,7 @@ describe('training pipeline', () => {
     const { models, errors } = loadPromoted(root);
     assert.deepEqual(errors, []);
     assert.deepEqual([...models.keys()].sort(), ['aider', 'crewai', 'default']);
-    assert.equal(models.get('crewai')!.model.toArtifact().sampling, undefined, 'CSV rows carry no Prometheus sampling');
+    assert.equal(models.get('crewai')!.model.sampling, undefined, 'CSV rows carry no Prometheus sampling');
   });
 
   it('publishes but does not promote a model whose held-out healthy rows it flags far too often', async () => {

@@ -1,0 +1,60 @@
+// Medic's configuration for the stack: the shipped tier policies and selection rules with time
+// compressed as the stack compresses Prometheus's rules (compressRules), and a medic.yaml pointing at the
+// fleet's inventory and the stack's Alertmanager and Prometheus. The shipped defaults come from
+// `medic config defaults`, as an operator would copy them, so the stack holds no second copy of them.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { runMedic } from './medic-process.ts';
+
+// Verification and a breaker's open phase in seconds rather than minutes; guards wide enough that a
+// burst of simultaneous faults (one per fault kind) proceeds without waiting for budget.
+const POLICY_OVERRIDES: { tiers: Record<string, Record<string, unknown>>; guards: Record<string, unknown> } = {
+  tiers: { default: { verify_timeout: '8s', circuit_break_duration: '4s' } },
+  guards: { max_concurrent: 40, budget: { capacity: 200, refill_per_minute: 100 }, blast_radius: { per_type_percent: 100, fleet_percent: 100 } },
+};
+// The breaker's canary window shortened for the rules that open one.
+const BREAKER_RULES = ['severe-error-rate', 'dependency-down'];
+const BREAKER_PARAMS = { circuit_break: { canary_window_s: 2, max_reopens: 5 } };
+
+async function shippedDefaults(which: 'policies' | 'rules'): Promise<unknown> {
+  const run = await runMedic(['config', 'defaults', which]);
+  if (run.code !== 0) throw new Error(`medic config defaults ${which} exited with ${run.code}: ${run.stderr}`);
+  return parse(run.stdout);
+}
+
+/** The shipped policies, each override merged in (a tier's fields by name, the guards by key), as YAML. */
+export function compressPolicies(shipped: unknown): string {
+  const base = shipped as { tiers: Record<string, Record<string, unknown>>; guards: Record<string, unknown> };
+  for (const [name, fields] of Object.entries(POLICY_OVERRIDES.tiers)) base.tiers[name] = { ...base.tiers[name], ...fields };
+  base.guards = { ...base.guards, ...POLICY_OVERRIDES.guards };
+  return stringify(base);
+}
+
+/** The shipped selection rules with the breaker's timings shortened, as YAML. */
+export function compressSelectionRules(shipped: unknown): string {
+  const rules = shipped as { rules: { name: string; params?: Record<string, unknown> }[] };
+  // A copy per rule: a shared object would be written as a YAML anchor and alias.
+  for (const r of rules.rules) if (BREAKER_RULES.includes(r.name)) r.params = structuredClone(BREAKER_PARAMS);
+  return stringify(rules);
+}
+
+/**
+ * Writes policies.yaml, rules.yaml and medic.yaml into `dir` (beside the fleet's inventory.yaml) and
+ * returns medic.yaml's path.
+ */
+export async function writeMedicConfig(dir: string, o: { alertmanagerUrl: string; prometheusUrl: string }): Promise<string> {
+  const [policies, rules] = await Promise.all([shippedDefaults('policies'), shippedDefaults('rules')]);
+  writeFileSync(join(dir, 'policies.yaml'), compressPolicies(policies));
+  writeFileSync(join(dir, 'rules.yaml'), compressSelectionRules(rules));
+  // Medic scores incidents and the fleet with the shipped models, as `npm start` would.
+  const file = join(dir, 'medic.yaml');
+  writeFileSync(file, stringify({
+    remediation: { inventory: 'inventory.yaml', policies: 'policies.yaml', rules: 'rules.yaml', recheck_interval: '1s', verify_interval: '250ms' },
+    workers: { concurrency: 16, poll_interval: '500ms' },
+    alertmanager: { url: o.alertmanagerUrl },
+    prometheus: { url: o.prometheusUrl },
+    models: { prediction_interval: '2s' },
+  }));
+  return file;
+}
