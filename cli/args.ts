@@ -94,7 +94,8 @@ export async function runCommand(spec: CommandSpec, argv: readonly string[], par
       io.err(`${command}: ${err.message.split('\n').join('\n  ')}\nRun '${command} --help' for usage.`);
       return EXIT.usage;
     }
-    io.err(`${command}: ${(err as Error).message}`);
+    // The message is for operators; a developer chasing a bug asks for the stack with MEDIC_DEBUG=1.
+    io.err(process.env.MEDIC_DEBUG ? `${command}: ${(err as Error).stack ?? String(err)}` : `${command}: ${(err as Error).message}`);
     return EXIT.failed;
   }
 }

@@ -34,7 +34,7 @@ export interface ServiceOptions {
   loaded: LoadedConfig;
   log: Logger;
   clock?: Clock;
-  /** Replaces the configured handler (tests, and the remediation engine when it lands). */
+  /** Replaces the configured handler (tests that exercise the webhook, inbox and queue alone). */
   handler?: WorkHandler;
 }
 
