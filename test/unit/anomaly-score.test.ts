@@ -48,6 +48,16 @@ describe('medic anomaly score', () => {
     });
   }
 
+  it('handles gaps as training and serving do: a short gap is the last value, not a drop to 0', () => {
+    const table = (text: string) => parseTable(text, true);
+    const full = csv(300, 200);
+    // Two missed samples at rows 150-151 (the CSV's lines 151-152): within the fill limit of 3.
+    const lines = full.split('\n');
+    const gappy = lines.map((l, i) => (i === 151 || i === 152 ? `${l.split(',')[0]},` : l)).join('\n');
+    const filled = lines.map((l, i) => (i === 151 || i === 152 ? `${l.split(',')[0]},${lines[150]!.split(',')[1]}` : l)).join('\n');
+    assert.deepEqual(scoreRows(table(gappy), FOREST), scoreRows(table(filled), FOREST));
+  });
+
   it("scores the forest's training rows 0: scoring them with it would read later rows", () => {
     const scores = scoreRows(parseTable(csv(300, 200), true), FOREST);
     assert.ok(scores.slice(0, 60).every((s) => s.score === 0 && !s.isAnomaly));

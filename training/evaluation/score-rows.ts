@@ -7,6 +7,7 @@
 // The alert hold-off is opt-in: a score is a score, and zeroing the rows after an alert is a paging
 // policy (Alertmanager's repeat interval) that an evaluation asks for by name (evaluate-nab.ts).
 import { AnomalyModel, type AnomalyArtifact, type ForestImplementation } from '../../models/anomaly-model.ts';
+import { DEFAULT_FILL_LIMIT, preprocess } from '../../models/preprocessing.ts';
 import type { Table } from '../parse-table.ts';
 import { holdOff, type HoldOffSpan } from './alert-hold-off.ts';
 import { UnivariateDetector } from './univariate-detector.ts';
@@ -67,23 +68,35 @@ function streamingScores(table: Table): RowScore[] {
   });
 }
 
+// Gaps are handled as training and serving handle them (models/preprocessing.ts): short ones carried
+// forward, the rest read as 0, and a row with nothing measured is not scored (0, as serving would not
+// score an agent that is not there).
 function forestScores(table: Table, o: ScoreOptions, train?: number[][], artifact?: AnomalyArtifact): RowScore[] {
-  const fit = (rows: readonly number[][]) => AnomalyModel.train(rows, table.columns, { window: o.window, contamination: o.contamination, seed: o.seed, implementation: o.implementation });
+  const p = preprocess(table.rows, artifact?.preprocessing?.fillLimit ?? DEFAULT_FILL_LIMIT);
+  const out: RowScore[] = table.rows.map(() => ({ score: 0, isAnomaly: false }));
+  forestOnRows(p.rows, table.columns, o, train && preprocess(train, DEFAULT_FILL_LIMIT).rows, artifact).forEach((r, k) => {
+    out[p.kept[k]!] = r;
+  });
+  return out;
+}
+
+function forestOnRows(rows: number[][], columns: string[], o: ScoreOptions, train?: number[][], artifact?: AnomalyArtifact): RowScore[] {
+  const fit = (r: readonly number[][]) => AnomalyModel.train(r, columns, { window: o.window, contamination: o.contamination, seed: o.seed, implementation: o.implementation });
   if (artifact || train) {
     const model = artifact ? AnomalyModel.fromArtifact(artifact) : fit(train!);
-    return model.scoreSeries(table.rows).map(({ score, isAnomaly }) => ({ score, isAnomaly }));
+    return model.scoreSeries(rows).map(({ score, isAnomaly }) => ({ score, isAnomaly }));
   }
-  const warm = Math.max(o.window + 1, Math.floor(table.rows.length * o.trainFraction));
+  const warm = Math.max(o.window + 1, Math.floor(rows.length * o.trainFraction));
   // The first `warm` rows are the model's training set: scoring them with it would read later rows.
-  const out: RowScore[] = Array.from({ length: Math.min(warm, table.rows.length) }, () => ({ score: 0, isAnomaly: false }));
-  let model = fit(table.rows.slice(0, warm));
+  const out: RowScore[] = Array.from({ length: Math.min(warm, rows.length) }, () => ({ score: 0, isAnomaly: false }));
+  let model = fit(rows.slice(0, warm));
   let fittedAt = warm;
-  for (let t = warm; t < table.rows.length; t++) {
+  for (let t = warm; t < rows.length; t++) {
     if (o.online && t >= fittedAt + o.refitEvery) {
-      model = fit(table.rows.slice(0, t));
+      model = fit(rows.slice(0, t));
       fittedAt = t;
     }
-    const { score, isAnomaly } = model.scoreLatest(table.rows.slice(Math.max(0, t - o.window), t + 1));
+    const { score, isAnomaly } = model.scoreLatest(rows.slice(Math.max(0, t - o.window), t + 1));
     out.push({ score, isAnomaly });
   }
   return out;
