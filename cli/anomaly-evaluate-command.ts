@@ -1,9 +1,9 @@
 // `medic anomaly evaluate` (and the `medic anomaly` group): argv → options → training/evaluation
 // (evaluate-nab.ts when nab-dev/ is there, then evaluate-asd.ts), and the result tables on stdout.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { evaluateAsd } from '../training/evaluation/evaluate-asd.ts';
 import { evaluateNab, NAB_HOLD_OFF } from '../training/evaluation/evaluate-nab.ts';
+import { DATA_HELP, DEFAULT_DATA_DIR, findEvaluationData } from '../training/evaluation/evaluation-data.ts';
 import { defineCommand, EXIT, runCommand, UsageError } from './args.ts';
 import { scoreCommand } from './anomaly-score-command.ts';
 
@@ -14,24 +14,29 @@ baselines run in the same command: an Isolation Forest on the raw metrics (the s
 a rolling z-score and random scores. Prints, per detector, the mean over servers of the best-threshold
 point-wise F1, the point-adjusted F1 (inflated by design: never read it alone), segment recall and AUC.
 First, when DIR holds nab-dev/, Medic's streaming detector on the NAB dev split beside NAB's baselines.
-  --data DIR    the shared data folder holding asd/ (default ../shared/data)
+  --data DIR    the folder holding asd/ and, optionally, nab-dev/ (see Data below). Default:
+                ${DEFAULT_DATA_DIR}, relative to the current directory, where this repository's maintainers
+                keep it; everyone else passes --data
   --window N    rolling window of the features, in samples (default 12: one hour of 5-minute samples)
-  --seed S      seed of the forests (default 1)`;
+  --seed S      seed of the forests (default 1)
+
+${DATA_HELP}`;
 
 export const evaluateCommand = defineCommand({
   name: 'evaluate',
   summary: 'Evaluate the anomaly model on the labelled ASD (and NAB) data, beside baselines',
   usage: HELP,
-  options: { data: { type: 'string', default: '../shared/data' }, window: { type: 'string', default: '12' }, seed: { type: 'string', default: '1' } },
+  options: { data: { type: 'string' }, window: { type: 'string', default: '12' }, seed: { type: 'string', default: '1' } },
   run({ values }) {
     const window = Number(values.window);
     const seed = Number(values.seed);
     if (!(Number.isInteger(window) && window >= 2)) throw new UsageError(`--window must be an integer >= 2, but was ${values.window}`);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, but was ${values.seed}`);
-    const asdDir = join(resolve(values.data!), 'asd');
-    if (!existsSync(asdDir)) throw new UsageError(`no ASD data at ${asdDir}; pass --data with the folder that holds asd/`);
-    const nabDir = join(resolve(values.data!), 'nab-dev');
-    if (existsSync(nabDir)) printNab(nabDir, window, seed);
+    // No parseArgs default: the message can then say that the default was used, and which it is.
+    const data = findEvaluationData(resolve(values.data ?? DEFAULT_DATA_DIR));
+    if ('problem' in data) throw new UsageError(values.data === undefined ? `${data.problem} (no --data given: looked in the default, ${DEFAULT_DATA_DIR})` : data.problem);
+    const { asdDir, nabDir } = data;
+    if (nabDir) printNab(nabDir, window, seed);
     const results = evaluateAsd(asdDir, window, seed, (name) => process.stderr.write(`${name} `));
     process.stderr.write('\n');
     console.log(`ASD, ${results.servers} servers (mean over servers; best threshold per server and detector)`);

@@ -152,6 +152,42 @@ describe('medic command', () => {
     assert.match(flag.stderr, /--prot/);
   });
 
+  it('medic anomaly evaluate --data on a folder without the data exits 2, naming the path and where the data comes from', async () => {
+    const dir = tempDir('medic-cli-no-data-');
+    const r = await runMedic(['anomaly', 'evaluate', '--data', dir]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.includes(`no ASD data at ${join(dir, 'asd')} (expected asd/train/omi-N.txt, asd/test/omi-N.txt, asd/test_label/omi-N.txt`), r.stderr);
+    assert.match(r.stderr, /https:\/\/github\.com\/zhhlee\/InterFusion, MIT licence, and pass --data DIR/);
+    assert.equal(r.stdout, '', 'nothing was evaluated');
+  });
+
+  it('medic anomaly evaluate without --data says it looked in the stated default', async () => {
+    const cwd = tempDir('medic-cli-no-data-');
+    const r = await runMedic(['anomaly', 'evaluate'], { cwd });
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.includes(`no ASD data at ${join(cwd, '..', 'shared', 'data', 'asd')} (`), r.stderr);
+    assert.match(r.stderr, /no --data given: looked in the default, \.\.\/shared\/data/);
+  });
+
+  it('medic anomaly evaluate --help states the default, the sources with their licences, and the layout under DIR', async () => {
+    const r = await runMedic(['anomaly', 'evaluate', '--help']);
+    assert.equal(r.code, 0);
+    for (const text of [
+      'Default:\n                ../shared/data, relative to the current directory',
+      'https://github.com/zhhlee/InterFusion, MIT licence', 'https://github.com/numenta/NAB, MIT licence (older releases: AGPL-3.0)',
+      'train/omi-N.txt', 'test/omi-N.txt', 'test_label/omi-N.txt', 'data/processed/omi-N_train.pkl',
+      'data/<category>/<file>.csv', 'labels.json                  NAB\'s labels/combined_windows.json',
+    ]) assert.ok(r.stdout.includes(text), text);
+  });
+
+  it('medic anomaly score and train anomaly --help do not point at a ../shared folder users do not have', async () => {
+    for (const command of [['anomaly', 'score'], ['train', 'anomaly']]) {
+      const r = await runMedic([...command, '--help']);
+      assert.equal(r.code, 0);
+      assert.doesNotMatch(r.stdout, /shared/, command.join(' '));
+    }
+  });
+
   it('refuses an invalid configuration naming the file, field, rule and value', async () => {
     const dir = tempDir('medic-cli-');
     const file = join(dir, 'medic.yaml');

@@ -1,4 +1,5 @@
-// The Application Server Dataset (shared/data/asd): per server, training rows, test rows and test labels.
+// The Application Server Dataset, per server: training rows, test rows, test labels (layout and
+// source: evaluation-data.ts).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
