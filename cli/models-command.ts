@@ -1,6 +1,6 @@
 // `medic models list | show | promote`: what the model registry holds, which version serves each agent
 // type, and a hand promotion (the same atomic pointer switch as `medic train anomaly --promote`, with the
-// same refusal of a version that does not load).
+// same refusal of a version that does not load or reads a column outside the agent metric contract).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { anomalyRoot, checkTypeName, listTypes, listVersions, promote, promotedVersion, readCard, type ModelCard } from '../models/registry.ts';
@@ -41,7 +41,8 @@ export const modelsPromote = defineCommand({
   summary: 'Put a published model version in service',
   usage: `Usage: medic models promote TYPE VERSION [--registry DIR]
 
-Puts VERSION in service for TYPE (atomic; refused when the version is missing or does not load).
+Puts VERSION in service for TYPE (atomic; refused, PROMOTED unchanged, when the version is missing,
+does not load, or reads a column outside the agent metric contract, which the server cannot query).
 A running Medic picks it up on its next registry check. Example: medic models promote crewai v0003
 ${REGISTRY_HELP}`,
   options: REGISTRY_OPTION,

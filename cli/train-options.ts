@@ -5,6 +5,7 @@ import type { NightlySettings } from '../training/nightly.ts';
 import { existsSync } from 'node:fs';
 import { validateDetailed } from 'node-cron';
 import { parseDurationMs } from '../lib/units.ts';
+import { CONTRACT_COLUMNS } from '../models/signal-queries.ts';
 import { GATE_DEFAULTS } from '../training/evaluation-gate.ts';
 import { parseInstant } from '../lib/parse-instant.ts';
 import { MAX_POINTS_PER_QUERY } from '../training/prometheus-source.ts';
@@ -32,8 +33,11 @@ Data, from Prometheus (one query_range per model column for the whole fleet):
   --timeout D             per request (default 60s); transient failures are retried 3 times
 Data, from a CSV export:
   --csv FILE              header: numeric columns, and optional timestamp, agent_type, agent, label (0/1,
-                          for evaluation only); one model per agent_type
-  --no-header             the CSV is a headerless numeric matrix (one series, no timestamps)
+                          for evaluation only); one model per agent_type. Numeric columns must be in
+                          the agent metric contract, which the server reads from Prometheus (any of
+                          ${CONTRACT_COLUMNS.slice(0, 4).join(', ')},
+                          ${CONTRACT_COLUMNS.slice(4).join(', ')}); others are refused: backtest
+                          them with medic anomaly score --train
   --csv-step D            resample timestamped rows to this step (default: their median spacing)
 
 Model and evaluation:
@@ -144,7 +148,9 @@ export function validateTrainArgs(mode: 'anomaly' | 'nightly', v: OptionValues<t
       if (v[flag] !== undefined) problems.push(`--${flag} applies to --prometheus only`);
     }
     const stepMs = v['csv-step'] === undefined ? undefined : duration('csv-step', '', 1);
-    if (v['no-header'] && stepMs !== undefined) problems.push('--csv-step needs timestamps, and a headerless CSV has none');
+    // A headerless matrix's columns are column_1..: never contract columns, so its model could not be
+    // published. The flag stays known so that this, not "unknown option", is what a user reads.
+    if (v['no-header']) problems.push(`--no-header cannot train a model for the registry: a headerless CSV's columns are column_1, column_2, ..., and the registry takes only agent metric contract columns (${CONTRACT_COLUMNS.join(', ')}); give ${v.csv} a header naming them, or backtest the matrix with medic anomaly score --no-header`);
     if (!existsSync(v.csv)) problems.push(`--csv must name an existing file, but ${v.csv} does not exist`);
     source = { kind: 'csv', file: v.csv, header: !v['no-header'], ...(stepMs ? { stepSeconds: stepMs / 1000 } : {}) };
   } else {

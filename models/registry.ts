@@ -8,12 +8,15 @@
 // Publishing never changes what is served; promoting is one atomic rename of PROMOTED, so a reader sees
 // the old version or the new one, never half of either. Agent types come from training inputs and
 // directory names, never from alert labels: serving looks a label up in the loaded map, it does not
-// build a path from it.
+// build a path from it. Only models the server can serve get in: every column must be in the agent metric
+// contract (signal-queries.ts), checked when publishing, promoting and loading, so an artifact published
+// by an older Medic or by hand is refused at promotion or load, not by a scoring loop every round.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Detector } from './detector.ts';
 import { DETECTORS } from './detectors/index.ts';
+import { contractProblem } from './signal-queries.ts';
 
 /** The models shipped with Medic: serving and training both default to them. */
 export const SHIPPED_REGISTRY = fileURLToPath(new URL('./registry', import.meta.url));
@@ -72,10 +75,12 @@ export function listTypes(root: string): string[] {
 
 /**
  * Writes a new version (never overwrites one): the next free number, claimed with an exclusive mkdir so
- * two trainers publishing at once get two versions. The artifact is checked by loading it first.
+ * two trainers publishing at once get two versions. The artifact is checked by loading it first, and its
+ * columns against the agent metric contract.
  */
 export function publishModel(root: string, artifact: object, card: Omit<ModelCard, 'version' | 'agentType'> & { agentType: string }): { version: string; dir: string } {
-  DETECTORS.load(artifact);
+  const problem = contractProblem(DETECTORS.load(artifact).columns);
+  if (problem) throw new Error(`the model for agent type ${card.agentType} is not published: ${problem}`);
   const typeDir = join(anomalyRoot(root), checkTypeName(card.agentType));
   mkdirSync(typeDir, { recursive: true });
   const versions = listVersions(root, card.agentType);
@@ -100,12 +105,20 @@ export function publishModel(root: string, artifact: object, card: Omit<ModelCar
   }
 }
 
-/** Puts a version in service. It must load: a broken artifact is never promoted. */
+/**
+ * Puts a version in service. It must load (a broken artifact is never promoted) and read only contract
+ * columns; when refused, PROMOTED is left as it was.
+ */
 export function promote(root: string, agentType: string, version: string): void {
   if (!VERSION_NAME.test(version)) throw new Error(`version ${JSON.stringify(version)} is not a registry version (v0001, v0002, ...)`);
   const typeDir = join(anomalyRoot(root), checkTypeName(agentType));
   if (!existsSync(join(typeDir, version))) throw new Error(`no version ${version} for agent type ${agentType} under ${typeDir}; published: ${listVersions(root, agentType).join(', ') || 'none'}`);
-  loadVersion(root, agentType, version);
+  try {
+    loadVersion(root, agentType, version);
+  } catch (err) {
+    const current = promotedVersion(root, agentType);
+    throw new Error(`${agentType} ${version} is not promoted (${current ? `PROMOTED still names ${current}` : 'no version is promoted'}): ${(err as Error).message}`);
+  }
   const tmp = join(typeDir, `.PROMOTED.${process.pid}.tmp`);
   writeFileSync(tmp, `${version}\n`);
   renameSync(tmp, join(typeDir, 'PROMOTED'));
@@ -117,7 +130,10 @@ export function promotedVersion(root: string, agentType: string): string | undef
   return readFileSync(file, 'utf8').trim();
 }
 
-/** Loads one version; throws a message naming the folder and what is wrong with it. */
+/**
+ * Loads one version; throws a message naming the file and what is wrong with it: damaged, of an unknown
+ * kind, or reading a column outside the agent metric contract (the server could not fetch it).
+ */
 export function loadVersion(root: string, agentType: string, version: string): PublishedModel {
   const dir = join(anomalyRoot(root), checkTypeName(agentType), version);
   let artifact: unknown;
@@ -126,11 +142,15 @@ export function loadVersion(root: string, agentType: string, version: string): P
   } catch (err) {
     throw new Error(`${join(dir, 'model.json')}: ${(err as Error).message}`);
   }
+  let model: Detector;
   try {
-    return { agentType, version, dir, model: DETECTORS.load(artifact) };
+    model = DETECTORS.load(artifact);
   } catch (err) {
     throw new Error(`${join(dir, 'model.json')}: ${(err as Error).message}`);
   }
+  const problem = contractProblem(model.columns);
+  if (problem) throw new Error(`${join(dir, 'model.json')}: ${problem}`);
+  return { agentType, version, dir, model };
 }
 
 export function readCard(dir: string): ModelCard | undefined {
@@ -139,8 +159,8 @@ export function readCard(dir: string): ModelCard | undefined {
 }
 
 /**
- * The promoted model of every agent type, and a message for each type whose promoted version does not
- * load (the caller decides whether to keep what it served before).
+ * The promoted model of every agent type, and a message for each type whose promoted version loadVersion
+ * refuses (the caller decides whether to keep what it served before).
  */
 export function loadPromoted(root: string): { models: Map<string, PublishedModel>; errors: string[] } {
   const models = new Map<string, PublishedModel>();

@@ -14,6 +14,22 @@ export interface SignalQuery {
   promql: string;
 }
 
+/** The columns a served model may read, in the contract's order: each has its expression below. */
+export const CONTRACT_COLUMNS: readonly string[] = AGENT_SIGNALS.map((s) => s.column);
+
+/**
+ * Why a model reading `columns` cannot be served, or undefined when it can. Serving fetches each column
+ * with its expression in signalQueries, so a column without one (a CSV's gpu_temp) would fail every
+ * scoring round; training, promotion and loading ask here, so such a model never reaches the server.
+ * Any subset of the contract, in any order, is servable (columns are fetched by name).
+ */
+export function contractProblem(columns: readonly string[]): string | undefined {
+  const outside = columns.filter((c) => !CONTRACT_COLUMNS.includes(c));
+  if (outside.length === 0) return undefined;
+  const one = outside.length === 1;
+  return `${one ? 'column' : 'columns'} ${outside.join(', ')} ${one ? 'is' : 'are'} not in the agent metric contract (${CONTRACT_COLUMNS.join(', ')}; models/features.ts AGENT_SIGNALS): the server reads each model column from Prometheus with that contract's query, and there is none for ${one ? 'it' : 'them'}`;
+}
+
 /** PromQL per column, with rates over `rateWindow` (a Prometheus duration such as 1m). */
 export function signalQueries(rateWindow = '1m', selector = ''): SignalQuery[] {
   if (!/^\d+(ms|s|m|h)$/.test(rateWindow)) throw new Error(`rate window must be a Prometheus duration such as 30s or 1m, but was ${JSON.stringify(rateWindow)}`);

@@ -4,7 +4,8 @@
 //   agent_type  trains one model per type (plus the fallback `default` on every row)
 //   agent       keeps each agent's rows a series of its own (rolling features never mix agents)
 //   label       0 normal / 1 anomalous: used to evaluate, never to fit
-// Without a header (--no-header): a numeric matrix, columns column_1..column_n, one series, no time.
+// Without a header: a numeric matrix, columns column_1..column_n, one series, no time (outside the agent
+// metric contract, so `medic train` refuses --no-header; the reader keeps the layout for library callers).
 // Numbers are parsed by the same parseTable as `medic anomaly score`, so both read a file alike.
 import { basename } from 'node:path';
 import { checkTypeName, FALLBACK_TYPE } from '../models/registry.ts';

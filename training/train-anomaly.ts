@@ -2,7 +2,6 @@
 // fallback type on every row) → evaluate on the held-out part → gate → publish → promote. Used by
 // `medic train anomaly` and by each nightly run.
 import { AnomalyModel, trainingSkip } from '../models/anomaly-model.ts';
-import { AGENT_SIGNALS } from '../models/features.ts';
 import { FALLBACK_TYPE, loadVersion, promote, promotedVersion, publishModel, type ModelCard } from '../models/registry.ts';
 import { evaluationGate, GATE_DEFAULTS, type GateOptions, type GateResult } from './evaluation-gate.ts';
 import { describeColumns, prepareData, type PreparationReport } from './prepare.ts';
@@ -10,6 +9,7 @@ import { startProgress, type ProgressOptions } from '../lib/progress.ts';
 import type { TrainingData, TrainingSeries } from './training-data.ts';
 import { validationMetrics, type HeldOutPart } from './validation-metrics.ts';
 import { formatInstant } from '../lib/format-instant.ts';
+import { contractProblem } from '../models/signal-queries.ts';
 
 export interface TrainAnomalyOptions {
   registry: string;
@@ -62,6 +62,11 @@ interface Split {
 }
 
 export async function trainAnomaly(data: TrainingData, o: TrainAnomalyOptions): Promise<TrainAnomalyResult> {
+  // Everything trained here goes to the registry the server serves from, which takes only contract
+  // columns (models/registry.ts would refuse to publish after the fit); backtests on any columns are
+  // `medic anomaly score --train`, which does not come through here. Checked before any preparation.
+  const problem = contractProblem(data.columns);
+  if (problem) throw new Error(`${data.source}: ${problem}. Nothing was trained: leave such columns out of the data to train for the registry, or backtest them with medic anomaly score --train`);
   const { data: prepared, report } = await prepareData(data, { stepSeconds: data.sampling?.stepSeconds ?? o.stepSeconds, fillLimit: o.fillLimit });
   o.log(`prepared ${report.rows} rows from ${report.inputRows} (${prepared.series.length} series): ${report.missingCells} cells missing, ${report.forwardFilled} forward-filled, ${report.zeroFilled} set to 0, ${report.droppedRows} rows dropped with every column missing`);
   const splits = prepared.series.map((s) => split(s, o.validationFraction));
@@ -112,9 +117,6 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
     `fitted on ${model.trainingRows} feature rows: each agent's features from its own rows, its first ${trainingSkip({ window: o.window, sampling: data.sampling })} rows (a partial window${data.sampling ? ' and the rate warm-up' : ''}) left out, as serving leaves out agents that young`,
     `preparation (whole input): ${report.missingCells} missing cells, ${report.forwardFilled} forward-filled (at most ${o.fillLimit} in a row), ${report.zeroFilled} set to 0, ${report.droppedRows} rows with every column missing dropped`,
   ];
-  if (data.columns.join() !== AGENT_SIGNALS.map((s) => s.column).join()) {
-    notes.push(`columns are not the agent metric contract (${AGENT_SIGNALS.map((s) => s.column).join(', ')}): the server cannot score live agents with this model; use it with medic anomaly score --model`);
-  }
   const described = await describeColumns(train, data.columns);
   if (described.stride > 1) notes.push(`training data statistics over ${described.described} of ${train.length} training rows (every ${described.stride}th)`);
   const card: Omit<ModelCard, 'version'> = {

@@ -1,7 +1,9 @@
 // The anomaly models in service, one per agent type, and their hot reload: the registry's PROMOTED
 // pointers are checked every reload_interval; a newly promoted version that loads replaces the old one
 // without a restart, and one that does not load is refused while the previous version keeps serving.
-// Models load through the detector kind registry (models/registry.ts → models/detectors/index.ts).
+// Models load through the detector kind registry (models/registry.ts → models/detectors/index.ts), and
+// loadVersion refuses a model reading a column outside the agent metric contract: serving it would make
+// every prediction round fail on a column Prometheus has no query for, so it is refused here, once.
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, type PublishedModel } from '../../models/registry.ts';
@@ -75,6 +77,7 @@ export class ModelService {
         const message = `agent type ${agentType}, promoted ${version}: ${(err as Error).message}`;
         errors.push(message);
         this.metrics?.modelReloads.inc({ result: 'refused' });
+        // Reported once: the fingerprint now includes this version, so it is not read again until it changes.
         this.log.error({ err: message }, 'promoted model refused: it does not load; the previous version stays in service');
       }
     }
@@ -89,7 +92,7 @@ export class ModelService {
 
   start(intervalMs: number): void {
     this.reload();
-    if (this.models.size === 0) this.log.warn({ registry: this.registry }, 'no anomaly model promoted in the registry: incidents are decided on their alerts alone');
+    if (this.models.size === 0) this.log.warn({ registry: this.registry }, 'no anomaly model in service (none promoted, or each promoted one refused): incidents are decided on their alerts alone');
     this.timer = setInterval(() => this.reload(), intervalMs);
     this.timer.unref();
   }

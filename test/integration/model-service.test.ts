@@ -1,7 +1,7 @@
 // The models in service: each agent type gets its own promoted model or the default one; a withdrawn
 // pointer stops serving that type; an unchanged registry is not read again.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { seededRandom } from '../../lib/random.ts';
@@ -51,6 +51,30 @@ describe('model service', () => {
     assert.match(errors[0]!, /agent type default, promoted v0002: .*model\.json/);
     assert.equal(models.modelFor('anything')?.version, 'v0001');
     assert.deepEqual(models.reload(), [], 'an unchanged registry is not read again');
+  });
+
+  it('refuses a promoted model reading a column outside the agent metric contract, once, and keeps the version in service', () => {
+    const gpuRoot = tempDir('medic-models-');
+    publishModel(gpuRoot, artifact(), card('crewai'));
+    promote(gpuRoot, 'crewai', 'v0001');
+    const models = new ModelService(gpuRoot, createLogger('silent'));
+    assert.deepEqual(models.reload(), []);
+    // What an older Medic published and promoted from a CSV with gpu_temp, which no agent exports: served,
+    // it failed the fleet prediction loop every round on a column Prometheus has no query for.
+    const gpu = AnomalyModel.train(rows.map(([a, b]) => [a!, 60 + b!]), ['latency_p99_s', 'gpu_temp'], { window: 3, trees: 10 }).toArtifact();
+    mkdirSync(join(gpuRoot, 'anomaly', 'crewai', 'v0002'));
+    writeFileSync(join(gpuRoot, 'anomaly', 'crewai', 'v0002', 'model.json'), JSON.stringify(gpu));
+    writeFileSync(join(gpuRoot, 'anomaly', 'crewai', 'PROMOTED'), 'v0002\n');
+    const errors = models.reload();
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /^agent type crewai, promoted v0002: \S+model\.json: column gpu_temp is not in the agent metric contract \(latency_p99_s, error_rate, request_rate, queue_depth, memory_utilisation, cpu, dependency_up; /);
+    assert.equal(models.modelFor('crewai')?.version, 'v0001');
+    assert.deepEqual(models.reload(), [], 'reported once: an unchanged registry is not read again');
+    // A fresh start (a restart) serves nothing for that type rather than a model every round would fail on.
+    const restarted = new ModelService(gpuRoot, createLogger('silent'));
+    assert.equal(restarted.reload().length, 1);
+    assert.equal(restarted.modelFor('crewai'), undefined);
+    rmSync(gpuRoot, { recursive: true, force: true });
   });
 
   it('serves nothing, without failing, from a registry that does not exist', () => {

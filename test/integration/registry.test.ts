@@ -1,7 +1,7 @@
 // The model registry: a folder per published version, an atomic pointer to the promoted one, and loads
 // that report a damaged artifact instead of taking the server down.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -24,6 +24,23 @@ const card = (agentType: string) => ({
 });
 
 const registry = () => mkdtempSync(join(tmpdir(), 'medic-registry-'));
+
+/** A model on a CSV's gpu_temp, which no agent exports: what an older Medic published from such a CSV. */
+function gpuArtifact(): AnomalyArtifact {
+  const random = seededRandom(7);
+  const rows = Array.from({ length: 60 }, () => [0.3 + 0.02 * random(), 60 + random()]);
+  return AnomalyModel.train(rows, ['latency_p99_s', 'gpu_temp'], { window: 4, trees: 5, seed: 1 }).toArtifact();
+}
+
+/** Writes an artifact as a version folder by hand, past publishModel's checks (an older Medic, or a copy). */
+function writeVersion(root: string, agentType: string, version: string, a: object): string {
+  const dir = join(root, 'anomaly', agentType, version);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(a));
+  return dir;
+}
+
+const CONTRACT = /not in the agent metric contract \(latency_p99_s, error_rate, request_rate, queue_depth, memory_utilisation, cpu, dependency_up; models\/features\.ts AGENT_SIGNALS\)/;
 
 describe('model registry', () => {
   it('publishes v0001, then v0002, each with the artifact, the card and a readable card', () => {
@@ -113,5 +130,54 @@ describe('model registry', () => {
     assert.deepEqual(model.model.sampling, { stepSeconds: 5, rateWindow: '30s' });
     assert.ok(Number.isFinite(model.model.score([[0.3, 0.01], [0.31, 0.0], [5, 0.9]]).score));
     assert.throws(() => loadVersion(root, 'aider', 'v0001'), /damaged/);
+  });
+
+  it('refuses to publish a model reading a column outside the agent metric contract, naming it and the contract', () => {
+    const root = registry();
+    assert.throws(() => publishModel(root, gpuArtifact(), card('crewai')), (err: Error) => /^the model for agent type crewai is not published: column gpu_temp is not/.test(err.message) && CONTRACT.test(err.message));
+    assert.deepEqual(listVersions(root, 'crewai'), []);
+  });
+
+  it('refuses to promote a hand-written artifact reading gpu_temp, and leaves PROMOTED as it was', () => {
+    const root = registry();
+    publishModel(root, artifact(1), card('crewai'));
+    promote(root, 'crewai', 'v0001');
+    writeVersion(root, 'crewai', 'v0002', gpuArtifact());
+    const pointer = join(root, 'anomaly', 'crewai', 'PROMOTED');
+    const before = readFileSync(pointer, 'utf8');
+    assert.throws(() => promote(root, 'crewai', 'v0002'), (err: Error) => {
+      assert.match(err.message, /^crewai v0002 is not promoted \(PROMOTED still names v0001\): \S+crewai.v0002.model\.json: column gpu_temp is not in the agent metric contract/);
+      assert.match(err.message, CONTRACT);
+      return true;
+    });
+    assert.equal(readFileSync(pointer, 'utf8'), before);
+    assert.deepEqual(readdirSync(join(root, 'anomaly', 'crewai')).filter((n) => n.includes('tmp')), [], 'no temporary file left behind');
+    // Nothing promoted yet: the same refusal, and still no pointer.
+    writeVersion(root, 'aider', 'v0001', gpuArtifact());
+    assert.throws(() => promote(root, 'aider', 'v0001'), /aider v0001 is not promoted \(no version is promoted\): .*column gpu_temp/);
+    assert.equal(promotedVersion(root, 'aider'), undefined);
+  });
+
+  it('does not load a promoted artifact reading gpu_temp (promoted by an older Medic), and reports why', () => {
+    const root = registry();
+    publishModel(root, artifact(1), card('default'));
+    promote(root, 'default', 'v0001');
+    writeVersion(root, 'crewai', 'v0001', gpuArtifact());
+    writeFileSync(join(root, 'anomaly', 'crewai', 'PROMOTED'), 'v0001\n');
+    const { models, errors } = loadPromoted(root);
+    assert.deepEqual([...models.keys()], ['default'], 'crewai agents fall back to the default model');
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /^agent type crewai, promoted v0001: \S+crewai.v0001.model\.json: column gpu_temp is not/);
+    assert.match(errors[0]!, CONTRACT);
+    assert.throws(() => loadVersion(root, 'crewai', 'v0001'), /gpu_temp/);
+  });
+
+  it('serves any subset of the contract, in any order', () => {
+    const root = registry();
+    const random = seededRandom(3);
+    const rows = Array.from({ length: 60 }, () => [random(), random()]);
+    publishModel(root, AnomalyModel.train(rows, ['dependency_up', 'cpu'], { window: 4, trees: 5 }).toArtifact(), card('crewai'));
+    promote(root, 'crewai', 'v0001');
+    assert.deepEqual(loadVersion(root, 'crewai', 'v0001').model.columns, ['dependency_up', 'cpu']);
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../../lib/random.ts';
 import { AGENT_SIGNALS } from '../../models/features.ts';
-import { listVersions, loadPromoted, promotedVersion, readCard } from '../../models/registry.ts';
+import { listTypes, listVersions, loadPromoted, promotedVersion, readCard } from '../../models/registry.ts';
 import { GATE_DEFAULTS } from '../../training/evaluation-gate.ts';
 import { trainAnomaly, type TrainAnomalyOptions } from '../../training/train-anomaly.ts';
 import type { TrainingData, TrainingSeries } from '../../training/training-data.ts';
@@ -90,6 +90,22 @@ describe('training pipeline', () => {
     const comparison = second.gate!.checks.find((c) => c.name === 'not worse than the promoted version')!;
     // The same data and held-out rows: v0001 must score exactly what its own card says.
     assert.match(comparison.detail, new RegExp(`vs v0001 ${first.metrics!.auc!.toFixed(4)}`));
+  });
+
+  it('refuses data with a column outside the agent metric contract, naming it and the contract, before training anything', async () => {
+    const root = registry();
+    const withGpu = (s: TrainingSeries): TrainingSeries => ({ ...s, rows: s.rows.map((r) => [...r, 60]) });
+    const lines: string[] = [];
+    await assert.rejects(
+      trainAnomaly({ columns: [...COLUMNS, 'gpu_temp'], series: [withGpu(agent('crewai-1', 'crewai', 400, 1))], source: 'csv fleet.csv' }, options(root, lines)),
+      (err: Error) => {
+        assert.match(err.message, /^csv fleet\.csv: column gpu_temp is not in the agent metric contract \(latency_p99_s, error_rate, request_rate, queue_depth, memory_utilisation, cpu, dependency_up; models\/features\.ts AGENT_SIGNALS\)/);
+        assert.match(err.message, /medic anomaly score --train/);
+        return true;
+      },
+    );
+    assert.deepEqual(listTypes(root), [], 'nothing published');
+    assert.deepEqual(lines, [], 'refused before preparing the data');
   });
 
   it('fails when no agent type has enough rows, naming them', async () => {

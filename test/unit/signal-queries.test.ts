@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AGENT_SIGNALS } from '../../models/features.ts';
-import { assembleAgentSeries, latestWindow, signalQueries, warmupRows, type MatrixSeries } from '../../models/signal-queries.ts';
+import { assembleAgentSeries, contractProblem, CONTRACT_COLUMNS, latestWindow, signalQueries, warmupRows, type MatrixSeries } from '../../models/signal-queries.ts';
 
 describe('signal queries', () => {
   it('gives one fleet-wide expression per model column, grouped by the agent labels', () => {
@@ -13,6 +13,14 @@ describe('signal queries', () => {
       assert.doesNotMatch(q.promql, /agent="/, `${q.column} must not select one agent`);
     }
     assert.match(queries.find((q) => q.column === 'request_rate')!.promql, /rate\(agent_requests_total\{job="agents"\}\[30s\]\)/);
+  });
+
+  it('accepts a model on any subset of the contract, in any order, and names each column outside it with the contract', () => {
+    assert.deepEqual(CONTRACT_COLUMNS, signalQueries().map((q) => q.column), 'every contract column has a query');
+    assert.equal(contractProblem(CONTRACT_COLUMNS), undefined);
+    assert.equal(contractProblem(['dependency_up', 'latency_p99_s']), undefined);
+    assert.equal(contractProblem(['latency_p99_s', 'gpu_temp']), 'column gpu_temp is not in the agent metric contract (latency_p99_s, error_rate, request_rate, queue_depth, memory_utilisation, cpu, dependency_up; models/features.ts AGENT_SIGNALS): the server reads each model column from Prometheus with that contract\'s query, and there is none for it');
+    assert.match(contractProblem(['gpu_temp', 'cpu', 'value'])!, /^columns gpu_temp, value are not in the agent metric contract .* there is none for them$/);
   });
 
   it('refuses a rate window that is not a Prometheus duration', () => {
