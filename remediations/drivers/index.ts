@@ -21,7 +21,6 @@ export interface ActingDriver {
 }
 
 export interface DriverRegistry {
-  readonly definitions: readonly AnyDriverDefinition[];
   get(name: string): Driver | undefined;
   /**
    * The driver an agent is acted on through. Dry run when the deployment is (remediation.dry_run), the
@@ -43,7 +42,6 @@ export function createDriverRegistry(settings: DriverSettings & { dryRun?: boole
     byName.set(d.name, driver);
   }
   return {
-    definitions,
     get: (name) => byName.get(name),
     acting(agent, tierDryRun) {
       const real = byName.get(agent.driver);
