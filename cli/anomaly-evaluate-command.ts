@@ -50,16 +50,39 @@ export const evaluateCommand = defineCommand({
 
 function printNab(nabDir: string, window: number, seed: number): void {
   const started = Date.now();
-  const nab = evaluateNab(nabDir, window, seed);
-  const categories = Object.keys(Object.values(nab)[0]!.categories);
+  const { detectors, medic, crossValidation: cv, candidates } = evaluateNab(nabDir, window, seed);
+  const categories = Object.keys(medic.categories);
+  const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
   console.log(`NAB dev split, NAB scorer (standard profile; probation 15% capped at 750 rows; best threshold over the corpus`);
   console.log(`for each detector). It reproduces the published references on this split: rolling z-score 38.3, windowed`);
   console.log(`Gaussian 51.5 (random 18.8 there; ours draws other numbers). "+ hold-off": after an alert, no alert for`);
   console.log(`${NAB_HOLD_OFF.hours} h; Medic alerts at 0.5, each baseline at the alert threshold that suits it best on this split.`);
   console.log(`detector                        score  ${categories.map((c) => c.padStart(22)).join('')}   threshold`);
-  for (const [name, r] of Object.entries(nab)) {
-    console.log(`${name.padEnd(30)} ${r.score.toFixed(1).padStart(6)}  ${categories.map((c) => (Number.isFinite(r.categories[c]!) ? r.categories[c]!.toFixed(1) : 'n/a').padStart(22)).join('')}   ${r.threshold.toPrecision(4)}`);
+  for (const [name, r] of Object.entries(detectors)) {
+    console.log(`${name.padEnd(30)} ${r.score.toFixed(1).padStart(6)}  ${categories.map((c) => fixed(r.categories[c]!).padStart(22)).join('')}   ${r.threshold.toPrecision(4)}`);
   }
+  console.log(`\nMedic (with the hold-off), one threshold for the corpus (${medic.threshold.toFixed(3)}) against each category's own best:`);
+  console.log(`a category that gains much from its own threshold is one where the score does not mean the same.`);
+  console.log(`category                   at ${medic.threshold.toFixed(3)}   own best   at threshold    gain   false positives`);
+  for (const c of categories) {
+    const f = medic.categories[c]!;
+    console.log(`${c.padEnd(24)} ${fixed(f.atCorpus).padStart(9)} ${fixed(f.ownBest).padStart(10)} ${f.ownThreshold.toFixed(3).padStart(14)} ${fixed(f.gain).padStart(7)} ${String(f.falsePositives).padStart(17)}`);
+  }
+  console.log(`largest gain: ${medic.worstGain.toFixed(1)} (categories without windows have no score of their own: their false positives count in the corpus)`);
+  const label = (i: number) => (i === 0 ? 'defaults' : JSON.stringify(candidates[i]).replace(/[{}"]/g, ''));
+  console.log(`\nLeave one category out, over ${candidates.length} constant sets (the defaults, and each constant one step either way):`);
+  console.log(`each held-out category is scored with what was chosen on the other ones. "threshold only": the defaults,`);
+  console.log(`their threshold chosen without the category; "nested": constants and threshold chosen without it.`);
+  const mine = cv.perCandidate[0]!;
+  console.log(`held out                  threshold only (at)   nested (constants at threshold)`);
+  cv.categories.forEach((c, k) => {
+    const own = mine.folds[k]!;
+    const nested = cv.nested.folds[k]!;
+    const score = (x: number, fp: number) => (Number.isFinite(x) ? x.toFixed(1) : `${fp} FP`);
+    console.log(`${c.padEnd(24)} ${score(own.heldOutScore, own.heldOutFalsePositives).padStart(9)} (${own.threshold.toFixed(3)})   ${score(nested.heldOutScore, nested.heldOutFalsePositives).padStart(6)} (${label(nested.candidate)} at ${nested.threshold.toFixed(3)})`);
+  });
+  console.log(`held-out corpus           ${mine.corpus.toFixed(1).padStart(9)}           ${cv.nested.corpus.toFixed(1).padStart(6)}`);
+  console.log(`cross-validation picks: ${label(cv.chosen)} (held-out corpus ${cv.perCandidate[cv.chosen]!.corpus.toFixed(1)})${cv.chosen === 0 ? '' : ': the defaults are no longer its choice'}`);
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }
 

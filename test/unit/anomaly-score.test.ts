@@ -65,16 +65,17 @@ describe('medic anomaly score', () => {
   });
 
   it('alerts once per hold-off, and a held-off alert scores 0', () => {
-    // A spike at row 200, then the level five times higher from row 206: the streaming detector alerts
-    // on rows 200, 201 and 206 to 211 without a hold-off.
+    // A spike at row 200, then the level five times higher from row 206: without a hold-off the
+    // streaming detector alerts on row 200 and on rows 208 to 211 (the new level first equals the
+    // spike's value, which the series has now held once, so it becomes rare two rows later).
     const table = parseTable(csv(300, 200, 5), true);
     const free = scoreRows(table, O);
-    const held = scoreRows(table, { ...O, holdOff: { samples: 4 } });
+    const held = scoreRows(table, { ...O, holdOff: { samples: 2 } });
     const alertRows = (xs: { isAnomaly: boolean }[]) => xs.flatMap((s, i) => (s.isAnomaly ? [i] : []));
-    assert.ok(alertRows(free).length > 5);
+    assert.ok(alertRows(free).length >= 5, JSON.stringify(alertRows(free)));
     const kept = alertRows(held);
     assert.equal(kept[0], 200);
-    assert.deepEqual(kept, [200, 206, 211]);
+    assert.deepEqual(kept, [200, 208, 211]);
     held.forEach((s, i) => assert.ok(s.score === free[i]!.score || (s.score === 0 && free[i]!.isAnomaly && !kept.includes(i))));
   });
 
@@ -120,14 +121,14 @@ describe('medic anomaly score, as a user runs it', () => {
 
   it('writes raw scores by default: the rows right after an alert keep their scores', async () => {
     const rows = await run();
-    // The spike at 200 and the level change from 206: every alerting row keeps its alert and its score.
-    assert.deepEqual(alertRows(rows).filter((i) => i >= 200 && i < 212), [200, 201, 206, 207, 208, 209, 210, 211]);
+    // The spike at 200 and the level change from 206 (rare from 208, see above): every alerting row keeps its alert and its score.
+    assert.deepEqual(alertRows(rows).filter((i) => i >= 200 && i < 212), [200, 208, 209, 210, 211]);
     assert.ok(rows.slice(201, 212).every((r) => r.score > 0), 'no score after an alert is zeroed');
   });
 
   it('holds alerts off only when asked (--hold-off), scoring the held-off rows 0', async () => {
-    const rows = await run('--hold-off', '4');
-    assert.deepEqual(alertRows(rows).filter((i) => i >= 200 && i < 212), [200, 206, 211]);
-    for (const i of [201, 207, 208, 209, 210]) assert.equal(rows[i]!.score, 0, `row ${i}`);
+    const rows = await run('--hold-off', '2');
+    assert.deepEqual(alertRows(rows).filter((i) => i >= 200 && i < 212), [200, 208, 211]);
+    for (const i of [209, 210]) assert.equal(rows[i]!.score, 0, `row ${i}`);
   });
 });
