@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseDurationMs } from '../lib/units.ts';
 import { FOREST_IMPLEMENTATIONS, type AnomalyArtifact, type ForestImplementation } from '../models/anomaly-model.ts';
 import type { HoldOffSpan } from '../training/evaluation/alert-hold-off.ts';
-import { BACKTEST_DETECTORS, scoreRows, type BacktestDetector, type RowScore, type ScoreOptions } from '../training/evaluation/score-rows.ts';
+import { BACKTEST_DETECTORS, SCORE_DEFAULTS, scoreRows, type BacktestDetector, type RowScore, type ScoreOptions } from '../training/evaluation/score-rows.ts';
 import { parseTable, type Table } from '../training/parse-table.ts';
 import { defineCommand, EXIT, UsageError } from './args.ts';
 
@@ -20,8 +20,9 @@ multivariate matrix, --train with the metrics' earlier history scores best.
   --no-header            the input is a headerless numeric matrix (ASD layout)
   --train FILE           forest: learn from this file (same layout, the rows before the input in time)
   --model DIR            forest: use a trained artifact (DIR/model.json)
-  --detector D           forest (default for several columns or with --train/--model): the Isolation
-                         Forest on features (the options below); alerts above its training threshold.
+  --detector D           forest (default for several columns or with --train/--model): the calibrated
+                         model on features (the Isolation Forest with the distance to the nearest
+                         training state, options below); alerts above its alarm budget's threshold.
                          streaming (default for one column): each column against its own long past
                          (level z-score and novelty), row by row; alerts at anomaly_score >= 0.5
   --hold-off SPAN        after an alert, do not alert again for SPAN, and score the rows held off 0 (a
@@ -32,16 +33,19 @@ multivariate matrix, --train with the metrics' earlier history scores best.
   --online               forest: refit every --refit-every rows on all rows seen so far (past only)
   --refit-every N        default 500
   --window N             forest: feature window in samples (default 12)
-  --contamination C      forest: share of training rows taken as anomalous for the threshold (default 0.1)
+  --contamination C      forest: the Isolation Forest's training parameter (default 0.1); not the alarm rate
+  --alarm-budget N       forest: alerts per healthy series per day the threshold allows (default 1),
+                         every row above it counted as one
+  --reading-seconds S    forest: seconds between rows, for the budget's per-row rate (default 15)
   --seed S               forest: default 1
   --forest-implementation I  forest: medic (default) or ml-isolation-forest (a cross-check: slower,
                          unseeded, trains each tree on all rows)`;
 
 const OPTIONS = {
   input: { type: 'string' }, output: { type: 'string' }, 'no-header': { type: 'boolean' }, train: { type: 'string' }, model: { type: 'string' },
-  'train-fraction': { type: 'string', default: '0.15' }, online: { type: 'boolean' }, 'refit-every': { type: 'string', default: '500' },
-  window: { type: 'string', default: '12' }, contamination: { type: 'string', default: '0.1' }, seed: { type: 'string', default: '1' },
-  detector: { type: 'string' }, 'hold-off': { type: 'string' }, 'forest-implementation': { type: 'string', default: 'medic' },
+  'train-fraction': { type: 'string', default: String(SCORE_DEFAULTS.trainFraction) }, online: { type: 'boolean' }, 'refit-every': { type: 'string', default: String(SCORE_DEFAULTS.refitEvery) },
+  window: { type: 'string', default: String(SCORE_DEFAULTS.window) }, contamination: { type: 'string', default: String(SCORE_DEFAULTS.contamination) }, seed: { type: 'string', default: String(SCORE_DEFAULTS.seed) },
+  detector: { type: 'string' }, 'hold-off': { type: 'string' }, 'alarm-budget': { type: 'string', default: '1' }, 'reading-seconds': { type: 'string', default: '15' }, 'forest-implementation': { type: 'string', default: 'medic' },
 } as const;
 
 /** `--hold-off`: a duration ("12h") or a number of rows ("144"); 0 is none. */
@@ -65,6 +69,7 @@ export const scoreCommand = defineCommand({
       implementation: values['forest-implementation'] as ForestImplementation, ...(holdOffSpan && holdOffSpan !== 'invalid' ? { holdOff: holdOffSpan } : {}),
       window: Number(values.window), contamination: Number(values.contamination), seed: Number(values.seed),
       trainFraction: Number(values['train-fraction']), online: Boolean(values.online), refitEvery: Number(values['refit-every']),
+      alertsPerDay: Number(values['alarm-budget']), readingSeconds: Number(values['reading-seconds']),
     };
     const problems = [
       o.detector !== undefined && !(BACKTEST_DETECTORS as readonly string[]).includes(o.detector) && `--detector must be one of ${BACKTEST_DETECTORS.join(', ')}, but was ${values.detector}`,
@@ -73,6 +78,8 @@ export const scoreCommand = defineCommand({
       o.detector === 'streaming' && (values.train || values.model) && '--train and --model are the forest\'s: drop --detector streaming',
       !(Number.isInteger(o.window) && o.window >= 2) && `--window must be an integer >= 2, but was ${values.window}`,
       !(o.contamination > 0 && o.contamination < 0.5) && `--contamination must be in (0, 0.5), but was ${values.contamination}`,
+      !(o.alertsPerDay! > 0 && o.alertsPerDay! <= 1000) && `--alarm-budget must be a number of alerts per day in (0, 1000], but was ${values['alarm-budget']}`,
+      !(o.readingSeconds! > 0 && o.readingSeconds! <= 86_400) && `--reading-seconds must be a number of seconds in (0, 86400], but was ${values['reading-seconds']}`,
       !(o.trainFraction > 0 && o.trainFraction < 1) && `--train-fraction must be in (0, 1), but was ${values['train-fraction']}`,
       !(Number.isInteger(o.refitEvery) && o.refitEvery >= 1) && `--refit-every must be a positive integer, but was ${values['refit-every']}`,
     ].filter((p): p is string => typeof p === 'string');

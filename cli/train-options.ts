@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { validateDetailed } from 'node-cron';
 import { parseDurationMs } from '../lib/units.ts';
 import { CONTRACT_COLUMNS } from '../models/signal-queries.ts';
+import { DEFAULT_ALARM_BUDGET } from '../models/alarm-budget.ts';
 import { GATE_DEFAULTS } from '../training/evaluation-gate.ts';
 import { parseInstant } from '../lib/parse-instant.ts';
 import { MAX_POINTS_PER_QUERY } from '../training/prometheus-source.ts';
@@ -42,7 +43,10 @@ Data, from a CSV export:
 
 Model and evaluation:
   --window N              rolling window of the features, in samples (default 12)
-  --contamination C       share of training rows scoring above the threshold, in (0, 0.5) (default 0.1, as the design says)
+  --contamination C       the forest's training parameter, in (0, 0.5) (default 0.1, as the design says);
+                          not the alarm rate
+  --alarm-budget N        AgentAnomalous alerts a healthy agent may raise per day (default ${DEFAULT_ALARM_BUDGET}): sets each
+                          model's threshold, and the evaluation gate refuses a model clearly above it
   --seed S                forest seed (default 1)
   --trees N               trees in the forest (default 100)
   --sample-size N         rows per tree (default 256)
@@ -71,7 +75,7 @@ export const TRAIN_OPTIONS = {
   prometheus: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, lookback: { type: 'string' },
   step: { type: 'string' }, 'rate-window': { type: 'string' }, selector: { type: 'string' }, 'points-per-query': { type: 'string' }, timeout: { type: 'string' },
   csv: { type: 'string' }, 'no-header': { type: 'boolean' }, 'csv-step': { type: 'string' },
-  window: { type: 'string' }, contamination: { type: 'string' }, seed: { type: 'string' }, trees: { type: 'string' }, 'sample-size': { type: 'string' },
+  window: { type: 'string' }, contamination: { type: 'string' }, 'alarm-budget': { type: 'string' }, seed: { type: 'string' }, trees: { type: 'string' }, 'sample-size': { type: 'string' },
   'validation-fraction': { type: 'string' }, 'min-rows': { type: 'string' }, 'max-train-rows': { type: 'string' }, 'fill-limit': { type: 'string' },
   registry: { type: 'string' }, promote: { type: 'boolean' },
   schedule: { type: 'string' }, timezone: { type: 'string' }, 'run-now': { type: 'boolean' },
@@ -109,6 +113,7 @@ export function validateTrainArgs(mode: 'anomaly' | 'nightly', v: OptionValues<t
     registry: registryDir(v.registry, env),
     window: int('window', 12, 2),
     contamination: num('contamination', 0.1, (n) => n > 0 && n < 0.5, 'in (0, 0.5)'),
+    alarmBudget: num('alarm-budget', DEFAULT_ALARM_BUDGET, (n) => n > 0 && n <= 1000, 'a number of alerts per agent per day in (0, 1000]'),
     seed: int('seed', 1, 0),
     trees: int('trees', 100, 1),
     sampleSize: int('sample-size', 256, 2),

@@ -1,14 +1,21 @@
-// The anomaly model: features (features.ts) → standard scaling → Isolation Forest → a score in [0, 1],
-// a threshold from the contamination setting, and an explanation: which features deviate most, mapped
-// to the anomaly type the remediation rules select on. Serialises to a JSON artifact that names its
-// feature schema; an artifact for another schema is refused with a clear message.
-import { extractFeatures, extractLatest, featureNames, FEATURE_SCHEMA_VERSION, type FeatureOptions } from './features.ts';
+// The anomaly model: features (features.ts) → standard scaling → two views of each reading, the
+// Isolation Forest (joint oddness) and the distance to the nearest healthy training state (one metric
+// far out) → one calibrated score in [0, 1] (calibrated-scorer.ts) whose threshold is the alarm budget's
+// false-alarm rate (alarm-budget.ts) → an explanation: the features furthest from that nearest healthy
+// state, mapped to the anomaly type the remediation rules select on. Serialises to a JSON artifact
+// (anomaly-artifact.ts) that names its feature schema; an artifact for another schema is refused.
+import { extractFeatures, featuresAt, featureNames, FEATURE_SCHEMA_VERSION, type FeatureOptions } from './features.ts';
 import { warmupRows } from './signal-queries.ts';
-import { IsolationForest, type SerializedForest } from './isolation-forest.ts';
+import { IsolationForest } from './isolation-forest.ts';
 import { MlForest } from './ml-forest.ts';
 import { checkFillLimit, DEFAULT_FILL_LIMIT } from './preprocessing.ts';
 import type { Detector, Reading } from './detector.ts';
-import { fitScaler, scale, type Scaler } from './scaler.ts';
+import { fitScaler, scale } from './scaler.ts';
+import { artifactProblems, type AnomalyArtifact } from './anomaly-artifact.ts';
+import { CalibratedScorer, DEFAULT_REFERENCE_ROWS } from './calibrated-scorer.ts';
+import { DEFAULT_ALARM_BUDGET, DEFAULT_READING_SECONDS } from './alarm-budget.ts';
+
+export type { AnomalyArtifact } from './anomaly-artifact.ts';
 
 /** Medic's own forest (the default, publishable) or ml-isolation-forest (backtests and cross-checks only). */
 export const FOREST_IMPLEMENTATIONS = ['medic', 'ml-isolation-forest'] as const;
@@ -31,32 +38,15 @@ export interface TrainOptions extends FeatureOptions {
   trees?: number;
   sampleSize?: number;
   seed?: number;
+  /** Alerts per healthy agent per day the threshold allows (default 1). */
+  alertsPerDay?: number;
+  /** Seconds between readings when there is no `sampling` (CSV input): default serving's 15 s. */
+  readingSeconds?: number;
+  /** Training rows kept as the nearest-state reference (default 2,048). */
+  referenceRows?: number;
 }
 
-export interface AnomalyArtifact {
-  kind: 'medic-anomaly-model';
-  featureSchemaVersion: number;
-  columns: string[];
-  featureNames: string[];
-  window: number;
-  scaler: Scaler;
-  forest: SerializedForest;
-  threshold: number;
-  contamination: number;
-  training: { rows: number; seed: number; trees: number };
-  /**
-   * How the training rows were sampled from Prometheus (absent for CSV input): serving queries with the
-   * same step and rate window, or the temporal features would mean something else.
-   */
-  sampling?: { stepSeconds: number; rateWindow: string };
-  /**
-   * How gaps in the training rows were filled (models/preprocessing.ts): serving fills live gaps the
-   * same way. Absent in artifacts from before it was recorded, which were prepared with the default.
-   */
-  preprocessing?: { fillLimit: number };
-}
-
-/** A reading of the forest kind: `contributions` are the features that deviate most from training (|scaled value|). */
+/** A reading of the forest kind: `contributions` are the features furthest (σ) from the nearest healthy training state. */
 export type AnomalyScore = Reading;
 
 // delta reads the sample before the newest: a window of one would make serving differ from training.
@@ -76,6 +66,7 @@ export class AnomalyModel implements Detector {
   private constructor(
     private readonly a: AnomalyArtifact,
     private readonly forest: Forest,
+    private readonly scorer: CalibratedScorer,
     readonly implementation: ForestImplementation = 'medic',
   ) {}
 
@@ -110,14 +101,18 @@ export class AnomalyModel implements Detector {
     const forest = implementation === 'medic' ? IsolationForest.fit(scaled, { trees, sampleSize: o.sampleSize ?? 256, seed }) : MlForest.fit(scaled, trees);
     const contamination = o.contamination ?? 0.1;
     const scores = Array.from(forest.scoreAll(scaled)).sort((x, y) => x - y);
-    const threshold = scores[Math.min(scores.length - 1, Math.floor((1 - contamination) * scores.length))]!;
+    const forestThreshold = scores[Math.min(scores.length - 1, Math.floor((1 - contamination) * scores.length))]!;
+    const scorer = CalibratedScorer.fit(scaled, forest, {
+      window: o.window, referenceRows: o.referenceRows ?? DEFAULT_REFERENCE_ROWS,
+      alertsPerDay: o.alertsPerDay ?? DEFAULT_ALARM_BUDGET, stepSeconds: o.sampling?.stepSeconds ?? o.readingSeconds ?? DEFAULT_READING_SECONDS,
+    });
     return new AnomalyModel({
       kind: 'medic-anomaly-model', featureSchemaVersion: FEATURE_SCHEMA_VERSION, columns, featureNames: featureNames(columns), window: o.window,
       scaler, forest: forest instanceof IsolationForest ? forest.toJSON() : { kind: 'medic-isolation-forest', version: 1, sampleSize: 0, features: 0, trees: [] },
-      threshold, contamination, training: { rows: vectors.length, seed, trees },
+      threshold: scorer.threshold, contamination, forestThreshold, scorer: scorer.toJSON(), training: { rows: vectors.length, seed, trees },
       ...(o.sampling ? { sampling: o.sampling } : {}),
       ...(o.fillLimit !== undefined ? { preprocessing: { fillLimit: checkFillLimit(o.fillLimit) } } : {}),
-    }, forest, implementation);
+    }, forest, scorer, implementation);
   }
 
   static fromArtifact(a: AnomalyArtifact): AnomalyModel {
@@ -127,7 +122,7 @@ export class AnomalyModel implements Detector {
     }
     const problems = artifactProblems(a);
     if (problems.length) throw new Error(`the artifact is damaged: ${problems.join('; ')}`);
-    return new AnomalyModel(a, IsolationForest.fromJSON(a.forest));
+    return new AnomalyModel(a, IsolationForest.fromJSON(a.forest), CalibratedScorer.fromJSON(a.scorer));
   }
 
   toArtifact(): AnomalyArtifact {
@@ -135,15 +130,27 @@ export class AnomalyModel implements Detector {
     return this.a;
   }
 
+  /** The calibrated score at the alarm budget's false-alarm rate. */
   get threshold(): number {
-    return this.a.threshold;
+    return this.scorer.threshold;
+  }
+
+  /** The alarm budget the threshold was set for. */
+  get budget(): CalibratedScorer['budget'] {
+    return this.scorer.budget;
   }
 
   get columns(): string[] {
     return this.a.columns;
   }
 
+  /** Rows a reading reads: the feature window, and the rows before it of the readings it averages. */
   get window(): number {
+    return this.a.window + this.scorer.smoothing - 1;
+  }
+
+  /** The feature window. */
+  get featureWindow(): number {
     return this.a.window;
   }
 
@@ -161,14 +168,24 @@ export class AnomalyModel implements Detector {
     return this.a.training.rows;
   }
 
-  /** Scores every row of a series (training-path features). */
+  /** Scores every row of a series (training-path features); each reading averages the ones before it in the series. */
   scoreSeries(rows: readonly ArrayLike<number>[]): AnomalyScore[] {
-    return extractFeatures(rows, { window: this.a.window }).map((v) => this.explain(v));
+    const scaled = extractFeatures(rows, { window: this.a.window }).map((v) => scale(this.a.scaler, v));
+    const forest = this.forest.scoreAll(scaled);
+    const evidence = scaled.map((v, t) => this.scorer.evidence(v, forest[t]!));
+    const statistics = evidence.map((e) => e.statistic);
+    return scaled.map((v, t) => this.reading(v, evidence[t]!.nearest, statistics.slice(Math.max(0, t - this.scorer.smoothing + 1), t + 1)));
   }
 
-  /** Scores the newest sample of a trailing window (serving-path features). */
+  /** Scores the newest sample of a trailing window of `window` rows (serving-path features). */
   scoreLatest(window: readonly ArrayLike<number>[]): AnomalyScore {
-    return this.explain(extractLatest(window, { window: this.a.window }));
+    if (window.length === 0) throw new Error('no samples to extract features from');
+    const o = { window: this.a.window };
+    const first = Math.max(0, window.length - this.scorer.smoothing);
+    const scaled = Array.from({ length: window.length - first }, (_, k) => scale(this.a.scaler, featuresAt(window, first + k, o)));
+    const forest = this.forest.scoreAll(scaled);
+    const evidence = scaled.map((v, k) => this.scorer.evidence(v, forest[k]!));
+    return this.reading(scaled.at(-1)!, evidence.at(-1)!.nearest, evidence.map((e) => e.statistic));
   }
 
   /** Detector: the serving path. */
@@ -176,32 +193,15 @@ export class AnomalyModel implements Detector {
     return this.scoreLatest(window);
   }
 
-  private explain(vector: Float64Array): AnomalyScore {
-    const scaled = scale(this.a.scaler, vector);
-    const score = this.forest.score(scaled);
+  private reading(scaled: Float64Array, nearest: number, statistics: number[]): AnomalyScore {
+    const score = this.scorer.score(statistics);
+    const gaps = this.scorer.gaps(scaled, nearest);
     const contributions = this.a.featureNames
-      .map((feature, i) => ({ feature, deviation: Math.abs(scaled[i]!) }))
+      .map((feature, i) => ({ feature, deviation: gaps[i]! }))
       .sort((x, y) => y.deviation - x.deviation)
       .slice(0, 3);
-    return { score, isAnomaly: score >= this.a.threshold, type: typeOf(contributions[0]?.feature), contributions };
+    return { score, isAnomaly: score >= this.threshold, type: typeOf(contributions[0]?.feature), contributions };
   }
-}
-
-// A model that loads must score: a truncated or hand-edited artifact is refused here, not at 3 a.m.
-function artifactProblems(a: AnomalyArtifact): string[] {
-  const problems: string[] = [];
-  if (!Array.isArray(a.columns) || a.columns.length === 0 || !a.columns.every((c) => typeof c === 'string')) return ['columns must be a non-empty list of names'];
-  const names = featureNames(a.columns);
-  if (!Array.isArray(a.featureNames) || a.featureNames.join('\u0000') !== names.join('\u0000')) problems.push('featureNames do not match the columns under this feature schema');
-  if (!Number.isInteger(a.window) || a.window < 2) problems.push(`window must be an integer >= 2, but was ${String(a.window)}`);
-  const finite = (xs: unknown) => Array.isArray(xs) && xs.length === names.length && xs.every((x) => typeof x === 'number' && Number.isFinite(x));
-  if (!a.scaler || !finite(a.scaler.mean) || !finite(a.scaler.std)) problems.push(`scaler must hold ${names.length} finite means and standard deviations`);
-  if (!(typeof a.threshold === 'number' && a.threshold >= 0 && a.threshold <= 1)) problems.push(`threshold must be in [0, 1], but was ${String(a.threshold)}`);
-  if (!a.forest || a.forest.features !== names.length || !Array.isArray(a.forest.trees) || a.forest.trees.length === 0) problems.push(`forest must hold trees over ${names.length} features`);
-  else if (a.forest.trees.some((t) => !t || !Array.isArray(t.feature) || [t.threshold, t.left, t.right, t.size].some((xs) => !Array.isArray(xs) || xs.length !== t.feature.length) || t.feature.some((f) => f >= names.length) || t.left.some((i) => i >= t.feature.length) || t.right.some((i) => i >= t.feature.length))) problems.push('a tree of the forest is malformed (arrays of unequal length or indices out of range)');
-  if (a.sampling && !(a.sampling.stepSeconds > 0 && typeof a.sampling.rateWindow === 'string')) problems.push('sampling must give a positive stepSeconds and a rateWindow');
-  if (a.preprocessing && !(Number.isInteger(a.preprocessing.fillLimit) && a.preprocessing.fillLimit >= 0)) problems.push(`preprocessing.fillLimit must be an integer >= 0, but was ${String(a.preprocessing.fillLimit)}`);
-  return problems;
 }
 
 /** The anomaly type of the feature that deviates most, by the column it comes from. */

@@ -4,15 +4,19 @@
 //
 // A candidate passes when every check passes:
 // 1. enough held-out data: at least `minValidationRows` healthy held-out rows, or nothing can be judged.
-// 2. healthy flag rate: the threshold was set so that `contamination` of the training rows score above
-//    it. On held-out healthy rows the model may flag more (later data, another part of the daily cycle),
-//    but not clearly more than `flagRateFactor` × contamination: the check fails when the flags seen
-//    would happen with probability below `significance` if the true rate were that allowance (one-sided
-//    binomial test). So five flags in ten rows do not condemn a model, and 25% of 10,000 rows do.
+// 2. alarm budget: the threshold was set so that healthy readings cross it at the budget's per-reading
+//    rate (models/alarm-budget.ts: at most N AgentAnomalous alerts per agent per day, every reading
+//    above the threshold counted as an alert). On held-out healthy rows the model may flag somewhat more
+//    by chance, but not clearly more than `flagRateFactor` × that rate: the check fails when the flags
+//    seen would happen with probability below `significance` if the true rate were that allowance
+//    (one-sided binomial test). So one flag in a few thousand rows does not condemn a model, and a
+//    model that flags a tenth of healthy rows (a contamination-style threshold) fails.
 // 3. not worse than the promoted version (only with labels of both classes in the held-out rows): the
 //    promoted model scores the SAME held-out rows; the candidate's AUC may be at most `aucTolerance`
 //    lower and its best F1 at most `f1Tolerance` lower. A promoted version that cannot score these
 //    columns, or does not load, is no reason to keep the candidate out.
+
+import type { AlarmBudget } from '../models/alarm-budget.ts';
 
 export interface GateOptions {
   minValidationRows: number;
@@ -22,10 +26,11 @@ export interface GateOptions {
   f1Tolerance: number;
 }
 
-export const GATE_DEFAULTS: GateOptions = { minValidationRows: 10, flagRateFactor: 2, significance: 0.01, aucTolerance: 0.01, f1Tolerance: 0.02 };
+export const GATE_DEFAULTS: GateOptions = { minValidationRows: 10, flagRateFactor: 1, significance: 0.01, aucTolerance: 0.01, f1Tolerance: 0.02 };
 
 export interface GateInput {
-  contamination: number;
+  /** The model's alarm budget (models/alarm-budget.ts). */
+  budget: AlarmBudget;
   /** validationMetrics() of the candidate. */
   candidate: Record<string, number>;
   /** The promoted version scored on the same held-out rows; `metrics` absent when it could not score them. */
@@ -55,12 +60,14 @@ export function evaluationGate(input: GateInput, o: GateOptions = GATE_DEFAULTS)
   if (healthy > 0) {
     const rate = c.validation_flag_rate ?? 0;
     const flagged = Math.round(rate * healthy);
-    const allowed = Math.min(1, o.flagRateFactor * input.contamination);
+    const b = input.budget;
+    const allowed = Math.min(1, o.flagRateFactor * b.readingRate);
     const p = binomialTail(flagged, healthy, allowed);
+    const perDay = (rate * 86_400) / b.stepSeconds;
     checks.push({
-      name: 'healthy flag rate',
+      name: 'alarm budget',
       passed: p >= o.significance,
-      detail: `flagged ${flagged} of ${healthy} healthy held-out rows (${pct(rate)}); allowed ${o.flagRateFactor} × contamination = ${pct(allowed)}; P(at least that many | allowed) = ${p.toPrecision(2)}, the gate needs >= ${o.significance}`,
+      detail: `flagged ${flagged} of ${healthy} healthy held-out readings (${pct(rate)}, at most ${perDay.toPrecision(2)} alerts per agent per day); budget ${b.alertsPerDay}/day at one reading every ${b.stepSeconds} s = ${pct(b.readingRate)} of readings${o.flagRateFactor === 1 ? '' : `, allowed ${o.flagRateFactor} × that`}; P(at least that many | budget) = ${p.toPrecision(2)}, the gate needs >= ${o.significance}`,
     });
   }
   const labelled = c.auc !== undefined && Number.isFinite(c.auc);
@@ -102,5 +109,5 @@ export function binomialTail(k: number, n: number, p: number): number {
 }
 
 function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
+  return `${(x * 100).toPrecision(2)}%`;
 }

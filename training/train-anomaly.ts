@@ -10,11 +10,15 @@ import type { TrainingData, TrainingSeries } from './training-data.ts';
 import { validationMetrics, type HeldOutPart } from './validation-metrics.ts';
 import { formatInstant } from '../lib/format-instant.ts';
 import { contractProblem } from '../models/signal-queries.ts';
+import { describeBudget } from '../models/alarm-budget.ts';
+import { MIN_CALIBRATION_ROWS } from '../models/calibrated-scorer.ts';
 
 export interface TrainAnomalyOptions {
   registry: string;
   window: number;
   contamination: number;
+  /** Alerts per healthy agent per day the thresholds allow (models/alarm-budget.ts). */
+  alarmBudget: number;
   seed: number;
   trees: number;
   sampleSize: number;
@@ -91,25 +95,32 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
   const train = parts.flat();
   const heldOut = group.map((g) => g.heldOut);
   const validationRows = heldOut.reduce((n, h) => n + h.rows.length - h.from, 0);
-  if (train.length < o.minRows) {
-    const skipped = `${train.length} training rows, fewer than --min-rows ${o.minRows}`;
+  const skip = trainingSkip({ window: o.window, sampling: data.sampling });
+  const fitted = parts.reduce((n, p) => n + Math.max(0, p.length - skip), 0);
+  if (train.length < o.minRows || fitted < MIN_CALIBRATION_ROWS) {
+    const skipped = train.length < o.minRows
+      ? `${train.length} training rows, fewer than --min-rows ${o.minRows}`
+      : `${fitted} training rows after each agent's first ${skip} (its window and rate warm-up), fewer than the ${MIN_CALIBRATION_ROWS} the score is calibrated on`;
     o.log(`${agentType}: skipped: ${skipped}${agentType === FALLBACK_TYPE ? '' : ` (its agents are served by the ${FALLBACK_TYPE} model)`}`);
     return { agentType, trainRows: train.length, validationRows, promoted: false, skipped };
   }
   const started = Date.now();
   const model = AnomalyModel.trainSeries(parts, data.columns, {
     window: o.window, contamination: o.contamination, seed: o.seed, trees: o.trees, sampleSize: o.sampleSize, fillLimit: o.fillLimit,
+    alertsPerDay: o.alarmBudget, ...(o.stepSeconds ? { readingSeconds: o.stepSeconds } : {}),
     ...(data.sampling ? { sampling: data.sampling } : {}),
   });
   const trainingSeconds = (Date.now() - started) / 1000;
   const metrics: Record<string, number> = { ...validationMetrics(model, heldOut), training_seconds: trainingSeconds };
   const incumbent = incumbentOn(o.registry, agentType, data.columns, heldOut);
-  const gate = evaluationGate({ contamination: o.contamination, candidate: metrics, incumbent }, o.gate ?? GATE_DEFAULTS);
+  const gate = evaluationGate({ budget: model.budget, candidate: metrics, incumbent }, o.gate ?? GATE_DEFAULTS);
 
   const timestamps = group.flatMap((g) => (g.series.timestamps ? [g.series.timestamps[0]!, g.series.timestamps.at(-1)!] : []));
   const heldOutFrom = group.flatMap((g) => (g.series.timestamps && g.heldOut.from < g.series.timestamps.length ? [g.series.timestamps[g.heldOut.from]!] : []));
   const agentTypes = [...new Set(group.map((g) => g.series.agentType))].sort();
   const notes = [
+    `alarm budget: ${describeBudget(model.budget)}; threshold ${model.threshold.toFixed(3)} on the calibrated score (−log10 of the healthy tail probability / 10)`,
+    `contamination ${o.contamination}: the forest's training parameter (its own cut, not the alarm rate)`,
     `evaluation gate: ${gate.passed ? 'passed' : 'FAILED'}`,
     ...gate.checks.map((c) => `${c.passed ? 'pass' : 'FAIL'}: ${c.name}: ${c.detail}`),
     `held out: the last ${Math.round(o.validationFraction * 100)}% in time of each agent's rows${heldOutFrom.length ? `, from ${formatInstant(Math.min(...heldOutFrom))}` : ''}`,
@@ -129,7 +140,7 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
     describe: described.stats,
     metrics,
     parameters: {
-      window: o.window, contamination: o.contamination, seed: o.seed, trees: o.trees, sampleSize: o.sampleSize,
+      window: o.window, contamination: o.contamination, alarmBudgetPerDay: o.alarmBudget, seed: o.seed, trees: o.trees, sampleSize: o.sampleSize,
       validationFraction: o.validationFraction, fillLimit: o.fillLimit,
       ...(data.sampling ? { stepSeconds: data.sampling.stepSeconds, rateWindow: data.sampling.rateWindow } : o.stepSeconds ? { stepSeconds: o.stepSeconds } : {}),
     },
@@ -142,7 +153,7 @@ async function trainType(agentType: string, group: Split[], data: TrainingData, 
     promoted = true;
   }
   const flagRate = metrics.validation_flag_rate ?? Number.NaN;
-  o.log(`${agentType}: published ${version} (${train.length} training rows, ${validationRows} held out, fit ${trainingSeconds.toFixed(1)} s; held-out healthy flag rate ${Number.isFinite(flagRate) ? `${(flagRate * 100).toFixed(1)}%` : 'n/a'}${metrics.auc !== undefined ? `, AUC ${metrics.auc.toFixed(3)}, F1 ${metrics.f1!.toFixed(3)}` : ''}); gate ${gate.passed ? 'passed' : 'failed'}${o.promote ? (promoted ? '; promoted' : '; not promoted') : ''}`);
+  o.log(`${agentType}: published ${version} (${train.length} training rows, ${validationRows} held out, fit ${trainingSeconds.toFixed(1)} s; held-out healthy flag rate ${Number.isFinite(flagRate) ? `${(flagRate * 100).toPrecision(2)}% against a budget of ${(model.budget.readingRate * 100).toPrecision(2)}%` : 'n/a'}${metrics.auc !== undefined ? `, AUC ${metrics.auc.toFixed(3)}, F1 ${metrics.f1!.toFixed(3)}` : ''}); gate ${gate.passed ? 'passed' : 'failed'}${o.promote ? (promoted ? '; promoted' : '; not promoted') : ''}`);
   if (!gate.passed) for (const c of gate.checks.filter((x) => !x.passed)) o.log(`${agentType}:   ${c.name}: ${c.detail}`);
   return { agentType, trainRows: train.length, validationRows, version, dir, promoted, gate, metrics };
 }

@@ -92,7 +92,8 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 120_000 }, ()
       const line = exposition.split('\n').find((l) => l.startsWith(`medic_anomaly_score{agent="${a.id}"`))!;
       assert.match(line, new RegExp(`agent_type="${a.type}",tier="${a.tier}",anomaly_type="\\w+"`));
       const value = Number(line.split(' ').at(-1));
-      assert.ok(value > 0 && value < 1, `score of ${a.id} is ${value}`);
+      // 0 is possible: a reading at least as usual as the most usual healthy one has probability 1.
+      assert.ok(value >= 0 && value < 1, `score of ${a.id} is ${value}`);
     }
   });
 

@@ -28,7 +28,7 @@ function agent(id: string, type: string, n: number, seed: number, o: { driftFrom
 }
 
 const options = (registry: string, lines: string[] = []): TrainAnomalyOptions => ({
-  registry, window: 6, contamination: 0.05, seed: 1, trees: 30, sampleSize: 128, validationFraction: 0.2, minRows: 200,
+  registry, window: 6, contamination: 0.05, alarmBudget: 1, seed: 1, trees: 30, sampleSize: 128, validationFraction: 0.2, minRows: 200,
   maxTrainRows: 100_000, fillLimit: 3, promote: true, gate: GATE_DEFAULTS, log: (l) => lines.push(l), progress: { tty: undefined },
 });
 const data = (series: TrainingSeries[]): TrainingData => ({ columns: COLUMNS, series, source: 'csv fleet.csv' });
@@ -60,7 +60,7 @@ describe('training pipeline', () => {
     assert.equal(models.get('crewai')!.model.sampling, undefined, 'CSV rows carry no Prometheus sampling');
   });
 
-  it('publishes but does not promote a model whose held-out healthy rows it flags far too often', async () => {
+  it('publishes but does not promote a model whose held-out healthy rows it flags far beyond its alarm budget', async () => {
     const root = registry();
     await trainAnomaly(data([agent('crewai-1', 'crewai', 1000, 1)]), options(root));
     assert.equal(promotedVersion(root, 'crewai'), 'v0001');
@@ -70,11 +70,11 @@ describe('training pipeline', () => {
     const crewai = outcomes.find((o) => o.agentType === 'crewai')!;
     assert.equal(crewai.version, 'v0002');
     assert.equal(crewai.promoted, false);
-    assert.ok(crewai.gate!.checks.some((c) => c.name === 'healthy flag rate' && !c.passed), JSON.stringify(crewai.gate));
+    assert.ok(crewai.gate!.checks.some((c) => c.name === 'alarm budget' && !c.passed), JSON.stringify(crewai.gate));
     assert.deepEqual(listVersions(root, 'crewai'), ['v0001', 'v0002']);
     assert.equal(promotedVersion(root, 'crewai'), 'v0001', 'the version in service stays');
     assert.ok(readCard(join(root, 'anomaly', 'crewai', 'v0002'))!.notes!.some((n) => n === 'evaluation gate: FAILED'));
-    assert.ok(lines.some((l) => /crewai: {3}healthy flag rate: flagged \d+ of 200/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /crewai: {3}alarm budget: flagged \d+ of 200 healthy held-out readings/.test(l)), lines.join('\n'));
   });
 
   it('with labels, scores the promoted version on the same held-out rows and reports precision, recall, F1 and AUC', async () => {

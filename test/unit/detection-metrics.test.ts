@@ -44,8 +44,8 @@ describe('medic anomaly evaluate', () => {
     writeFileSync(join(dir, 'test_label', 'omi-1.txt'), labels.join('\n'));
     const r = evaluateAsd(dir, 12, 1);
     assert.equal(r.servers, 1);
-    assert.deepEqual(Object.keys(r.detectors), ['medic (features+IF)', 'iforest on raw', 'rolling z-score', 'random']);
-    assert.ok(r.detectors['medic (features+IF)']!.auc > r.detectors.random!.auc, JSON.stringify(r.detectors));
-    assert.ok(r.detectors['medic (features+IF)']!.segmentRecall === 1);
+    assert.deepEqual(Object.keys(r.detectors), ['medic (calibrated)', 'iforest on raw', 'max-|z| (rolling)', 'random']);
+    assert.ok(r.detectors['medic (calibrated)']!.auc > r.detectors.random!.auc, JSON.stringify(r.detectors));
+    assert.ok(r.detectors['medic (calibrated)']!.segmentRecall === 1);
   });
 });

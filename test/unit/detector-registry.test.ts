@@ -50,8 +50,9 @@ describe('forest kind', () => {
     const model = forest();
     const d = forestKind.load(JSON.parse(JSON.stringify(model.toArtifact())));
     assert.equal(d.kind, 'forest');
-    assert.deepEqual([d.columns, d.window, d.threshold, d.fillLimit, d.sampling], [['latency_p99_s', 'error_rate'], 3, model.threshold, 3, undefined]);
-    const window = rows.slice(-3);
+    assert.deepEqual([d.columns, d.window, d.threshold, d.fillLimit, d.sampling], [['latency_p99_s', 'error_rate'], 4, model.threshold, 3, undefined]);
+    // It reads 4 rows: the feature window of 3, and the row before it for the reading its score averages.
+    const window = rows.slice(-4);
     assert.deepEqual(d.score(window), model.scoreLatest(window));
   });
 

@@ -1,30 +1,33 @@
-// The evaluation gate that decides automatic promotion: enough held-out data, a healthy flag rate not
-// clearly above twice the contamination, and (with labels) no worse than the promoted version.
+// The evaluation gate that decides automatic promotion: enough held-out data, healthy flags not clearly
+// above the alarm budget, and (with labels) no worse than the promoted version.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { alarmBudget } from '../../models/alarm-budget.ts';
 import { binomialTail, evaluationGate, type GateInput } from '../../training/evaluation-gate.ts';
 
 const healthy = (rows: number, flagged: number) => ({ validation_rows: rows, validation_healthy_rows: rows, validation_flag_rate: flagged / rows });
 
 describe('evaluation gate', () => {
+  const budget = alarmBudget(1, 5);
   const cases: [string, GateInput, boolean, RegExp?][] = [
-    ['passes a model that flags held-out healthy rows at its contamination', { contamination: 0.05, candidate: healthy(1000, 52) }, true],
-    ['passes a little above twice the contamination on few rows (chance, not drift)', { contamination: 0.05, candidate: healthy(20, 4) }, true],
-    ['fails clearly above twice the contamination on many rows', { contamination: 0.05, candidate: healthy(5000, 650) }, false, /healthy flag rate: flagged 650 of 5000 .*13\.0%.*allowed 2 × contamination = 10\.0%/],
-    ['fails with too little held-out data to judge', { contamination: 0.05, candidate: healthy(6, 0) }, false, /enough held-out data: 6 healthy held-out rows \(at least 10 needed\)/],
+    ['passes a model within its budget (one flag in two days of 5 s readings)', { budget, candidate: healthy(34_560, 1) }, true],
+    ['passes two flags in 8 agent-hours (chance: 0.33 expected)', { budget, candidate: healthy(5760, 2) }, true],
+    ['fails a contamination-style threshold (a fifth of healthy readings flagged)', { budget, candidate: healthy(576, 116) }, false, /alarm budget: flagged 116 of 576 healthy held-out readings \(20%, at most 3\.5e\+3 alerts per agent per day\); budget 1\/day at one reading every 5 s = 0\.0058% of readings/],
+    ['fails four times the budget over three agent-days', { budget, candidate: healthy(51_840, 12) }, false, /P\(at least that many \| budget\) = 0\.0000\d+, the gate needs >= 0\.01/],
+    ['fails with too little held-out data to judge', { budget, candidate: healthy(6, 0) }, false, /enough held-out data: 6 healthy held-out rows \(at least 10 needed\)/],
     ['passes when the promoted version cannot score these columns', {
-      contamination: 0.05, candidate: { ...healthy(100, 5), auc: 0.8, best_f1: 0.5 }, incumbent: { version: 'v0003', problem: 'it reads columns cpu' },
+      budget, candidate: { ...healthy(100, 0), auc: 0.8, best_f1: 0.5 }, incumbent: { version: 'v0003', problem: 'it reads columns cpu' },
     }, true],
     ['passes labelled data that scores as well as the promoted version', {
-      contamination: 0.05, candidate: { ...healthy(100, 5), auc: 0.895, best_f1: 0.49 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
+      budget, candidate: { ...healthy(100, 0), auc: 0.895, best_f1: 0.49 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
     }, true],
     ['fails labelled data whose AUC is worse than the promoted version on the same rows', {
-      contamination: 0.05, candidate: { ...healthy(100, 5), auc: 0.85, best_f1: 0.5 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
+      budget, candidate: { ...healthy(100, 0), auc: 0.85, best_f1: 0.5 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
     }, false, /AUC 0\.8500 vs v0003 0\.9000/],
     ['fails labelled data whose best F1 is worse than the promoted version', {
-      contamination: 0.05, candidate: { ...healthy(100, 5), auc: 0.9, best_f1: 0.4 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
+      budget, candidate: { ...healthy(100, 0), auc: 0.9, best_f1: 0.4 }, incumbent: { version: 'v0003', metrics: { auc: 0.9, best_f1: 0.5 } },
     }, false, /best F1 0\.4000 vs 0\.5000/],
-    ['does not compare without labels', { contamination: 0.05, candidate: healthy(100, 5), incumbent: { version: 'v0003', metrics: healthy(100, 0) } }, true],
+    ['does not compare without labels', { budget, candidate: healthy(100, 0), incumbent: { version: 'v0003', metrics: healthy(100, 0) } }, true],
   ];
   for (const [name, input, passed, failure] of cases) {
     it(name, () => {

@@ -1,11 +1,13 @@
 // Medic on the labelled Application Server Dataset (asd.ts), beside baselines run in the same pass: an
-// Isolation Forest on the raw metrics (the sklearn-like reference), a rolling z-score and random scores.
+// Isolation Forest on the raw metrics (the sklearn-like reference), a rolling max-|z| and random scores.
+// Medic's scores are exactly those of `medic anomaly score --train TRAIN --input TEST --no-header` with
+// its defaults (the same function, score-rows.ts), so a user can reproduce any server's figure.
 // Per detector, the mean over servers of the best-threshold point-wise F1, the point-adjusted F1 (inflated
 // by design: never read it alone), segment recall and AUC.
-import { AnomalyModel } from '../../models/anomaly-model.ts';
 import { loadAsd } from './asd.ts';
 import { randomScores, rawForestScores, rollingZScores } from './baselines.ts';
 import { evaluateScores, type DetectionResult } from './detection-metrics.ts';
+import { SCORE_DEFAULTS, scoreRows, type ScoreOptions } from './score-rows.ts';
 
 export type AsdSummary = Pick<DetectionResult, 'f1' | 'f1PointAdjusted' | 'segmentRecall' | 'auc'>;
 
@@ -15,13 +17,13 @@ export function evaluateAsd(dir: string, window: number, seed: number, progress?
   for (const s of servers) {
     progress?.(s.name);
     const columns = s.train[0]!.map((_, i) => `metric_${i + 1}`);
-    const model = AnomalyModel.train(s.train, columns, { window, seed });
+    const options: ScoreOptions = { ...SCORE_DEFAULTS, window, seed };
     // The test split is scored with the training split as its past: the first test rows get full windows.
     const all = [...s.train, ...s.test];
     const detectors: Record<string, ArrayLike<number>> = {
-      'medic (features+IF)': Float64Array.from(model.scoreSeries(all).slice(s.train.length), (x) => x.score),
+      'medic (calibrated)': Float64Array.from(scoreRows({ timestamps: null, columns, rows: s.test }, options, s.train), (x) => x.score),
       'iforest on raw': rawForestScores(s.train, s.test, seed),
-      'rolling z-score': rollingZScores(all).slice(s.train.length),
+      'max-|z| (rolling)': rollingZScores(all).slice(s.train.length),
       random: randomScores(s.test.length, seed),
     };
     for (const [name, scores] of Object.entries(detectors)) {

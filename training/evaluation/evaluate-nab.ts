@@ -66,7 +66,7 @@ export function evaluateNab(dir: string, window: number, seed: number): NabEvalu
   const results: Record<string, NabResult> = {
     medic: { score: medic.score, threshold: medic.threshold, categories: Object.fromEntries(Object.entries(medic.categories).map(([c, f]) => [c, f.atCorpus])) },
     'medic without hold-off': bestNabScore(files, streaming),
-    'features+IF (medic before)': bestNabScore(files, run(forest)),
+    'calibrated forest (online)': bestNabScore(files, run(forest)),
   };
   const baselines: Record<string, Float64Array[]> = {
     'rolling z-score': files.map((f) => rollingZScores(f.values.map((v) => [v]), 288)),
