@@ -32,6 +32,11 @@ const anomalyStub = onDemand('anomaly', 'Evaluate and backtest the anomaly detec
   score: 'Score a CSV export (backtesting): anomaly_score and is_anomaly per row',
 }, async () => (await import('./anomaly-evaluate-command.ts')).anomalyGroupCommand);
 
+const failureStub = onDemand('failure', 'Backtest and evaluate the failure prediction model', {
+  evaluate: 'Evaluate failure prediction on ASD: event F1 and lead time beside baselines',
+  score: 'Backtest a CSV or matrix: failure_probability and is_alarm per row, from the rows up to it',
+}, async () => (await import('./failure-command.ts')).failureCommand);
+
 const trainStub = onDemand('train', 'Train anomaly models, once or on a schedule', {
   anomaly: 'Train anomaly models per agent type from Prometheus or CSV, publish them to the registry',
   nightly: 'Keep running and train on a cron schedule',
@@ -69,7 +74,7 @@ export const medicCommand: CommandSpec = defineCommand({
 Usage: medic <command> [options]
        medic --version`,
   options: { version: { type: 'boolean', short: 'v' } },
-  subcommands: [serveCommand, configCommand, simStub, anomalyStub, trainStub, modelsStub, versionCommand, helpCommand],
+  subcommands: [serveCommand, configCommand, simStub, anomalyStub, failureStub, trainStub, modelsStub, versionCommand, helpCommand],
   run: ({ values }) => {
     console.log(values.version ? VERSION : helpText(medicCommand, ['medic']));
     return EXIT.ok;

@@ -1,5 +1,5 @@
 // What serving scores with, whatever the model kind: one Detector per loaded artifact. Kinds are listed
-// in models/detectors/index.ts (today 'forest', the Isolation Forest anomaly model); the registry of
+// in models/detectors/index.ts ('forest', the Isolation Forest anomaly model; 'failure', the LSTM failure predictor); the registry of
 // artifacts loads every model through that list, so the server never names a model class.
 import type { AnomalyType } from './anomaly-model.ts';
 

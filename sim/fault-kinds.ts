@@ -12,7 +12,16 @@ export interface FaultRequest {
   rate?: number;
   /** How long until the fault clears by itself (a dependency: default 30 s; others: never). */
   forMs?: number;
+  /**
+   * A degrading fault: it builds up over this long before the agent fails (memory-leak: memory climbs
+   * to the limit, then the agent is OOM-killed; latency, errors: they ramp up to full strength; queue:
+   * the backlog grows and slows every request). Without it faults are sudden, as before.
+   */
+  rampMs?: number;
 }
+
+/** The faults that can degrade before they fail (rampMs). */
+export const RAMPING_KINDS: readonly FaultKind[] = ['memory-leak', 'latency', 'errors', 'queue'];
 
 /** A fault of a scenario: injected `atMs` after the scenario starts. */
 export type ScenarioStep = FaultRequest & { atMs: number };

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import { seededRandom } from '../lib/random.ts';
 import { AGENT_TYPES, type AgentType } from './agent-types.ts';
 import { BUCKETS, type AgentCounters } from './exposition.ts';
-import { agentFault, FAULT_KINDS, type FaultKind, type FaultRequest } from './fault-kinds.ts';
+import { agentFault, FAULT_KINDS, RAMPING_KINDS, type FaultKind, type FaultRequest } from './fault-kinds.ts';
 import { createAgent, type SimAgent } from './sim-agent.ts';
 
 const MIB = 1024 * 1024;
@@ -20,7 +20,7 @@ export interface ModelAgent extends AgentCounters {
   sim: SimAgent;
   /** crashed: its port is closed; hung: its port accepts but never answers. */
   mode: 'up' | 'crashed' | 'hung';
-  fault?: { kind: FaultKind; rate: number; until?: number; since: number };
+  fault?: { kind: FaultKind; rate: number; until?: number; since: number; rampMs?: number; memoryFrom?: number };
 }
 
 /** What the model asks of the network when an agent's process dies or comes back. */
@@ -105,13 +105,18 @@ export function createFleetModel(o: FleetModelOptions, ports: AgentPorts): Fleet
       if (a.fault?.until !== undefined && now >= a.fault.until) clear(a.id); // over by itself
       const kind = a.fault?.kind;
       if (a.mode !== 'up') continue;
+      // A degrading fault's strength grows from 0 to 1 over its ramp; a sudden one is at 1 at once.
+      const ramp = a.fault?.rampMs;
+      const strength = ramp ? Math.min(1, (now - a.fault!.since) / ramp) : 1;
       const replicas = Math.max(1, s.replicas);
       const rps = a.base.rps * (1 + 0.25 * phase) * (0.9 + 0.2 * random());
       let latency = a.base.latencyS * (1 + 0.1 * phase) * (0.9 + 0.2 * random()) * Math.min(1, 2 / replicas);
-      if (kind === 'latency') latency += 3;
+      // Creeping latency starts slowly (strength²); a growing backlog slows every request.
+      if (kind === 'latency') latency += 3 * strength * strength;
+      if (kind === 'queue' && ramp) latency += s.summary.queue_depth / 300;
       let errorRate = 0.005 * random();
       const circuitOpen = s.circuit.state === 'open';
-      if (kind === 'errors') errorRate = a.fault!.rate;
+      if (kind === 'errors') errorRate = Math.max(errorRate, a.fault!.rate * strength);
       if (kind === 'bad-version') errorRate = 0.3;
       if (kind === 'dependency' && !circuitOpen) errorRate = 0.01; // retries hide it from clients; the dependency gauge shows it
       const requests = rps * dtS;
@@ -123,13 +128,24 @@ export function createFleetModel(o: FleetModelOptions, ports: AgentPorts): Fleet
 
       const limit = Number(s.config.memory_limit_mib) * MIB;
       s.summary.memory_limit_bytes = limit;
-      if (kind === 'memory-leak') s.summary.memory_bytes = Math.min(limit * 0.97, s.summary.memory_bytes + limit * 0.05 * dtS);
+      if (kind === 'memory-leak' && ramp) {
+        // Climbs from where it was to the limit over the ramp; at the limit the kernel kills the process.
+        const from = a.fault!.memoryFrom ?? s.summary.memory_bytes;
+        a.fault!.memoryFrom = from;
+        s.summary.memory_bytes = from + (limit - from) * strength;
+        if (strength >= 1) {
+          a.mode = 'crashed';
+          void ports.close(a);
+          continue;
+        }
+      } else if (kind === 'memory-leak') s.summary.memory_bytes = Math.min(limit * 0.97, s.summary.memory_bytes + limit * 0.05 * dtS);
       else if (s.summary.memory_bytes > limit * 0.6) s.summary.memory_bytes = limit * 0.5;
       else s.summary.memory_bytes = Math.max(64 * MIB, Math.min(limit * 0.6, s.summary.memory_bytes + (random() - 0.5) * MIB));
       // Overload shows as busy cpu (0.85: enough for scale to act, under the 0.9 saturation alert).
       const cpu = kind === 'cpu' ? 0.97 : kind === 'latency' ? 0.85 : Math.min(0.6, 0.15 + 0.1 * phase + 0.05 * random() + rps / 400);
       a.cpuSeconds += cpu * dtS;
-      if (kind === 'queue') s.summary.queue_depth = Math.min(600, s.summary.queue_depth + 40 * dtS);
+      if (kind === 'queue' && ramp) s.summary.queue_depth = Math.max(s.summary.queue_depth, 600 * strength);
+      else if (kind === 'queue') s.summary.queue_depth = Math.min(600, s.summary.queue_depth + 40 * dtS);
       else s.summary.queue_depth = Math.max(0, Math.min(20, s.summary.queue_depth * 0.5 + 2 + 4 * random()));
       a.dependencyUp = kind !== 'dependency';
       Object.assign(s.summary, {
@@ -149,7 +165,8 @@ export function createFleetModel(o: FleetModelOptions, ports: AgentPorts): Fleet
     const s = a.sim.state;
     const now = clock.now();
     const forMs = f.forMs ?? (f.kind === 'dependency' ? 30_000 : undefined);
-    a.fault = { kind: f.kind, rate, since: now, until: forMs === undefined ? undefined : now + forMs };
+    if (f.rampMs !== undefined && !(f.rampMs > 0 && RAMPING_KINDS.includes(f.kind))) throw new Error(`a ramp applies to ${RAMPING_KINDS.join(', ')} and must be positive: not ${f.kind} over ${f.rampMs} ms`);
+    a.fault = { kind: f.kind, rate, since: now, until: forMs === undefined ? undefined : now + forMs, ...(f.rampMs ? { rampMs: f.rampMs } : {}) };
     a.sim.injectFault(agentFault(f.kind, rate));
     if (f.kind === 'crash') {
       a.mode = 'crashed';

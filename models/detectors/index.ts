@@ -3,9 +3,10 @@
 // DetectorKind, one test, and one line in BUILTIN_DETECTOR_KINDS. The list is checked when this module
 // loads, which is at start-up: a malformed or duplicated kind stops the process before it serves.
 import type { Detector, DetectorKind } from '../detector.ts';
+import { failureKind } from './failure.ts';
 import { forestKind } from './forest.ts';
 
-export const BUILTIN_DETECTOR_KINDS: readonly DetectorKind[] = [forestKind];
+export const BUILTIN_DETECTOR_KINDS: readonly DetectorKind[] = [forestKind, failureKind];
 
 export interface DetectorRegistry {
   /** Registered kind names, in registration order. */

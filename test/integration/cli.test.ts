@@ -1,7 +1,7 @@
 // The `medic` command as an operator meets it: npm start on defaults, help, config errors, refusals.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { commandPaths, type CommandSpec } from '../../cli/args.ts';
@@ -16,6 +16,7 @@ const EVERY_COMMAND = [
   [], ['serve'], ['config'], ['config', 'check'], ['config', 'defaults'],
   ['sim'], ['sim', 'fault'], ['sim', 'clear'], ['sim', 'status'],
   ['anomaly'], ['anomaly', 'evaluate'], ['anomaly', 'score'],
+  ['failure'], ['failure', 'evaluate'], ['failure', 'score'],
   ['train'], ['train', 'anomaly'], ['train', 'nightly'],
   ['models'], ['models', 'list'], ['models', 'show'], ['models', 'promote'],
   ['version'], ['help'],
@@ -50,7 +51,7 @@ describe('every medic command and subcommand', { concurrency: 3 }, () => {
     const stubs = (spec: CommandSpec): CommandSpec[] => (spec.subcommands ?? []).flatMap((s) => [...(s.load ? [s] : []), ...stubs(s)]);
     const shape = (spec: CommandSpec) => ({ name: spec.name, summary: spec.summary, subcommands: spec.subcommands?.map((s) => ({ name: s.name, summary: s.summary, args: s.args })) });
     const loadable = stubs(medicCommand);
-    assert.deepEqual(loadable.map((s) => s.name), ['sim', 'anomaly', 'train', 'models']);
+    assert.deepEqual(loadable.map((s) => s.name), ['sim', 'anomaly', 'failure', 'train', 'models']);
     for (const stub of loadable) assert.deepEqual(shape(stub), shape(await stub.load!()), stub.name);
   });
 });
@@ -186,6 +187,44 @@ describe('medic command', () => {
       assert.equal(r.code, 0);
       assert.doesNotMatch(r.stdout, /shared/, command.join(' '));
     }
+  });
+
+  it('medic failure score trains on a labelled CSV, scores every input row from the past, and reloads what it saved', async () => {
+    const dir = tempDir('medic-cli-failure-');
+    // memory ramps for 6 rows, then the agent fails for 3 (failing = 1), every 30 rows.
+    const row = (t: number) => {
+      const phase = t % 30;
+      const memory = phase >= 20 && phase < 26 ? 0.4 + (phase - 19) * 0.08 : phase >= 26 && phase < 29 ? 0.97 : 0.4 + 0.01 * (t % 3);
+      return `${new Date(Date.UTC(2026, 0, 1) + t * 15_000).toISOString()},${memory.toFixed(3)},${(0.3 + 0.01 * (t % 5)).toFixed(3)}`;
+    };
+    const header = 'timestamp,memory_utilisation,cpu';
+    writeFileSync(join(dir, 'train.csv'), [`${header},failing`, ...Array.from({ length: 600 }, (_, t) => `${row(t)},${t % 30 >= 26 && t % 30 < 29 ? 1 : 0}`)].join('\n'));
+    writeFileSync(join(dir, 'input.csv'), [header, ...Array.from({ length: 90 }, (_, t) => row(600 + t))].join('\n'));
+    const small = ['--steps', '5', '--horizon', '3', '--units', '4', '--dense', '4', '--epochs', '3', '--backend', 'wasm'];
+    const trained = await runMedic(['failure', 'score', '--train', join(dir, 'train.csv'), '--input', join(dir, 'input.csv'), '--output', join(dir, 'out.csv'), '--save', join(dir, 'model'), ...small]);
+    assert.equal(trained.code, 0, trained.stderr);
+    assert.match(trained.stderr, /labelled by its failing column/);
+    assert.match(trained.stderr, /epoch 1: loss/);
+    const out = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n');
+    assert.equal(out[0], 'timestamp,failure_probability,is_alarm');
+    assert.equal(out.length, 91);
+    for (const line of out.slice(1)) {
+      const p = Number(line.split(',')[1]);
+      assert.ok(p >= 0 && p <= 1, line);
+    }
+    const again = await runMedic(['failure', 'score', '--model', join(dir, 'model'), '--input', join(dir, 'input.csv'), '--output', join(dir, 'again.csv'), '--backend', 'wasm']);
+    assert.equal(again.code, 0, again.stderr);
+    const first = readFileSync(join(dir, 'again.csv'), 'utf8').trim().split('\n');
+    // Without --train the first rows have no history before them: they score 0; the rest agree.
+    assert.deepEqual(first.slice(6).map((l) => Number(l.split(',')[1]).toFixed(4)), out.slice(6).map((l) => Number(l.split(',')[1]).toFixed(4)));
+    const both = await runMedic(['failure', 'score', '--model', 'x', '--train', 'y', '--input', 'z', '--output', 'w']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /give one of --train FILE \(learn from it\) and --model DIR/);
+    const bad = await runMedic(['failure', 'evaluate', '--data', dir, '--units', '8,x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--units must be comma-separated integers in \[1, 1024\], but was 8,x/);
+    const help = await runMedic(['failure', 'score', '--help']);
+    assert.doesNotMatch(help.stdout, /shared/);
   });
 
   it('refuses an invalid configuration naming the file, field, rule and value', async () => {

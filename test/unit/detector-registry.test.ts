@@ -17,22 +17,22 @@ const rows = Array.from({ length: 200 }, () => [random(), random()]);
 const forest = () => AnomalyModel.train(rows, ['latency_p99_s', 'error_rate'], { window: 3, trees: 10 });
 
 describe('detector kind registry', () => {
-  it("lists today's one kind, the anomaly forest", () => {
-    assert.deepEqual(DETECTORS.kinds, ['forest']);
-    assert.deepEqual(BUILTIN_DETECTOR_KINDS.map((k) => k.kind), ['forest']);
+  it('lists the anomaly forest and the failure predictor', () => {
+    assert.deepEqual(DETECTORS.kinds, ['forest', 'failure']);
+    assert.deepEqual(BUILTIN_DETECTOR_KINDS.map((k) => k.kind), ['forest', 'failure']);
   });
 
   it('refuses a list with a malformed or repeated kind, or two kinds claiming one artifact kind', () => {
-    const other: DetectorKind = { kind: 'failure', artifactKind: 'medic-failure-model', load: () => { throw new Error('not here'); } };
+    const other: DetectorKind = { kind: 'other', artifactKind: 'medic-other-model', load: () => { throw new Error('not here'); } };
     assert.throws(() => createDetectorRegistry([]), /no kinds/);
     assert.throws(() => createDetectorRegistry([{ ...other, kind: 'Failure LSTM' }]), /kind "Failure LSTM" must match/);
     assert.throws(() => createDetectorRegistry([forestKind, { ...forestKind, artifactKind: 'x' }]), /kind forest is registered twice/);
-    assert.throws(() => createDetectorRegistry([forestKind, { ...other, artifactKind: forestKind.artifactKind }]), /artifact kind medic-anomaly-model is claimed by forest and failure/);
-    assert.deepEqual(createDetectorRegistry([forestKind, other]).kinds, ['forest', 'failure']);
+    assert.throws(() => createDetectorRegistry([forestKind, { ...other, artifactKind: forestKind.artifactKind }]), /artifact kind medic-anomaly-model is claimed by forest and other/);
+    assert.deepEqual(createDetectorRegistry([forestKind, other]).kinds, ['forest', 'other']);
   });
 
   it('loads an artifact by its kind field, and names the known kinds when it cannot', () => {
-    assert.throws(() => DETECTORS.load({ kind: 'medic-failure-model' }), /artifact kind "medic-failure-model" \(known: medic-anomaly-model \(forest\)\)/);
+    assert.throws(() => DETECTORS.load({ kind: 'medic-lstm' }), /artifact kind "medic-lstm" \(known: medic-anomaly-model \(forest\), medic-failure-model \(failure\)\)/);
     assert.throws(() => DETECTORS.load('nonsense'), /artifact kind null/);
   });
 
