@@ -20,7 +20,7 @@ const SIM_HORIZON = 20;
 const SIM_STEP_SECONDS = FLEET_HISTORY_DEFAULTS.stepSeconds;
 /** Alarm episodes that must be true: what the issue asks of simulated fleets (>= 0.85), with a margin. */
 const SIM_TARGET_PRECISION = 0.9;
-const MODEL_OPTIONS_HELP = `  --horizon N            a window is positive when a failure starts within N rows after it (default ${d.horizon};
+export const MODEL_OPTIONS_HELP = `  --horizon N            a window is positive when a failure starts within N rows after it (default ${d.horizon};
                          ${SIM_HORIZON} with --sim)
   --steps N              rows the LSTM reads (default ${d.steps})
   --units L              LSTM sizes, comma-separated (default ${d.architecture.units.join(',')}; the design's is
@@ -74,7 +74,7 @@ ${MODEL_OPTIONS_HELP}
 
 ${DATA_HELP}`;
 
-const MODEL_OPTIONS = {
+export const MODEL_OPTIONS = {
   horizon: { type: 'string' }, steps: { type: 'string', default: String(d.steps) },
   units: { type: 'string', default: d.architecture.units.join(',') }, dense: { type: 'string', default: String(d.architecture.dense) },
   epochs: { type: 'string', default: String(d.epochs) }, 'target-precision': { type: 'string' },

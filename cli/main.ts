@@ -37,8 +37,9 @@ const failureStub = onDemand('failure', 'Backtest and evaluate the failure predi
   score: 'Backtest a CSV or matrix: failure_probability and is_alarm per row, from the rows up to it',
 }, async () => (await import('./failure-command.ts')).failureCommand);
 
-const trainStub = onDemand('train', 'Train anomaly models, once or on a schedule', {
+const trainStub = onDemand('train', 'Train anomaly and failure models, once or on a schedule', {
   anomaly: 'Train anomaly models per agent type from Prometheus or CSV, publish them to the registry',
+  failure: 'Train the failure prediction model (LSTM) from simulated fleets or a labelled CSV, publish it',
   nightly: 'Keep running and train on a cron schedule',
 }, async () => (await import('./train-command.ts')).trainCommand);
 

@@ -4,6 +4,7 @@ import { loadSource } from '../training/load-source.ts';
 import { runNightly } from '../training/nightly.ts';
 import { trainAnomaly, type TypeOutcome } from '../training/train-anomaly.ts';
 import { defineCommand, EXIT } from './args.ts';
+import { trainFailureCommand } from './train-failure-command.ts';
 import { TRAIN_HELP, TRAIN_OPTIONS, validateTrainArgs } from './train-options.ts';
 
 export const trainAnomalyCommand = defineCommand({
@@ -31,8 +32,8 @@ export const trainNightlyCommand = defineCommand({
 
 export const trainCommand = defineCommand({
   name: 'train',
-  summary: 'Train anomaly models, once or on a schedule',
-  subcommands: [trainAnomalyCommand, trainNightlyCommand],
+  summary: 'Train anomaly and failure models, once or on a schedule',
+  subcommands: [trainAnomalyCommand, trainFailureCommand, trainNightlyCommand],
 });
 
 function printSummary(outcomes: TypeOutcome[], registry: string, promoting: boolean): void {

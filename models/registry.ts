@@ -50,8 +50,25 @@ export interface PublishedModel {
   model: Detector;
 }
 
+/**
+ * The two model families, each in its own folder: anomaly models (kind 'forest', per agent type) and
+ * failure models (kind 'failure'). A family's folder holds only its kind's artifacts.
+ */
+export const MODEL_FAMILIES = { anomaly: 'forest', failure: 'failure' } as const;
+export type ModelFamily = keyof typeof MODEL_FAMILIES;
+
+export function familyRoot(root: string, family: ModelFamily): string {
+  return join(root, family);
+}
+
 export function anomalyRoot(root: string): string {
-  return join(root, 'anomaly');
+  return familyRoot(root, 'anomaly');
+}
+
+function familyOf(model: Detector): ModelFamily {
+  const family = (Object.keys(MODEL_FAMILIES) as ModelFamily[]).find((f) => MODEL_FAMILIES[f] === model.kind);
+  if (!family) throw new Error(`no registry family keeps models of kind ${model.kind}`);
+  return family;
 }
 
 export function checkTypeName(agentType: string): string {
@@ -60,15 +77,15 @@ export function checkTypeName(agentType: string): string {
 }
 
 /** The versions published for an agent type, oldest first. */
-export function listVersions(root: string, agentType: string): string[] {
-  const dir = join(anomalyRoot(root), checkTypeName(agentType));
+export function listVersions(root: string, agentType: string, family: ModelFamily = 'anomaly'): string[] {
+  const dir = join(familyRoot(root, family), checkTypeName(agentType));
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((n) => VERSION_NAME.test(n) && statSync(join(dir, n)).isDirectory()).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 }
 
 /** Agent types with at least one published version. */
-export function listTypes(root: string): string[] {
-  const dir = anomalyRoot(root);
+export function listTypes(root: string, family: ModelFamily = 'anomaly'): string[] {
+  const dir = familyRoot(root, family);
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((n) => TYPE_NAME.test(n) && statSync(join(dir, n)).isDirectory()).sort();
 }
@@ -78,12 +95,14 @@ export function listTypes(root: string): string[] {
  * two trainers publishing at once get two versions. The artifact is checked by loading it first, and its
  * columns against the agent metric contract.
  */
-export function publishModel(root: string, artifact: object, card: Omit<ModelCard, 'version' | 'agentType'> & { agentType: string }): { version: string; dir: string } {
-  const problem = contractProblem(DETECTORS.load(artifact).columns);
+export function publishModel(root: string, artifact: object, card: Omit<ModelCard, 'version' | 'agentType'> & { agentType: string }, extraFiles: Record<string, string> = {}): { version: string; dir: string; family: ModelFamily } {
+  const model = DETECTORS.load(artifact);
+  const problem = contractProblem(model.columns);
   if (problem) throw new Error(`the model for agent type ${card.agentType} is not published: ${problem}`);
-  const typeDir = join(anomalyRoot(root), checkTypeName(card.agentType));
+  const family = familyOf(model);
+  const typeDir = join(familyRoot(root, family), checkTypeName(card.agentType));
   mkdirSync(typeDir, { recursive: true });
-  const versions = listVersions(root, card.agentType);
+  const versions = listVersions(root, card.agentType, family);
   let n = versions.length ? Number(versions.at(-1)!.slice(1)) + 1 : 1;
   for (;;) {
     const version = `v${String(n).padStart(4, '0')}`;
@@ -100,8 +119,9 @@ export function publishModel(root: string, artifact: object, card: Omit<ModelCar
     const full: ModelCard = { ...card, version };
     writeFileSync(join(dir, 'model.json'), JSON.stringify(artifact));
     writeFileSync(join(dir, 'card.json'), `${JSON.stringify(full, null, 2)}\n`);
-    writeFileSync(join(dir, 'MODEL_CARD.md'), renderCard(full));
-    return { version, dir };
+    writeFileSync(join(dir, 'MODEL_CARD.md'), renderCard(full, family));
+    for (const [name, text] of Object.entries(extraFiles)) writeFileSync(join(dir, name), text);
+    return { version, dir, family };
   }
 }
 
@@ -109,14 +129,14 @@ export function publishModel(root: string, artifact: object, card: Omit<ModelCar
  * Puts a version in service. It must load (a broken artifact is never promoted) and read only contract
  * columns; when refused, PROMOTED is left as it was.
  */
-export function promote(root: string, agentType: string, version: string): void {
+export function promote(root: string, agentType: string, version: string, family: ModelFamily = 'anomaly'): void {
   if (!VERSION_NAME.test(version)) throw new Error(`version ${JSON.stringify(version)} is not a registry version (v0001, v0002, ...)`);
-  const typeDir = join(anomalyRoot(root), checkTypeName(agentType));
-  if (!existsSync(join(typeDir, version))) throw new Error(`no version ${version} for agent type ${agentType} under ${typeDir}; published: ${listVersions(root, agentType).join(', ') || 'none'}`);
+  const typeDir = join(familyRoot(root, family), checkTypeName(agentType));
+  if (!existsSync(join(typeDir, version))) throw new Error(`no version ${version} for agent type ${agentType} under ${typeDir}; published: ${listVersions(root, agentType, family).join(', ') || 'none'}`);
   try {
-    loadVersion(root, agentType, version);
+    loadVersion(root, agentType, version, family);
   } catch (err) {
-    const current = promotedVersion(root, agentType);
+    const current = promotedVersion(root, agentType, family);
     throw new Error(`${agentType} ${version} is not promoted (${current ? `PROMOTED still names ${current}` : 'no version is promoted'}): ${(err as Error).message}`);
   }
   const tmp = join(typeDir, `.PROMOTED.${process.pid}.tmp`);
@@ -124,8 +144,8 @@ export function promote(root: string, agentType: string, version: string): void 
   renameSync(tmp, join(typeDir, 'PROMOTED'));
 }
 
-export function promotedVersion(root: string, agentType: string): string | undefined {
-  const file = join(anomalyRoot(root), checkTypeName(agentType), 'PROMOTED');
+export function promotedVersion(root: string, agentType: string, family: ModelFamily = 'anomaly'): string | undefined {
+  const file = join(familyRoot(root, family), checkTypeName(agentType), 'PROMOTED');
   if (!existsSync(file)) return undefined;
   return readFileSync(file, 'utf8').trim();
 }
@@ -134,8 +154,8 @@ export function promotedVersion(root: string, agentType: string): string | undef
  * Loads one version; throws a message naming the file and what is wrong with it: damaged, of an unknown
  * kind, or reading a column outside the agent metric contract (the server could not fetch it).
  */
-export function loadVersion(root: string, agentType: string, version: string): PublishedModel {
-  const dir = join(anomalyRoot(root), checkTypeName(agentType), version);
+export function loadVersion(root: string, agentType: string, version: string, family: ModelFamily = 'anomaly'): PublishedModel {
+  const dir = join(familyRoot(root, family), checkTypeName(agentType), version);
   let artifact: unknown;
   try {
     artifact = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -148,7 +168,7 @@ export function loadVersion(root: string, agentType: string, version: string): P
   } catch (err) {
     throw new Error(`${join(dir, 'model.json')}: ${(err as Error).message}`);
   }
-  const problem = contractProblem(model.columns);
+  const problem = contractProblem(model.columns) ?? (model.kind !== MODEL_FAMILIES[family] ? `a ${model.kind} model in the ${family} folder (it holds ${MODEL_FAMILIES[family]} models)` : undefined);
   if (problem) throw new Error(`${join(dir, 'model.json')}: ${problem}`);
   return { agentType, version, dir, model };
 }
@@ -162,14 +182,14 @@ export function readCard(dir: string): ModelCard | undefined {
  * The promoted model of every agent type, and a message for each type whose promoted version loadVersion
  * refuses (the caller decides whether to keep what it served before).
  */
-export function loadPromoted(root: string): { models: Map<string, PublishedModel>; errors: string[] } {
+export function loadPromoted(root: string, family: ModelFamily = 'anomaly'): { models: Map<string, PublishedModel>; errors: string[] } {
   const models = new Map<string, PublishedModel>();
   const errors: string[] = [];
-  for (const agentType of listTypes(root)) {
-    const version = promotedVersion(root, agentType);
+  for (const agentType of listTypes(root, family)) {
+    const version = promotedVersion(root, agentType, family);
     if (!version) continue;
     try {
-      models.set(agentType, loadVersion(root, agentType, version));
+      models.set(agentType, loadVersion(root, agentType, version, family));
     } catch (err) {
       errors.push(`agent type ${agentType}, promoted ${version}: ${(err as Error).message}`);
     }
@@ -178,19 +198,19 @@ export function loadPromoted(root: string): { models: Map<string, PublishedModel
 }
 
 /** A cheap fingerprint of what is promoted: it changes when any pointer or promoted file changes. */
-export function promotedFingerprint(root: string): string {
-  return listTypes(root).map((agentType) => {
-    const version = promotedVersion(root, agentType);
+export function promotedFingerprint(root: string, family: ModelFamily = 'anomaly'): string {
+  return listTypes(root, family).map((agentType) => {
+    const version = promotedVersion(root, agentType, family);
     if (!version) return `${agentType}:-`;
-    const file = join(anomalyRoot(root), agentType, version, 'model.json');
+    const file = join(familyRoot(root, family), agentType, version, 'model.json');
     const s = existsSync(file) ? statSync(file) : undefined;
     return `${agentType}:${version}:${s ? `${s.size}:${s.mtimeMs}` : 'missing'}`;
   }).join('|');
 }
 
-function renderCard(c: ModelCard): string {
+function renderCard(c: ModelCard, family: ModelFamily): string {
   const lines = [
-    `# Anomaly model ${c.agentType} ${c.version}`,
+    `# ${family === 'anomaly' ? 'Anomaly' : 'Failure'} model ${c.agentType} ${c.version}`,
     '',
     `- created: ${c.createdAt}`,
     `- source: ${c.source}`,

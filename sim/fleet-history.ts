@@ -36,7 +36,7 @@ export interface FleetHistoryOptions {
 }
 
 export const FLEET_HISTORY_DEFAULTS: FleetHistoryOptions = {
-  agents: 8, hours: 24, stepSeconds: 30, rateRows: 2, seed: 1, faultsPerDay: 6, suddenShare: 0.15, rampMinutes: [6, 20], outageMs: 5 * 60_000,
+  agents: 8, hours: 48, stepSeconds: 30, rateRows: 2, seed: 1, faultsPerDay: 6, suddenShare: 0.15, rampMinutes: [6, 20], outageMs: 5 * 60_000,
 };
 
 export interface AgentHistory {

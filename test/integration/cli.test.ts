@@ -17,7 +17,7 @@ const EVERY_COMMAND = [
   ['sim'], ['sim', 'fault'], ['sim', 'clear'], ['sim', 'status'],
   ['anomaly'], ['anomaly', 'evaluate'], ['anomaly', 'score'],
   ['failure'], ['failure', 'evaluate'], ['failure', 'score'],
-  ['train'], ['train', 'anomaly'], ['train', 'nightly'],
+  ['train'], ['train', 'anomaly'], ['train', 'failure'], ['train', 'nightly'],
   ['models'], ['models', 'list'], ['models', 'show'], ['models', 'promote'],
   ['version'], ['help'],
 ];
@@ -225,6 +225,24 @@ describe('medic command', () => {
     assert.match(bad.stderr, /--units must be comma-separated integers in \[1, 1024\], but was 8,x/);
     const help = await runMedic(['failure', 'score', '--help']);
     assert.doesNotMatch(help.stdout, /shared/);
+  });
+
+  it('medic train failure names what its command line lacks or what a CSV gets wrong', async () => {
+    const neither = await runMedic(['train', 'failure']);
+    assert.equal(neither.code, 2);
+    assert.match(neither.stderr, /give one of --sim \(simulated fleets\) and --csv FILE \(a labelled history\)/);
+    const dir = tempDir('medic-cli-train-failure-');
+    writeFileSync(join(dir, 'h.csv'), 'latency_p99_s,error_rate\n0.1,0\n');
+    const unlabelled = await runMedic(['train', 'failure', '--csv', join(dir, 'h.csv'), '--registry', dir]);
+    assert.equal(unlabelled.code, 2);
+    assert.match(unlabelled.stderr, /has no failing column/);
+    writeFileSync(join(dir, 'h.csv'), 'latency_p99_s,error_rate,failing\n0.1,0,0\n');
+    const columns = await runMedic(['train', 'failure', '--csv', join(dir, 'h.csv'), '--registry', dir]);
+    assert.equal(columns.code, 2);
+    assert.match(columns.stderr, /has columns latency_p99_s, error_rate; the registry takes the agent metric contract, in order: latency_p99_s, error_rate, request_rate/);
+    const type = await runMedic(['train', 'failure', '--sim', '--type', 'Bad Type']);
+    assert.equal(type.code, 2);
+    assert.match(type.stderr, /--type: agent type "Bad Type" cannot name a model folder/);
   });
 
   it('refuses an invalid configuration naming the file, field, rule and value', async () => {

@@ -5,7 +5,7 @@
 import { FailureModel, type LabelledSeries } from '../../models/failure/failure-model.ts';
 import { initBackend } from '../../models/failure/tf-backend.ts';
 import { windowLabels } from '../failure-labels.ts';
-import { eventPrediction } from './event-prediction.ts';
+import { eventPrediction, eventThreshold } from './event-prediction.ts';
 import type { FailureBacktestOptions } from './failure-backtest.ts';
 
 /** One agent's history, as the simulator writes it (sim/fleet-history.ts), with the kind of each failure. */
@@ -93,20 +93,4 @@ function predictedStarts(p: ArrayLike<number>, threshold: number, starts: number
     inEpisode = alarm;
   }
   return starts.filter((s) => episodeStarts.some((e) => e >= s - horizon && e <= s));
-}
-
-/** The lowest threshold (of 200 quantiles) whose pooled episode precision reaches the target. */
-export function eventThreshold(series: { p: ArrayLike<number>; failing: ArrayLike<number> }[], horizon: number, target: number): number {
-  const all = Float64Array.from(series.flatMap((s) => Array.from(s.p))).sort();
-  const candidates = [...new Set(Array.from({ length: 200 }, (_, i) => all[Math.floor(((i + 1) / 201) * (all.length - 1))]!))].filter((t) => t > 0).sort((a, b) => a - b);
-  for (const t of candidates) {
-    let episodes = 0, trueEpisodes = 0;
-    for (const s of series) {
-      const r = eventPrediction(Array.from(s.failing, (f) => (f > 0 ? 1 : 0)), s.p, t, horizon);
-      episodes += r.episodes;
-      trueEpisodes += r.trueEpisodes;
-    }
-    if (episodes >= 3 && trueEpisodes / episodes >= target) return t;
-  }
-  return 1;
 }

@@ -157,3 +157,19 @@ function thresholds(scores: ArrayLike<number>, max: number): Float64Array {
   }
   return Float64Array.from(out);
 }
+
+/** The lowest threshold (of 200 quantiles) whose pooled episode precision reaches the target. */
+export function eventThreshold(series: { p: ArrayLike<number>; failing: ArrayLike<number> }[], horizon: number, target: number): number {
+  const all = Float64Array.from(series.flatMap((s) => Array.from(s.p))).sort();
+  const candidates = [...new Set(Array.from({ length: 200 }, (_, i) => all[Math.floor(((i + 1) / 201) * (all.length - 1))]!))].filter((t) => t > 0).sort((a, b) => a - b);
+  for (const t of candidates) {
+    let episodes = 0, trueEpisodes = 0;
+    for (const s of series) {
+      const r = eventPrediction(Array.from(s.failing, (f) => (f > 0 ? 1 : 0)), s.p, t, horizon);
+      episodes += r.episodes;
+      trueEpisodes += r.trueEpisodes;
+    }
+    if (episodes >= 3 && trueEpisodes / episodes >= target) return t;
+  }
+  return 1;
+}
