@@ -1,6 +1,7 @@
 // The failure model: an LSTM over the last `steps` rows of an agent's metrics that says how likely a
 // failure is to start within `horizon` rows, calibrated to a probability, with the inputs that drive it.
 // Training (fit) takes windows already labelled (training/failure-labels.ts), split by time by the caller.
+import { seededRandom } from '../../lib/random.ts';
 import type { AnomalyType } from '../anomaly-model.ts';
 import { typeOf } from '../anomaly-model.ts';
 import type { Detector, Reading } from '../detector.ts';
@@ -84,11 +85,16 @@ export class FailureModel implements Detector {
     const vy = tf.tensor2d(v.y, [v.n, 1]);
     const positiveWeight = Math.min(o.maxPositiveWeight ?? 20, Math.max(1, (t.n - t.positives) / t.positives));
     const epochs: TrainingReport['epochs'] = [];
+    const random = seededRandom(o.seed + 17);
     let best = { loss: Infinity, epoch: 0, weights: network.getWeights().map((w) => w.clone()) };
     try {
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         const started = performance.now();
-        const h = await network.fit(xs, ys, { epochs: 1, batchSize: o.batchSize, shuffle: true, verbose: 0, classWeight: { 0: 1, 1: positiveWeight } });
+        // Shuffled with the seed, not by tfjs (Math.random): the same data and seed train the same model.
+        const order = tf.tensor1d(shuffled(t.n, random), 'int32');
+        const [ex, ey] = [tf.gather(xs, order), tf.gather(ys, order)];
+        const h = await network.fit(ex, ey, { epochs: 1, batchSize: o.batchSize, shuffle: false, verbose: 0, classWeight: { 0: 1, 1: positiveWeight } });
+        tf.dispose([order, ex, ey]);
         const validationLoss = tf.tidy(() => (network.evaluate(vx, vy, { batchSize: PREDICT_BATCH }) as tf.Scalar).dataSync()[0]!);
         const seconds = (performance.now() - started) / 1000;
         const loss = Number(h.history.loss?.[0]);
@@ -191,6 +197,15 @@ export class FailureModel implements Detector {
     if (!(threshold > 0 && threshold <= 1)) throw new Error(`threshold must be in (0, 1], but was ${threshold}`);
     return new FailureModel({ ...this.artifact, threshold }, this.network);
   }
+}
+
+function shuffled(n: number, random: () => number): Int32Array {
+  const a = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
 }
 
 function assemble(series: readonly LabelledSeries[], scaler: Scaler, steps: number): { x: Float32Array; y: Float32Array; n: number; positives: number } {

@@ -28,11 +28,17 @@ const IncidentsQuery = z.strictObject({ ...PageQuery, status: z.enum(['firing', 
 const RemediationsQuery = z.strictObject({ ...PageQuery, outcome: z.string().min(1).optional(), status: z.string().min(1).optional() });
 const IncidentId = z.coerce.number().int().min(1);
 
-export function readApiRouter(store: Store, models?: () => unknown[]): Router {
+export function readApiRouter(store: Store, models?: () => unknown[], predictions?: () => unknown[]): Router {
   const router = express.Router();
 
   router.get('/api/models', (req, res) => {
     res.json({ items: models?.() ?? [] });
+  });
+
+  // The last prediction round's failure probabilities, most likely first, with the contributing factors
+  // of agents at or above their model's threshold.
+  router.get('/api/predictions', (req, res) => {
+    res.json({ items: predictions?.() ?? [] });
   });
 
   router.get('/api/incidents', async (req, res) => {

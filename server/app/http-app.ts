@@ -28,6 +28,8 @@ export interface AppDeps {
   readiness: () => Promise<Readiness>;
   /** The anomaly models in service, for GET /api/models. */
   models?: () => unknown[];
+  /** The last round's failure predictions, for GET /api/predictions. */
+  predictions?: () => unknown[];
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -70,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('WWW-Authenticate', 'Bearer realm="medic"');
     res.status(401).json({ error: auth.reason });
   });
-  app.use(readApiRouter(deps.store, deps.models));
+  app.use(readApiRouter(deps.store, deps.models, deps.predictions));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
 
   app.use((req, res) => {

@@ -25,6 +25,9 @@ import { startChangeReverter } from '../../remediations/act/change-reverter.ts';
 import { createPrometheusClient } from '../scoring/prometheus-client.ts';
 import { createIncidentScorer } from '../scoring/anomaly-scorer.ts';
 import { ModelService } from '../scoring/model-service.ts';
+import { FailurePredictor } from '../scoring/failure-predictor.ts';
+import { initBackend } from '../../models/failure/tf-backend.ts';
+import { listTypes } from '../../models/registry.ts';
 import { PredictionLoop } from '../scoring/prediction-loop.ts';
 import { engineHandler, metricsObserver } from '../queue/remediation-handler.ts';
 
@@ -109,10 +112,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // deciding on alerts alone, never stopped.
   const models = new ModelService(options.loaded.modelRegistry, log.child({ component: 'models' }), metrics);
   models.start(config.models.reload_interval);
+  // The failure model needs TensorFlow.js started before it loads; a registry without failure models
+  // starts none of it.
+  const failureModels = new ModelService(options.loaded.modelRegistry, log.child({ component: 'failure-models' }), metrics, 'failure');
+  const tfBackend = listTypes(options.loaded.modelRegistry, 'failure').length ? await initBackend().catch((err: Error) => { log.error({ err: err.message }, 'TensorFlow.js did not start: no failure predictions'); return undefined; }) : undefined;
+  if (tfBackend) {
+    log.info({ backend: tfBackend.name, matmulPatch: tfBackend.matmulPatch ?? null, passedOver: tfBackend.skipped }, `failure models run on TensorFlow.js ${tfBackend.name}`);
+    failureModels.start(config.models.reload_interval);
+  }
   const scoringPrometheus = config.prometheus.url ? createPrometheusClient(config.prometheus.url, config.prometheus.timeout) : undefined;
   const scorer = scoringPrometheus && config.models.score_incidents ? createIncidentScorer({ models, prometheus: scoringPrometheus, clock, metrics }) : undefined;
   const predictions = scoringPrometheus && config.models.prediction_interval > 0
-    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout })
+    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout,
+      ...(tfBackend ? { failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout }) } : {}) })
     : undefined;
   const engine = new RemediationEngine({
     store,
@@ -171,7 +183,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     onRecorded: () => workers.wake(),
     onDecision: () => workers.wake(),
     readiness,
-    models: () => models.inService(),
+    models: () => [...models.inService().map((m) => ({ family: 'anomaly', ...m })), ...failureModels.inService().map((m) => ({ family: 'failure', backend: tfBackend?.name ?? null, ...m }))],
+    predictions: () => predictions?.failurePredictions() ?? [],
   });
 
   let server: Server;
@@ -200,7 +213,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     {
       host: config.server.host, port, store: sqlitePath, workers: config.workers.concurrency, auth: hasCredentials, version: VERSION,
       handler: options.handler ? 'custom' : config.workers.handler, agents: inventory.all().length, dryRun: r.dry_run,
-      alertmanager: config.alertmanager.url ?? null, models: models.inService().map((m) => `${m.agentType}@${m.version}`),
+      alertmanager: config.alertmanager.url ?? null, models: models.inService().map((m) => `${m.agentType}@${m.version}`), failureModels: failureModels.inService().map((m) => `${m.agentType}@${m.version}`),
       scoring: { incidents: Boolean(scorer), predictionLoop: predictions ? config.models.prediction_interval : null },
     },
     'medic is serving',

@@ -167,6 +167,18 @@ export function createMetrics(sources: MetricSources, version: string) {
       labelNames: ['agent_type'],
       registers,
     }),
+    failureProbability: new Gauge({
+      name: 'medic_failure_probability',
+      help: 'Calibrated probability that each agent fails within its failure model\'s horizon, at the last prediction loop.',
+      labelNames: ['agent', 'agent_type', 'tier'],
+      registers,
+    }),
+    failureThreshold: new Gauge({
+      name: 'medic_failure_threshold',
+      help: 'Probability from which the failure model serving an agent type alarms (chosen for its target precision of alarm episodes).',
+      labelNames: ['agent_type'],
+      registers,
+    }),
     modelInfo: new Gauge({
       name: 'medic_model_info',
       help: 'Anomaly model version in service per agent type; always 1.',

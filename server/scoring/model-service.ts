@@ -6,7 +6,7 @@
 // every prediction round fail on a column Prometheus has no query for, so it is refused here, once.
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
-import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, type PublishedModel } from '../../models/registry.ts';
+import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, type ModelFamily, type PublishedModel } from '../../models/registry.ts';
 
 export interface ModelInService {
   agentType: string;
@@ -28,6 +28,8 @@ export class ModelService {
     readonly registry: string,
     private readonly log: Logger,
     private readonly metrics?: MedicMetrics,
+    /** Anomaly models (per agent type), or failure models (usually one, 'default', for the fleet). */
+    readonly family: ModelFamily = 'anomaly',
   ) {}
 
   /** The model for an agent type: its own, else the fallback ('default'), else none. */
@@ -48,7 +50,7 @@ export class ModelService {
   reload(): string[] {
     let fingerprint: string;
     try {
-      fingerprint = promotedFingerprint(this.registry);
+      fingerprint = promotedFingerprint(this.registry, this.family);
     } catch (err) {
       this.log.error({ registry: this.registry, err: (err as Error).message }, 'cannot read the model registry; the models in service stay');
       return [(err as Error).message];
@@ -63,16 +65,16 @@ export class ModelService {
     for (const [agentType, part] of now) {
       if (was.get(agentType) === part) continue;
       const before = this.models.get(agentType);
-      const version = promotedVersion(this.registry, agentType);
+      const version = promotedVersion(this.registry, agentType, this.family);
       if (!version) {
         if (next.delete(agentType)) this.log.warn({ agentType }, 'model withdrawn: no promoted version any more');
         continue;
       }
       try {
-        const m = loadVersion(this.registry, agentType, version);
+        const m = loadVersion(this.registry, agentType, version, this.family);
         next.set(agentType, m);
         this.metrics?.modelReloads.inc({ result: 'loaded' });
-        this.log.info({ agentType, version: m.version, previous: before?.version ?? null }, before ? 'model hot-reloaded: a new version is in service' : 'model in service');
+        this.log.info({ family: this.family, agentType, version: m.version, previous: before?.version ?? null }, before ? 'model hot-reloaded: a new version is in service' : 'model in service');
       } catch (err) {
         const message = `agent type ${agentType}, promoted ${version}: ${(err as Error).message}`;
         errors.push(message);
@@ -92,7 +94,8 @@ export class ModelService {
 
   start(intervalMs: number): void {
     this.reload();
-    if (this.models.size === 0) this.log.warn({ registry: this.registry }, 'no anomaly model in service (none promoted, or each promoted one refused): incidents are decided on their alerts alone');
+    if (this.models.size === 0 && this.family === 'anomaly') this.log.warn({ registry: this.registry }, 'no anomaly model in service (none promoted, or each promoted one refused): incidents are decided on their alerts alone');
+    if (this.models.size === 0 && this.family === 'failure') this.log.info({ registry: this.registry }, 'no failure model in service (none promoted): no failure predictions');
     this.timer = setInterval(() => this.reload(), intervalMs);
     this.timer.unref();
   }
@@ -103,6 +106,11 @@ export class ModelService {
 
   private exportInfo(): void {
     if (!this.metrics) return;
+    if (this.family === 'failure') {
+      this.metrics.failureThreshold.reset();
+      for (const m of this.inService()) this.metrics.failureThreshold.set({ agent_type: m.agentType }, m.threshold);
+      return;
+    }
     this.metrics.modelInfo.reset();
     this.metrics.anomalyThreshold.reset();
     for (const m of this.inService()) {

@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import type { ModelService } from './model-service.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
+import type { FailurePredictor, FailurePrediction } from './failure-predictor.ts';
 
 /** A sample older than this many steps is not scored: the agent is down, and AgentDown says so. */
 const STALE_STEPS = 3;
@@ -20,6 +21,8 @@ export interface LoopRound {
   queries: number;
   queryMs: number;
   scoreMs: number;
+  /** Agents the failure model scored. */
+  failureAgents?: number;
 }
 
 export class PredictionLoop {
@@ -27,7 +30,12 @@ export class PredictionLoop {
   private running: Promise<unknown> | undefined;
   private readonly abort = new AbortController();
 
-  constructor(private readonly o: { models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; log: Logger; clock: Clock; timeoutMs: number }) {}
+  constructor(private readonly o: { models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; log: Logger; clock: Clock; timeoutMs: number; failures?: FailurePredictor }) {}
+
+  /** The failure predictions of the last round (none without a failure model). */
+  failurePredictions(): FailurePrediction[] {
+    return this.o.failures?.predictions() ?? [];
+  }
 
   /** One round. Models that share a sampling share their queries: usually one group, so one query per column. */
   async runOnce(signal: AbortSignal = this.abort.signal): Promise<LoopRound> {
@@ -84,6 +92,13 @@ export class PredictionLoop {
     this.o.metrics.anomalyScore.reset();
     for (const s of scores) this.o.metrics.anomalyScore.set(s.labels, s.value);
     for (const [agentType, threshold] of thresholds) this.o.metrics.anomalyThreshold.set({ agent_type: agentType }, threshold);
+    if (this.o.failures) {
+      const f = await this.o.failures.runOnce(signal);
+      round.failureAgents = f.agents;
+      round.queries += f.queries;
+      round.queryMs += f.queryMs;
+      round.scoreMs += f.scoreMs;
+    }
     this.o.metrics.predictionDuration.observe({ phase: 'query' }, round.queryMs / 1000);
     this.o.metrics.predictionDuration.observe({ phase: 'score' }, round.scoreMs / 1000);
     return round;

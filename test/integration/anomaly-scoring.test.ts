@@ -81,6 +81,10 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 120_000 }, ()
     const models = await getJson(`${medic.url}/api/models`);
     assert.deepEqual(models.body.items.map((m: { agentType: string; version: string }) => `${m.agentType}@${m.version}`), ['default@v0001']);
     assert.equal(metricValue(await metrics(), 'medic_model_info{agent_type="default",version="v0001"}'), 1);
+    assert.equal(models.body.items[0].family, 'anomaly');
+    // No failure model in this registry: TensorFlow.js is not started, and there are no predictions.
+    assert.deepEqual((await getJson(`${medic.url}/api/predictions`)).body, { items: [] });
+    assert.doesNotMatch(await metrics(), /^medic_failure_probability\{/m);
   });
 
   it('scores every agent of the fleet in the prediction loop and exports medic_anomaly_score', async () => {

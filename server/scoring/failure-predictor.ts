@@ -1,0 +1,89 @@
+// Failure prediction for the whole fleet, each prediction round: one range query per column at the
+// failure model's sampling, every agent's last window scored in ONE batch (131 agents: one network call),
+// medic_failure_probability exported for rules/predictive.rules.yml (AgentFailurePredicted, which comes
+// back through Alertmanager as a preemptive incident), and the contributing factors of the agents at or
+// above the model's threshold (occlusion costs a dozen forward passes, so only for those).
+import type { Clock } from '../../lib/clock.ts';
+import type { FailureModel } from '../../models/failure/failure-model.ts';
+import type { PublishedModel } from '../../models/registry.ts';
+import { latestWindow } from '../../models/signal-queries.ts';
+import type { MedicMetrics } from '../observability/metrics.ts';
+import { fetchAgentSeries, historyNeed, samplingOf } from './anomaly-scorer.ts';
+import type { ModelService } from './model-service.ts';
+import type { PrometheusClient } from './prometheus-client.ts';
+
+/** A sample older than this many steps is not scored: the agent is down, and AgentDown says so. */
+const STALE_STEPS = 3;
+
+export interface FailurePrediction {
+  agent: string;
+  agentType: string;
+  tier: string;
+  probability: number;
+  threshold: number;
+  model: string;
+  sampleAt: number;
+  /** For agents at or above the threshold: the metrics and the window's quarters that drive it. */
+  factors?: { feature: string; contribution: number }[];
+  steps?: { from: number; to: number; contribution: number }[];
+}
+
+export interface FailureRound { agents: number; unscored: number; queries: number; queryMs: number; scoreMs: number }
+
+export class FailurePredictor {
+  private latest: FailurePrediction[] = [];
+
+  constructor(private readonly o: { models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; clock: Clock; timeoutMs: number }) {}
+
+  /** The last round's predictions, most likely failure first. */
+  predictions(): FailurePrediction[] {
+    return this.latest;
+  }
+
+  async runOnce(signal: AbortSignal): Promise<FailureRound> {
+    const round: FailureRound = { agents: 0, unscored: 0, queries: 0, queryMs: 0, scoreMs: 0 };
+    const now = this.o.clock.now();
+    const next: FailurePrediction[] = [];
+    // Usually one model ('default') serves the fleet: one fetch, one batch.
+    const served = new Map<string, PublishedModel>();
+    for (const info of this.o.models.inService()) served.set(`${info.agentType}@${info.version}`, this.o.models.modelFor(info.agentType)!);
+    for (const m of served.values()) {
+      const need = historyNeed(m);
+      const sampling = samplingOf(m);
+      const t0 = performance.now();
+      const series = await fetchAgentSeries(this.o.prometheus, m.model.columns, sampling, need.fetchRows, '', now, AbortSignal.any([signal, AbortSignal.timeout(this.o.timeoutMs)]));
+      const t1 = performance.now();
+      round.queries += m.model.columns.length;
+      round.queryMs += t1 - t0;
+      const batch: { agent: string; agentType: string; tier: string; rows: number[][]; sampleAt: number }[] = [];
+      for (const s of series.values()) {
+        if (this.o.models.modelFor(s.agentType) !== m) continue;
+        const w = latestWindow(s, need);
+        if ('missing' in w || now - w.sampleAt > STALE_STEPS * sampling.stepSeconds * 1000) {
+          round.unscored++;
+          continue;
+        }
+        batch.push({ agent: s.agent, agentType: s.agentType, tier: s.tier, rows: w.rows, sampleAt: w.sampleAt });
+      }
+      if (!batch.length) continue;
+      const model = m.model as FailureModel;
+      const p = model.scoreBatch(batch.map((b) => b.rows));
+      batch.forEach((b, i) => {
+        const prediction: FailurePrediction = { agent: b.agent, agentType: b.agentType, tier: b.tier, probability: p[i]!, threshold: model.threshold, model: `${m.agentType}@${m.version}`, sampleAt: b.sampleAt };
+        if (p[i]! >= model.threshold) {
+          const e = model.explain(b.rows);
+          prediction.factors = e.reading.contributions.map((c) => ({ feature: c.feature, contribution: c.deviation }));
+          prediction.steps = e.steps;
+        }
+        next.push(prediction);
+      });
+      round.agents += batch.length;
+      round.scoreMs += performance.now() - t1;
+    }
+    // Replaced in one synchronous step, like the anomaly scores: agents gone leave no stale series.
+    this.o.metrics.failureProbability.reset();
+    for (const x of next) this.o.metrics.failureProbability.set({ agent: x.agent, agent_type: x.agentType, tier: x.tier }, x.probability);
+    this.latest = next.sort((a, b) => b.probability - a.probability);
+    return round;
+  }
+}

@@ -1,0 +1,97 @@
+// Serving the failure model: the fleet's windows fetched from Prometheus' range API (answered here from
+// simulated histories), scored in one batch, exported as medic_failure_probability, with the factors of
+// the agents above the threshold; and the same probability as the model gives offline for that window,
+// so training and serving read rows the same way.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createLogger } from '../../lib/logger.ts';
+import type { FailureModel } from '../../models/failure/failure-model.ts';
+import { promotedVersion } from '../../models/registry.ts';
+import { signalQueries, type MatrixSeries } from '../../models/signal-queries.ts';
+import { createMetrics } from '../../server/observability/metrics.ts';
+import { FailurePredictor } from '../../server/scoring/failure-predictor.ts';
+import { ModelService } from '../../server/scoring/model-service.ts';
+import type { PrometheusClient } from '../../server/scoring/prometheus-client.ts';
+import { FLEET_HISTORY_COLUMNS, FLEET_HISTORY_DEFAULTS, simulateFleetHistory, type AgentHistory } from '../../sim/fleet-history.ts';
+import { windowLabels } from '../../training/failure-labels.ts';
+import { BACKTEST_DEFAULTS } from '../../training/evaluation/failure-backtest.ts';
+import { trainFailure } from '../../training/train-failure.ts';
+import { tempDir } from '../helpers/service.ts';
+
+const STEP = FLEET_HISTORY_DEFAULTS.stepSeconds;
+
+// A Prometheus that answers each contract query with the rows of a history up to a chosen row per agent.
+function historyPrometheus(rateWindow: string, agents: { name: string; type: string; h: AgentHistory; upTo: number }[], nowS: number): PrometheusClient {
+  const columnOf = new Map(signalQueries(rateWindow).map((q) => [q.promql, FLEET_HISTORY_COLUMNS.indexOf(q.column as never)]));
+  return {
+    async query() { return []; },
+    async queryRange(expr, start, end, step) {
+      const c = columnOf.get(expr);
+      assert.ok(c !== undefined && c >= 0, `a contract query: ${expr}`);
+      return agents.map((a): MatrixSeries => {
+        const values: [number, string][] = [];
+        for (let t = start; t <= end; t += step) {
+          const row = a.upTo - Math.round((nowS - t) / STEP);
+          if (row >= 0) values.push([t, String(a.h.rows[row]![c])]);
+        }
+        return { metric: { agent: a.name, agent_type: a.type, tier: 'default' }, values };
+      });
+    },
+  } as PrometheusClient;
+}
+
+describe('failure model serving', { timeout: 120_000 }, () => {
+  let registry: string;
+  let model: FailureModel;
+  let heldOut: AgentHistory;
+  let before_: number;
+  let healthy: number;
+
+  before(async () => {
+    registry = tempDir('medic-failure-serving-');
+    const histories = simulateFleetHistory({ ...FLEET_HISTORY_DEFAULTS, agents: 4, hours: 24, seed: 3 });
+    const r = await trainFailure(histories, [...FLEET_HISTORY_COLUMNS], {
+      ...BACKTEST_DEFAULTS, horizon: 20, epochs: 4, architecture: { units: [16], dense: 8, dropout: 0 }, learningRate: 5e-3, targetPrecision: 0.8, minRecall: 0.3,
+      registry, agentType: 'default', source: 'test fleet', stepSeconds: STEP, rateWindow: '60s', promote: true, backend: 'wasm',
+    });
+    assert.equal(r.promoted, true, r.gate.reasons.join('; '));
+    heldOut = simulateFleetHistory({ ...FLEET_HISTORY_DEFAULTS, agents: 1, hours: 24, seed: 11 })[0]!;
+    const services = new ModelService(registry, createLogger('silent'), undefined, 'failure');
+    services.reload();
+    model = services.modelFor('crewai')!.model as FailureModel;
+    const p = model.scoreSeries(heldOut.rows);
+    const labels = windowLabels(heldOut.failing, 20);
+    const finite = (t: number) => heldOut.rows.slice(t - 30, t + 1).every((r) => r.every(Number.isFinite));
+    const candidates = [...p.keys()].filter((t) => t > 40 && finite(t));
+    before_ = candidates.filter((t) => labels[t] === 1).reduce((a, b) => (p[b]! > p[a]! ? b : a));
+    healthy = candidates.filter((t) => labels[t] === 0).reduce((a, b) => (p[b]! < p[a]! ? b : a));
+    assert.ok(p[before_]! >= model.threshold, `the model foresees a failure of the held-out agent (p ${p[before_]} against ${model.threshold})`);
+    assert.ok(p[healthy]! < model.threshold);
+  });
+
+  it('scores the fleet in one batch, exports the probabilities, explains the agents above the threshold, and matches offline scoring', async () => {
+    const metrics = createMetrics({ storeStats: async () => ({}) as never, workerStates: () => ({ busy: 0, idle: 0 }) }, 'test');
+    const services = new ModelService(registry, createLogger('silent'), metrics, 'failure');
+    services.reload();
+    assert.equal(promotedVersion(registry, 'default', 'failure'), 'v0001');
+    const nowS = 1_800_000_000;
+    const prometheus = historyPrometheus('60s', [
+      { name: 'crewai-1', type: 'crewai', h: heldOut, upTo: before_ },
+      { name: 'crewai-2', type: 'crewai', h: heldOut, upTo: healthy },
+    ], nowS);
+    const predictor = new FailurePredictor({ models: services, prometheus, metrics, clock: { now: () => nowS * 1000 }, timeoutMs: 5000 });
+    const round = await predictor.runOnce(AbortSignal.timeout(10_000));
+    assert.deepEqual({ agents: round.agents, unscored: round.unscored, queries: round.queries }, { agents: 2, unscored: 0, queries: FLEET_HISTORY_COLUMNS.length });
+    const [first, second] = predictor.predictions();
+    assert.equal(first!.agent, 'crewai-1');
+    const offline = model.scoreSeries(heldOut.rows);
+    assert.ok(Math.abs(first!.probability - offline[before_]!) < 1e-4, `${first!.probability} served, ${offline[before_]} offline`);
+    assert.ok(Math.abs(second!.probability - offline[healthy]!) < 1e-4);
+    assert.ok(first!.factors && first!.factors.length === 3 && first!.steps?.length === 4, 'factors for the agent above the threshold');
+    assert.equal(second!.factors, undefined, 'none for a healthy agent');
+    const exported = (await metrics.failureProbability.get()).values;
+    assert.deepEqual(exported.map((v) => [v.labels.agent, v.labels.agent_type, v.labels.tier, Number(v.value.toFixed(4))]).sort(),
+      [['crewai-1', 'crewai', 'default', Number(first!.probability.toFixed(4))], ['crewai-2', 'crewai', 'default', Number(second!.probability.toFixed(4))]]);
+    assert.deepEqual((await metrics.failureThreshold.get()).values.map((v) => [v.labels.agent_type, v.value]), [['default', model.threshold]]);
+  });
+});
