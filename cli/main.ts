@@ -47,6 +47,7 @@ const modelsStub = onDemand('models', 'Inspect the model registry and promote ve
   list: 'Models in the registry, the promoted version of each agent type (*), their cards',
   'show TYPE [VERSION]': "Print a version's model card (default: the promoted one)",
   'promote TYPE VERSION': 'Put a published model version in service',
+  'rollback TYPE': 'Put back the version promoted before the one in service',
 }, async () => (await import('./models-command.ts')).modelsCommand);
 
 const versionCommand = defineCommand({

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseDurationMs } from '../lib/units.ts';
 import { ConfigError } from '../lib/yaml-config.ts';
 import { fleetControl, type FleetControl } from '../sim/control-client.ts';
-import { FAULT_KINDS, type FaultKind, type ScenarioStep } from '../sim/fault-kinds.ts';
+import { FAULT_KINDS, RAMPING_KINDS, type FaultKind, type ScenarioStep } from '../sim/fault-kinds.ts';
 import { FLEET_FILE } from '../sim/fleet-files.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { serveFleet } from '../sim/serve-fleet.ts';
@@ -23,8 +23,10 @@ Injects a fault into the running fleet. Kinds: ${FAULT_KINDS.join(', ')}.
                    it, below a restart)
   --for DURATION   the fault clears by itself after this (a dependency: 30s by default; other kinds last
                    until the right remediation heals them)
+  --ramp DURATION  a degrading fault (${RAMPING_KINDS.join(', ')}): it builds up over this long
+                   (a memory leak climbs to the limit, then the agent is OOM-killed); without it, sudden
 ${OUT_HELP}`,
-  options: { ...OUT_OPTION, agent: { type: 'string' }, kind: { type: 'string' }, for: { type: 'string' }, rate: { type: 'string' } },
+  options: { ...OUT_OPTION, agent: { type: 'string' }, kind: { type: 'string' }, for: { type: 'string' }, rate: { type: 'string' }, ramp: { type: 'string' } },
   run: async ({ values }) => {
     const control = controlFor(values.out);
     if (!values.agent) throw new UsageError('--agent ID is required');
@@ -33,7 +35,10 @@ ${OUT_HELP}`,
     if (values.for !== undefined && forMs === undefined) throw new UsageError(`--for must be a duration such as 30s, but was ${values.for}`);
     const rate = values.rate === undefined ? undefined : Number(values.rate);
     if (rate !== undefined && !(rate > 0 && rate <= 1)) throw new UsageError(`--rate must be a number in (0, 1], but was ${values.rate}`);
-    const reply = await reach(control, () => control.inject({ agent: values.agent!, kind: values.kind as FaultKind, forMs, rate }));
+    const rampMs = values.ramp === undefined ? undefined : parseDurationMs(values.ramp);
+    if (values.ramp !== undefined && !(rampMs && rampMs > 0)) throw new UsageError(`--ramp must be a positive duration such as 10m, but was ${values.ramp}`);
+    if (rampMs && !RAMPING_KINDS.includes(values.kind as FaultKind)) throw new UsageError(`--ramp applies to ${RAMPING_KINDS.join(', ')}, not ${values.kind}`);
+    const reply = await reach(control, () => control.inject({ agent: values.agent!, kind: values.kind as FaultKind, forMs, rate, ...(rampMs ? { rampMs } : {}) }));
     console.log(reply.text);
     return reply.ok ? EXIT.ok : EXIT.failed;
   },

@@ -11,7 +11,7 @@
 // build a path from it. Only models the server can serve get in: every column must be in the agent metric
 // contract (signal-queries.ts), checked when publishing, promoting and loading, so an artifact published
 // by an older Medic or by hand is refused at promotion or load, not by a scoring loop every round.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Detector } from './detector.ts';
@@ -129,7 +129,7 @@ export function publishModel(root: string, artifact: object, card: Omit<ModelCar
  * Puts a version in service. It must load (a broken artifact is never promoted) and read only contract
  * columns; when refused, PROMOTED is left as it was.
  */
-export function promote(root: string, agentType: string, version: string, family: ModelFamily = 'anomaly'): void {
+export function promote(root: string, agentType: string, version: string, family: ModelFamily = 'anomaly', how: 'promote' | 'rollback' = 'promote'): void {
   if (!VERSION_NAME.test(version)) throw new Error(`version ${JSON.stringify(version)} is not a registry version (v0001, v0002, ...)`);
   const typeDir = join(familyRoot(root, family), checkTypeName(agentType));
   if (!existsSync(join(typeDir, version))) throw new Error(`no version ${version} for agent type ${agentType} under ${typeDir}; published: ${listVersions(root, agentType, family).join(', ') || 'none'}`);
@@ -142,6 +142,40 @@ export function promote(root: string, agentType: string, version: string, family
   const tmp = join(typeDir, `.PROMOTED.${process.pid}.tmp`);
   writeFileSync(tmp, `${version}\n`);
   renameSync(tmp, join(typeDir, 'PROMOTED'));
+  // The pointer's history, for rollback: one line per promotion, oldest first.
+  appendFileSync(join(typeDir, 'PROMOTED.log'), `${new Date().toISOString()} ${version}${how === 'rollback' ? ' rollback' : ''}\n`);
+}
+
+/**
+ * Puts back the version promoted before the one in service (PROMOTED.log), skipping versions that no
+ * longer load; returns it. Throws, naming why, when there is nothing to roll back to.
+ */
+export function rollback(root: string, agentType: string, family: ModelFamily = 'anomaly'): { from: string; to: string } {
+  const typeDir = join(familyRoot(root, family), checkTypeName(agentType));
+  const current = promotedVersion(root, agentType, family);
+  if (!current) throw new Error(`${agentType} has no promoted ${family} version to roll back`);
+  const logFile = join(typeDir, 'PROMOTED.log');
+  const lines = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').map((l) => l.trim().split(' ')).filter((p) => p[1] && VERSION_NAME.test(p[1])) : [];
+  // The versions in service, as a stack: a promotion pushes, a rollback pops back to what it restored.
+  const stack: string[] = [];
+  for (const [, v, kind] of lines) {
+    if (kind === 'rollback') {
+      while (stack.length && stack[stack.length - 1] !== v) stack.pop();
+      if (!stack.length) stack.push(v!);
+    } else stack.push(v!);
+  }
+  const history = lines.map((p) => p[1]!);
+  for (let i = stack.length - 2; i >= 0; i--) {
+    const to = stack[i]!;
+    if (to === current) continue;
+    try {
+      promote(root, agentType, to, family, 'rollback');
+      return { from: current, to };
+    } catch {
+      // A version that no longer loads is passed over.
+    }
+  }
+  throw new Error(`${agentType}: no earlier promoted ${family} version to roll back to (promotion history: ${history.join(', ') || 'none'})`);
 }
 
 export function promotedVersion(root: string, agentType: string, family: ModelFamily = 'anomaly'): string | undefined {

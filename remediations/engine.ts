@@ -11,7 +11,7 @@ import { incidentRecorder, type IncidentRecorder } from './act/record.ts';
 import { approvalGate } from './decide/approval-gate.ts';
 import { blastRadius, FleetGuards, type GuardVerdict } from './decide/guards.ts';
 import { ineffectiveRemedies, recycleFirst, unavailable } from './decide/ladder.ts';
-import { modeFor, tierFor, type TierPolicy } from './decide/policies.ts';
+import { modeFor, PREEMPTIVE_ALERTNAME, tierFor, type TierPolicy } from './decide/policies.ts';
 import { recentDeploy } from './decide/recent-deploy.ts';
 import { resumeAttempt, type Chosen, type Params } from './decide/resume.ts';
 import { errorRateFromAnnotations, select, type IncidentFacts } from './decide/selection.ts';
@@ -89,12 +89,13 @@ export class RemediationEngine {
     const name = strategy.name;
     const decision = {
       rule, ladderClimbed: climbed, plan: { summary: plan.summary, steps: plan.steps, data: plan.data }, params, tier: tier.name,
+      ...(incident.alertname === PREEMPTIVE_ALERTNAME ? { preemptive: true } : {}),
       observed: summarise(observed), ...(verifyPromql ? { verifyPromql } : {}),
       ...(anomaly ? { anomaly: { score: round(anomaly.score), isAnomaly: anomaly.isAnomaly, type: anomaly.type, model: anomaly.model } } : {}),
     };
 
     // A resumed attempt was admitted when it began: its mode and the fleet guards are not asked again.
-    const mode = resumed ? 'auto' : modeFor(tier, name);
+    const mode = resumed ? 'auto' : modeFor(tier, name, incident.alertname === PREEMPTIVE_ALERTNAME);
     if (mode === 'shadow') {
       await rec.record({ strategy: name, outcome: 'shadow', mode, reason: `shadow mode: would ${plan.summary}`, details: decision });
       this.o.observer.remediation(name, 'shadow', 0);

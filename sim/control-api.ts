@@ -15,7 +15,7 @@ export function controlApi(model: FleetModel): express.Express {
   control.post('/fleet/faults', (req, res) => {
     try {
       const b = req.body ?? {};
-      model.inject({ agent: String(b.agent), kind: b.kind, rate: b.rate, forMs: b.for_ms });
+      model.inject({ agent: String(b.agent), kind: b.kind, rate: b.rate, forMs: b.for_ms, ...(b.ramp_ms !== undefined ? { rampMs: Number(b.ramp_ms) } : {}) });
       res.json({ injected: { agent: b.agent, kind: b.kind } });
     } catch (err) {
       res.status(400).json({ error: (err as Error).message });

@@ -30,7 +30,7 @@ export function fleetControl(out: string): FleetControl | undefined {
     async inject(f) {
       return reply(await fetch(`${url}/fleet/faults`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ agent: f.agent, kind: f.kind, for_ms: f.forMs, rate: f.rate }),
+        body: JSON.stringify({ agent: f.agent, kind: f.kind, for_ms: f.forMs, rate: f.rate, ramp_ms: f.rampMs }),
       }));
     },
     async clear(agent) {

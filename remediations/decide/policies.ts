@@ -46,6 +46,11 @@ const TierFields = {
   dry_run: z.boolean(),
   /** Per-strategy decision modes, overriding `mode`. */
   strategy_modes: z.record(z.string(), z.enum(DECISION_MODES)),
+  /**
+   * How a remediation of a predicted failure (PREEMPTIVE_ALERTNAME: the agent has not failed yet) is
+   * decided; unset, the tier's `mode`. Per-strategy modes still win.
+   */
+  preemptive_mode: z.enum(DECISION_MODES),
 };
 
 const DEFAULT_TIER = {
@@ -71,6 +76,7 @@ const DEFAULT_TIER = {
   mode: 'auto' as DecisionMode,
   dry_run: false,
   strategy_modes: {} as Partial<Record<StrategyName, DecisionMode>>,
+  preemptive_mode: undefined as DecisionMode | undefined,
 };
 export type TierPolicy = typeof DEFAULT_TIER & { name: string };
 
@@ -196,8 +202,11 @@ export function tierFor(policies: Policies, agentType: string, inventoryTier?: s
   return policies.tiers.get(name)!;
 }
 
-export function modeFor(tier: TierPolicy, strategy: StrategyName): DecisionMode {
-  return tier.strategy_modes[strategy] ?? tier.mode;
+/** The alert of a predicted failure (rules/predictive.rules.yml): its remediations are preemptive. */
+export const PREEMPTIVE_ALERTNAME = 'AgentFailurePredicted';
+
+export function modeFor(tier: TierPolicy, strategy: StrategyName, preemptive = false): DecisionMode {
+  return tier.strategy_modes[strategy] ?? (preemptive ? tier.preemptive_mode : undefined) ?? tier.mode;
 }
 
 function stripTypes<T extends { agent_types?: string[] }>(t: T | undefined): Omit<T, 'agent_types'> {

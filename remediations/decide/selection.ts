@@ -109,6 +109,22 @@ rules:
   - name: agent-down
     match: { alertname: [AgentDown] }
     ladder: [restart]
+  # A predicted failure (AgentFailurePredicted: the failure model's probability above 0.7 for 2m): act
+  # before the agent fails, with the gentlest remedy for what drives the prediction (the anomaly type of
+  # its top factor); the tier's preemptive_mode decides how.
+  - name: predicted-resource-exhaustion
+    match: { alertname: [AgentFailurePredicted], anomaly_type: [resource_exhaustion] }
+    ladder: [repair]
+    params: { repair: { memory_trend: true } }
+  - name: predicted-latency
+    match: { alertname: [AgentFailurePredicted], anomaly_type: [latency_degradation, traffic_anomaly] }
+    ladder: [scale]
+  - name: predicted-error-burst
+    match: { alertname: [AgentFailurePredicted], anomaly_type: [error_burst] }
+    ladder: [restart]
+  - name: predicted-dependency
+    match: { alertname: [AgentFailurePredicted], anomaly_type: [dependency_failure] }
+    ladder: [circuit_break]
   # Errors, latency or lost readiness soon after a deploy of a version not yet known good: roll it back
   # before anything else (a restart brings the same version back).
   - name: trouble-after-deploy

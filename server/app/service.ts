@@ -28,6 +28,7 @@ import { ModelService } from '../scoring/model-service.ts';
 import { FailurePredictor } from '../scoring/failure-predictor.ts';
 import { initBackend } from '../../models/failure/tf-backend.ts';
 import { listTypes } from '../../models/registry.ts';
+import { PREEMPTIVE_ALERTNAME } from '../../remediations/decide/policies.ts';
 import { PredictionLoop } from '../scoring/prediction-loop.ts';
 import { engineHandler, metricsObserver } from '../queue/remediation-handler.ts';
 
@@ -121,10 +122,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     failureModels.start(config.models.reload_interval);
   }
   const scoringPrometheus = config.prometheus.url ? createPrometheusClient(config.prometheus.url, config.prometheus.timeout) : undefined;
-  const scorer = scoringPrometheus && config.models.score_incidents ? createIncidentScorer({ models, prometheus: scoringPrometheus, clock, metrics }) : undefined;
+  const scorer = scoringPrometheus && config.models.score_incidents ? createIncidentScorer({
+    models, prometheus: scoringPrometheus, clock, metrics,
+    // A predicted failure is explained by the prediction round that raised it, not by the anomaly model.
+    failurePrediction: (agentId, alertname) => (alertname === PREEMPTIVE_ALERTNAME ? predictions?.failurePredictions().find((p) => p.agent === agentId) : undefined),
+  }) : undefined;
   const predictions = scoringPrometheus && config.models.prediction_interval > 0
     ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout,
-      ...(tfBackend ? { failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout }) } : {}) })
+      ...(tfBackend ? { failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout, actedSince: (since) => store.actedTargetsSince(since) }) } : {}) })
     : undefined;
   const engine = new RemediationEngine({
     store,

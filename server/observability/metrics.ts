@@ -179,6 +179,12 @@ export function createMetrics(sources: MetricSources, version: string) {
       labelNames: ['agent_type'],
       registers,
     }),
+    predictionPrecision: new Gauge({ name: 'medic_prediction_precision', help: 'Share of failure-prediction alarm episodes followed within the horizon by a failure (or a remediation that prevented it), since start.', registers }),
+    predictionRecall: new Gauge({ name: 'medic_prediction_recall', help: 'Share of agent failures foreseen by an alarm episode starting within the horizon before them, since start.', registers }),
+    predictionLeadTime: new Gauge({ name: 'medic_prediction_lead_time_seconds', help: 'Median time from the predicting alarm to the failure, over the last 1,000 foreseen failures.', registers }),
+    predictionBrier: new Gauge({ name: 'medic_prediction_brier_score', help: 'Mean squared error of the failure probabilities against what happened within the horizon (0 perfect, 0.25 a coin).', registers }),
+    predictionEpisodes: new Counter({ name: 'medic_prediction_episodes_total', help: 'Failure-prediction alarm episodes judged, by outcome (true: a failure followed or was prevented).', labelNames: ['outcome'], registers }),
+    predictionFailures: new Counter({ name: 'medic_prediction_failures_total', help: 'Agent failures seen by the prediction loop, by whether an alarm foresaw them.', labelNames: ['predicted'], registers }),
     modelInfo: new Gauge({
       name: 'medic_model_info',
       help: 'Anomaly model version in service per agent type; always 1.',

@@ -8,6 +8,8 @@ import { assembleAgentSeries, latestWindow, signalQueries, warmupRows, type Agen
 import type { AnomalyAssessment, IncidentScorer } from '../../remediations/engine.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import type { ModelService } from './model-service.ts';
+import type { FailurePrediction } from './failure-predictor.ts';
+import { typeOf } from '../../models/anomaly-model.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
 
 /** For models trained from CSV, which carry no sampling of their own. */
@@ -54,9 +56,26 @@ export function assessment(m: PublishedModel, rows: number[][], sampleAt: number
   };
 }
 
-export function createIncidentScorer(o: { models: ModelService; prometheus: PrometheusClient; clock: Clock; metrics?: MedicMetrics }): IncidentScorer {
+/**
+ * A predicted failure's reading, from the prediction round that raised it: the probability as the score,
+ * the anomaly type of the factor that drives it most (which the predicted-* selection rules act on).
+ */
+export function failureAssessment(p: FailurePrediction): AnomalyAssessment {
+  const contributions = (p.factors ?? []).map((f) => ({ feature: f.feature, deviation: f.contribution }));
+  return {
+    score: p.probability, isAnomaly: p.factors !== undefined, threshold: p.threshold, type: typeOf(contributions[0]?.feature),
+    contributions, model: `failure ${p.model}`, sampleAt: p.sampleAt,
+  };
+}
+
+export function createIncidentScorer(o: { models: ModelService; prometheus: PrometheusClient; clock: Clock; metrics?: MedicMetrics; /** The latest failure prediction behind a preemptive incident (its alert names one), else undefined. */
+  failurePrediction?: (agentId: string, alertname: string) => FailurePrediction | undefined;
+}): IncidentScorer {
   return {
     async score(incident, agent, signal) {
+      // The agent id comes from the inventory, never from the alert's labels.
+      const predicted = o.failurePrediction?.(agent.id, incident.alertname);
+      if (predicted) return failureAssessment(predicted);
       const m = o.models.modelFor(agent.type);
       if (!m) return undefined;
       const sampling = samplingOf(m);

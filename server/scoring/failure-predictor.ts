@@ -5,6 +5,7 @@
 // above the model's threshold (occlusion costs a dozen forward passes, so only for those).
 import type { Clock } from '../../lib/clock.ts';
 import type { FailureModel } from '../../models/failure/failure-model.ts';
+import { PredictionOutcomes } from '../../models/failure/prediction-outcomes.ts';
 import type { PublishedModel } from '../../models/registry.ts';
 import { latestWindow } from '../../models/signal-queries.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
@@ -14,6 +15,8 @@ import type { PrometheusClient } from './prometheus-client.ts';
 
 /** A sample older than this many steps is not scored: the agent is down, and AgentDown says so. */
 const STALE_STEPS = 3;
+/** AgentFailurePredicted's level (rules/predictive.rules.yml): agents past it are explained, so the incident it raises can say why. */
+export const ALERT_PROBABILITY = 0.7;
 
 export interface FailurePrediction {
   agent: string;
@@ -23,17 +26,25 @@ export interface FailurePrediction {
   threshold: number;
   model: string;
   sampleAt: number;
-  /** For agents at or above the threshold: the metrics and the window's quarters that drive it. */
+  /** For agents at or above the threshold (or the alert's 0.7): the metrics and the window's quarters that drive it. */
   factors?: { feature: string; contribution: number }[];
   steps?: { from: number; to: number; contribution: number }[];
 }
 
 export interface FailureRound { agents: number; unscored: number; queries: number; queryMs: number; scoreMs: number }
 
+/** What the alert rules call a failure (rules/agents.rules.yml AgentHighLatency, AgentHighErrorRate); down agents too. */
+export const FAILURE_SLO = { latencyP99Seconds: 2, errorRate: 0.2 };
+
 export class FailurePredictor {
   private latest: FailurePrediction[] = [];
+  private outcomes: { horizonMs: number; tracker: PredictionOutcomes; exported: { true: number; false: number; predicted: number; missed: number } } | undefined;
 
-  constructor(private readonly o: { models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; clock: Clock; timeoutMs: number }) {}
+  constructor(private readonly o: {
+    models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; clock: Clock; timeoutMs: number;
+    /** Agents Medic acted on since a time (the store): their alarms count as foreseen, not false. */
+    actedSince?: (sinceMs: number) => Promise<{ target: string }[]>;
+  }) {}
 
   /** The last round's predictions, most likely failure first. */
   predictions(): FailurePrediction[] {
@@ -55,11 +66,17 @@ export class FailurePredictor {
       const t1 = performance.now();
       round.queries += m.model.columns.length;
       round.queryMs += t1 - t0;
+      const horizonMs = (m.model as FailureModel).artifact.horizon * sampling.stepSeconds * 1000;
+      const outcomes = this.outcomesFor(horizonMs);
+      for (const acted of (await this.o.actedSince?.(now - horizonMs).catch(() => [])) ?? []) outcomes.remediated(acted.target, now);
       const batch: { agent: string; agentType: string; tier: string; rows: number[][]; sampleAt: number }[] = [];
       for (const s of series.values()) {
         if (this.o.models.modelFor(s.agentType) !== m) continue;
         const w = latestWindow(s, need);
-        if ('missing' in w || now - w.sampleAt > STALE_STEPS * sampling.stepSeconds * 1000) {
+        const stale = !('missing' in w) && now - w.sampleAt > STALE_STEPS * sampling.stepSeconds * 1000;
+        if ('missing' in w || stale) {
+          // Down (its samples stopped): a failure. Too young to score: nothing happened yet.
+          if (stale || ('missing' in w && w.missing === 'no samples')) outcomes.down(s.agent, now);
           round.unscored++;
           continue;
         }
@@ -70,12 +87,17 @@ export class FailurePredictor {
       const p = model.scoreBatch(batch.map((b) => b.rows));
       batch.forEach((b, i) => {
         const prediction: FailurePrediction = { agent: b.agent, agentType: b.agentType, tier: b.tier, probability: p[i]!, threshold: model.threshold, model: `${m.agentType}@${m.version}`, sampleAt: b.sampleAt };
-        if (p[i]! >= model.threshold) {
+        if (p[i]! >= Math.min(model.threshold, ALERT_PROBABILITY)) {
           const e = model.explain(b.rows);
           prediction.factors = e.reading.contributions.map((c) => ({ feature: c.feature, contribution: c.deviation }));
           prediction.steps = e.steps;
         }
         next.push(prediction);
+        const last = b.rows[b.rows.length - 1]!;
+        const latency = last[model.columns.indexOf('latency_p99_s')];
+        const errors = last[model.columns.indexOf('error_rate')];
+        const failing = (latency ?? 0) > FAILURE_SLO.latencyP99Seconds || (errors ?? 0) > FAILURE_SLO.errorRate;
+        outcomes.observe(b.agent, now, p[i]!, p[i]! >= model.threshold, failing);
       });
       round.agents += batch.length;
       round.scoreMs += performance.now() - t1;
@@ -84,6 +106,31 @@ export class FailurePredictor {
     this.o.metrics.failureProbability.reset();
     for (const x of next) this.o.metrics.failureProbability.set({ agent: x.agent, agent_type: x.agentType, tier: x.tier }, x.probability);
     this.latest = next.sort((a, b) => b.probability - a.probability);
+    this.exportOutcomes();
     return round;
+  }
+
+  // One tracker per horizon: a model with another horizon starts its count afresh.
+  private outcomesFor(horizonMs: number): PredictionOutcomes {
+    if (this.outcomes?.horizonMs !== horizonMs) this.outcomes = { horizonMs, tracker: new PredictionOutcomes(horizonMs), exported: { true: 0, false: 0, predicted: 0, missed: 0 } };
+    return this.outcomes.tracker;
+  }
+
+  private exportOutcomes(): void {
+    if (!this.outcomes) return;
+    const { tracker, exported } = this.outcomes;
+    const t = tracker.totals;
+    const m = this.o.metrics;
+    m.predictionEpisodes.inc({ outcome: 'true' }, t.episodes.true - exported.true);
+    m.predictionEpisodes.inc({ outcome: 'false' }, t.episodes.false - exported.false);
+    m.predictionFailures.inc({ predicted: 'yes' }, t.failures.predicted - exported.predicted);
+    m.predictionFailures.inc({ predicted: 'no' }, t.failures.missed - exported.missed);
+    this.outcomes.exported = { true: t.episodes.true, false: t.episodes.false, predicted: t.failures.predicted, missed: t.failures.missed };
+    const set = (g: { set(v: number): void; reset(): void }, v: number | undefined) => (v === undefined ? g.reset() : g.set(v));
+    set(m.predictionPrecision, tracker.precision());
+    set(m.predictionRecall, tracker.recall());
+    set(m.predictionBrier, tracker.brierScore());
+    const leads = [...t.leadSeconds].sort((a, b) => a - b);
+    set(m.predictionLeadTime, leads.length ? leads[leads.length >> 1] : undefined);
   }
 }

@@ -18,7 +18,7 @@ const EVERY_COMMAND = [
   ['anomaly'], ['anomaly', 'evaluate'], ['anomaly', 'score'],
   ['failure'], ['failure', 'evaluate'], ['failure', 'score'],
   ['train'], ['train', 'anomaly'], ['train', 'failure'], ['train', 'nightly'],
-  ['models'], ['models', 'list'], ['models', 'show'], ['models', 'promote'],
+  ['models'], ['models', 'list'], ['models', 'show'], ['models', 'promote'], ['models', 'rollback'],
   ['version'], ['help'],
 ];
 
@@ -240,6 +240,12 @@ describe('medic command', () => {
     const columns = await runMedic(['train', 'failure', '--csv', join(dir, 'h.csv'), '--registry', dir]);
     assert.equal(columns.code, 2);
     assert.match(columns.stderr, /has columns latency_p99_s, error_rate; the registry takes the agent metric contract, in order: latency_p99_s, error_rate, request_rate/);
+    const families = await runMedic(['models', 'list', '--family', 'nope', '--registry', dir]);
+    assert.equal(families.code, 2);
+    assert.match(families.stderr, /--family must be one of anomaly, failure, but was nope/);
+    const none = await runMedic(['models', 'list', '--family', 'failure', '--registry', dir]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /no models in/);
     const type = await runMedic(['train', 'failure', '--sim', '--type', 'Bad Type']);
     assert.equal(type.code, 2);
     assert.match(type.stderr, /--type: agent type "Bad Type" cannot name a model folder/);

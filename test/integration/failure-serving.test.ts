@@ -10,6 +10,8 @@ import { promotedVersion } from '../../models/registry.ts';
 import { signalQueries, type MatrixSeries } from '../../models/signal-queries.ts';
 import { createMetrics } from '../../server/observability/metrics.ts';
 import { FailurePredictor } from '../../server/scoring/failure-predictor.ts';
+import { createIncidentScorer } from '../../server/scoring/anomaly-scorer.ts';
+import { typeOf } from '../../models/anomaly-model.ts';
 import { ModelService } from '../../server/scoring/model-service.ts';
 import type { PrometheusClient } from '../../server/scoring/prometheus-client.ts';
 import { FLEET_HISTORY_COLUMNS, FLEET_HISTORY_DEFAULTS, simulateFleetHistory, type AgentHistory } from '../../sim/fleet-history.ts';
@@ -21,7 +23,7 @@ import { tempDir } from '../helpers/service.ts';
 const STEP = FLEET_HISTORY_DEFAULTS.stepSeconds;
 
 // A Prometheus that answers each contract query with the rows of a history up to a chosen row per agent.
-function historyPrometheus(rateWindow: string, agents: { name: string; type: string; h: AgentHistory; upTo: number }[], nowS: number): PrometheusClient {
+function historyPrometheus(rateWindow: string, agents: { name: string; type: string; h: AgentHistory; upTo: number }[], clock: { nowS: number }): PrometheusClient {
   const columnOf = new Map(signalQueries(rateWindow).map((q) => [q.promql, FLEET_HISTORY_COLUMNS.indexOf(q.column as never)]));
   return {
     async query() { return []; },
@@ -31,7 +33,7 @@ function historyPrometheus(rateWindow: string, agents: { name: string; type: str
       return agents.map((a): MatrixSeries => {
         const values: [number, string][] = [];
         for (let t = start; t <= end; t += step) {
-          const row = a.upTo - Math.round((nowS - t) / STEP);
+          const row = a.upTo - Math.round((clock.nowS - t) / STEP);
           if (row >= 0) values.push([t, String(a.h.rows[row]![c])]);
         }
         return { metric: { agent: a.name, agent_type: a.type, tier: 'default' }, values };
@@ -74,12 +76,14 @@ describe('failure model serving', { timeout: 120_000 }, () => {
     const services = new ModelService(registry, createLogger('silent'), metrics, 'failure');
     services.reload();
     assert.equal(promotedVersion(registry, 'default', 'failure'), 'v0001');
-    const nowS = 1_800_000_000;
-    const prometheus = historyPrometheus('60s', [
+    const clock = { nowS: 1_800_000_000 };
+    const nowS = clock.nowS;
+    const fleet = [
       { name: 'crewai-1', type: 'crewai', h: heldOut, upTo: before_ },
       { name: 'crewai-2', type: 'crewai', h: heldOut, upTo: healthy },
-    ], nowS);
-    const predictor = new FailurePredictor({ models: services, prometheus, metrics, clock: { now: () => nowS * 1000 }, timeoutMs: 5000 });
+    ];
+    const prometheus = historyPrometheus('60s', fleet, clock);
+    const predictor = new FailurePredictor({ models: services, prometheus, metrics, clock: { now: () => clock.nowS * 1000 }, timeoutMs: 5000 });
     const round = await predictor.runOnce(AbortSignal.timeout(10_000));
     assert.deepEqual({ agents: round.agents, unscored: round.unscored, queries: round.queries }, { agents: 2, unscored: 0, queries: FLEET_HISTORY_COLUMNS.length });
     const [first, second] = predictor.predictions();
@@ -93,5 +97,32 @@ describe('failure model serving', { timeout: 120_000 }, () => {
     assert.deepEqual(exported.map((v) => [v.labels.agent, v.labels.agent_type, v.labels.tier, Number(v.value.toFixed(4))]).sort(),
       [['crewai-1', 'crewai', 'default', Number(first!.probability.toFixed(4))], ['crewai-2', 'crewai', 'default', Number(second!.probability.toFixed(4))]]);
     assert.deepEqual((await metrics.failureThreshold.get()).values.map((v) => [v.labels.agent_type, v.value]), [['default', model.threshold]]);
+
+    // The incident AgentFailurePredicted raises is read from this round's prediction: the probability,
+    // and the type of its top factor, which the predicted-* selection rules act on.
+    const scorer = createIncidentScorer({
+      models: new ModelService(registry, createLogger('silent')), prometheus, clock: { now: () => nowS * 1000 },
+      failurePrediction: (agentId, alertname) => (alertname === 'AgentFailurePredicted' ? predictor.predictions().find((x) => x.agent === agentId) : undefined),
+    });
+    const agent = { id: 'crewai-1', type: 'crewai' } as never;
+    const reading = await scorer.score({ alertname: 'AgentFailurePredicted' } as never, agent, AbortSignal.timeout(5000));
+    assert.equal(reading?.score, first!.probability);
+    assert.equal(reading?.isAnomaly, true);
+    assert.equal(reading?.type, typeOf(first!.factors![0]!.feature));
+    assert.equal(reading?.model, 'failure default@v0001');
+    assert.equal(await scorer.score({ alertname: 'AgentHighLatency' } as never, agent, AbortSignal.timeout(5000)), undefined, 'other alerts: the anomaly model (none here)');
+
+    // Later: crewai-1 fails as foreseen. The prediction is matched with it: recall 1, the lead time is
+    // the time from the alarm to the failure.
+    assert.ok((await metrics.predictionFailures.get()).values.every((v) => v.value === 0), 'nothing judged yet');
+    const start = [...heldOut.failing.keys()].find((t) => t > before_ && heldOut.failing[t] === 1)!;
+    clock.nowS += (start - before_) * STEP;
+    fleet[0]!.upTo = start;
+    fleet[1]!.upTo = healthy + (start - before_);
+    await predictor.runOnce(AbortSignal.timeout(10_000));
+    const failures = (await metrics.predictionFailures.get()).values.filter((v) => v.value > 0).map((v) => [v.labels.predicted, v.value]);
+    assert.deepEqual(failures, [['yes', 1]]);
+    assert.equal((await metrics.predictionRecall.get()).values[0]?.value, 1);
+    assert.equal((await metrics.predictionLeadTime.get()).values[0]?.value, (start - before_) * STEP);
   });
 });

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { seededRandom } from '../../lib/random.ts';
 import { AnomalyModel, type AnomalyArtifact } from '../../models/anomaly-model.ts';
-import { listTypes, listVersions, loadPromoted, loadVersion, promote, promotedVersion, publishModel, readCard } from '../../models/registry.ts';
+import { listTypes, listVersions, loadPromoted, loadVersion, promote, promotedVersion, publishModel, readCard, rollback } from '../../models/registry.ts';
 
 const COLUMNS = ['latency_p99_s', 'error_rate'];
 
@@ -78,6 +78,22 @@ describe('model registry', () => {
     assert.throws(() => promote(root, 'crewai', 'latest'), /not a registry version/);
     assert.equal(promotedVersion(root, 'crewai'), 'v0001');
     assert.deepEqual(readdirSync(join(root, 'anomaly', 'crewai')).filter((n) => n.includes('tmp')), [], 'no temporary file left behind');
+  });
+
+  it('rolls back to the version promoted before, passing over one that no longer loads', () => {
+    const root = registry();
+    for (const seed of [1, 2, 3]) publishModel(root, artifact(seed), card('crewai'));
+    assert.throws(() => rollback(root, 'crewai'), /crewai has no promoted anomaly version to roll back/);
+    promote(root, 'crewai', 'v0001');
+    assert.throws(() => rollback(root, 'crewai'), /no earlier promoted anomaly version to roll back to \(promotion history: v0001\)/);
+    promote(root, 'crewai', 'v0002');
+    promote(root, 'crewai', 'v0003');
+    assert.deepEqual(rollback(root, 'crewai'), { from: 'v0003', to: 'v0002' });
+    assert.equal(promotedVersion(root, 'crewai'), 'v0002');
+    // v0001 is damaged now: rolling back from v0002 passes over it, and there is nothing earlier.
+    writeFileSync(join(root, 'anomaly', 'crewai', 'v0001', 'model.json'), '{');
+    assert.throws(() => rollback(root, 'crewai'), /no earlier promoted anomaly version/);
+    assert.equal(promotedVersion(root, 'crewai'), 'v0002', 'PROMOTED unchanged');
   });
 
   it('switches the pointer atomically: a reader never sees it empty or half-written', async () => {

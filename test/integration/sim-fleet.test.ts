@@ -15,6 +15,7 @@ import { loadScenario } from '../../sim/scenario.ts';
 import { runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { freeBlock } from '../../sim/stack/ports.ts';
 import { tempDir } from '../../sim/stack/temp-dir.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const TOKEN = 'fleet-test-token';
 const CONTRACT = ['up', 'agent_ready', 'agent_request_duration_seconds', 'agent_requests_total', 'agent_queue_depth', 'agent_memory_bytes', 'agent_memory_limit_bytes', 'process_cpu_seconds_total', 'agent_dependency_up'];
@@ -132,6 +133,14 @@ describe('medic sim (the command)', () => {
       const bad = await runMedic(['sim', 'fault', '--out', out, '--agent', 'crewai-1', '--kind', 'meteor']);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--kind must be one of crash, hang/);
+      // A degrading memory leak: the agent is up while memory climbs, then OOM-killed at the limit.
+      const leak = await runMedic(['sim', 'fault', '--out', out, '--agent', 'bigagi-1', '--kind', 'memory-leak', '--ramp', '3s']);
+      assert.equal(leak.code, 0, leak.stderr);
+      assert.match((await runMedic(['sim', 'status', '--out', out])).stdout, /bigagi-1 .* up\s+fault memory-leak/);
+      await waitFor('bigagi-1 OOM-killed at the end of its ramp', async () => /bigagi-1 .* crashed\s+fault memory-leak/.test((await runMedic(['sim', 'status', '--out', out])).stdout), 15_000, 250);
+      const sudden = await runMedic(['sim', 'fault', '--out', out, '--agent', 'bigagi-1', '--kind', 'hang', '--ramp', '1m']);
+      assert.equal(sudden.code, 2);
+      assert.match(sudden.stderr, /--ramp applies to memory-leak, latency, errors, queue, not hang/);
     } finally {
       sim.child.kill('SIGTERM');
       await sim.exited;

@@ -52,6 +52,11 @@ describe('default selection rules (the design)', () => {
     ['the model says traffic → scale', facts('AgentAnomalous', { anomalyType: 'traffic_anomaly' }), 'anomaly-traffic', ['scale']],
     ['the model says dependency → circuit breaker', facts('AgentAnomalous', { anomalyType: 'dependency_failure' }), 'anomaly-dependency', ['circuit_break', 'reroute']],
     ['a down agent restarts whatever the model says', facts('AgentDown', { anomalyType: 'resource_exhaustion' }), 'agent-down', ['restart']],
+    ['a predicted memory exhaustion → repair (memory trend), before it fails', facts('AgentFailurePredicted', { anomalyType: 'resource_exhaustion' }), 'predicted-resource-exhaustion', ['repair']],
+    ['predicted latency → scale', facts('AgentFailurePredicted', { anomalyType: 'latency_degradation' }), 'predicted-latency', ['scale']],
+    ['predicted error burst → restart', facts('AgentFailurePredicted', { anomalyType: 'error_burst' }), 'predicted-error-burst', ['restart']],
+    ['predicted dependency failure → circuit breaker', facts('AgentFailurePredicted', { anomalyType: 'dependency_failure' }), 'predicted-dependency', ['circuit_break']],
+    ['a prediction nothing explains → otherwise', facts('AgentFailurePredicted'), 'otherwise', ['restart']],
     ['an unknown type from the model → otherwise', facts('AgentAnomalous', { anomalyType: 'unknown' }), 'otherwise', ['restart']],
     ['otherwise → restart', facts('SomethingElse'), 'otherwise', ['restart']],
     ['errors soon after a deploy → rollback first', facts('AgentHighErrorRate', { errorRate: 0.3, recentDeploy: { version: '1.5.0', beforeIncidentS: 40 } }), 'trouble-after-deploy', ['rollback', 'restart']],
@@ -150,6 +155,15 @@ describe('policies', () => {
     const t = { ...p.tiers.get('default')!, mode: 'auto' as const, strategy_modes: { rollback: 'approve' as const } };
     assert.equal(modeFor(t, 'rollback'), 'approve');
     assert.equal(modeFor(t, 'restart'), 'auto');
+  });
+
+  it('decides a preemptive remediation by preemptive_mode, else the tier mode; per-strategy modes still win', () => {
+    const t = { ...p.tiers.get('default')!, mode: 'auto' as const, strategy_modes: { rollback: 'approve' as const } };
+    assert.equal(modeFor(t, 'repair', true), 'auto', 'unset: the tier mode');
+    const cautious = { ...t, preemptive_mode: 'notify' as const };
+    assert.equal(modeFor(cautious, 'repair', true), 'notify');
+    assert.equal(modeFor(cautious, 'repair', false), 'auto', 'only for predicted failures');
+    assert.equal(modeFor(cautious, 'rollback', true), 'approve');
   });
 
   it('refuses invalid values with the file, path, rule and value', () => {
