@@ -3,26 +3,16 @@
 // breached or remediated) is labelled by it; an unlabelled one (ASD's training month, a healthy fleet)
 // gets synthetic failures written in (training/synthetic-faults.ts), most degrading before they fail.
 import { FailureModel, type FailureTrainOptions, type LabelledSeries, type TrainingReport } from '../../models/failure/failure-model.ts';
-import type { Architecture } from '../../models/failure/lstm-network.ts';
 import { initBackend, type BackendName } from '../../models/failure/tf-backend.ts';
 import { splitByTime, windowLabels } from '../failure-labels.ts';
 import { injectFaults, SYNTHETIC_DEFAULTS, type SyntheticFaultOptions } from '../synthetic-faults.ts';
 
-export interface FailureBacktestOptions {
-  horizon: number;
-  steps: number;
-  architecture: Architecture;
-  epochs: number;
-  batchSize: number;
-  patience: number;
-  learningRate: number;
-  seed: number;
-  targetPrecision: number;
+/** The model's training settings (models/failure/failure-model.ts), and how a history is split and labelled. */
+export interface FailureBacktestOptions extends Pick<FailureTrainOptions, 'horizon' | 'steps' | 'architecture' | 'epochs' | 'batchSize' | 'patience' | 'learningRate' | 'seed' | 'targetPrecision' | 'onEpoch'> {
   /** The latest share of the training history kept for early stopping, calibration and the threshold. */
   validationFraction: number;
   synthetic: SyntheticFaultOptions;
   backend?: BackendName;
-  onEpoch?: FailureTrainOptions['onEpoch'];
 }
 
 /** What a small machine trains in seconds per series; bench:lstm compares it with the design's sizes. */
