@@ -12,16 +12,20 @@ import { parseInstant } from '../lib/parse-instant.ts';
 import { MAX_POINTS_PER_QUERY } from '../training/prometheus-source.ts';
 import { registryDir } from '../training/registry-location.ts';
 import { UsageError, type OptionValues } from './args.ts';
+import { MODEL_KINDS, NIGHTLY_ONLY, nightlyChildren, type ModelKind } from './nightly-children.ts';
+import { TRAINING_NICE } from '../training/training-child.ts';
 
 export const TRAIN_HELP = `Usage:
   medic train anomaly (--prometheus URL --from T --to T | --csv FILE) [options]
-  medic train nightly --schedule CRON (--prometheus URL [--lookback D] | --csv FILE) [options]
+  medic train nightly --schedule CRON (--prometheus URL [--lookback D] [--medic URL] | --csv FILE) [options]
 
 Trains the anomaly model per agent type, plus the fallback type 'default' on every row; evaluates each
 on the last part in time of every agent's rows; publishes each as a new version in the model registry
 with a model card; with --promote, puts in service each version that passes the evaluation gate.
-'nightly' keeps running and trains on schedule (a run never overlaps the previous one; a failed run is
-logged and the next one still happens; SIGTERM stops it cleanly). See training/README.md.
+'nightly' keeps running and trains on schedule: each run trains every kind of --kinds in turn, each in
+a child process at a lower CPU priority (medic train anomaly, medic train failure, with these flags and
+--from now-LOOKBACK); a run never overlaps the previous one; a failed kind is logged and the others and
+the next run still happen; SIGTERM stops it cleanly. See training/README.md.
 
 Data, from Prometheus (one query_range per model column for the whole fleet):
   --prometheus URL        the Prometheus that scrapes the agents
@@ -61,6 +65,10 @@ Schedule ('nightly'):
   --schedule CRON         node-cron expression, 5 fields (or 6 with seconds first), e.g. "0 3 * * *"
   --timezone TZ           the schedule's time zone, e.g. Europe/Berlin (default: the machine's)
   --run-now               also train once right away
+  --kinds K,...           model kinds to retrain: anomaly, failure (default both with --prometheus,
+                          anomaly with --csv); failure trains on the fleet's failures in Prometheus
+  --medic URL             a running Medic whose remediations label failures it prevented (failure kind)
+  --nice N                CPU niceness of the training processes, 0-19 (default ${TRAINING_NICE})
   -h, --help              show this help
 
 Exit codes: 0 done (a version that fails the gate is still published, just not promoted), 1 failed,
@@ -79,10 +87,10 @@ export const TRAIN_OPTIONS = {
   'validation-fraction': { type: 'string' }, 'min-rows': { type: 'string' }, 'max-train-rows': { type: 'string' }, 'fill-limit': { type: 'string' },
   registry: { type: 'string' }, promote: { type: 'boolean' },
   schedule: { type: 'string' }, timezone: { type: 'string' }, 'run-now': { type: 'boolean' },
+  kinds: { type: 'string' }, medic: { type: 'string' }, nice: { type: 'string' },
 } as const;
 
 const ANOMALY_ONLY = ['from', 'to'] as const;
-const NIGHTLY_ONLY = ['lookback', 'schedule', 'timezone', 'run-now'] as const;
 
 /** Validates the parsed flags; throws a UsageError whose message lists every problem, one a line. */
 export function validateTrainArgs(mode: 'anomaly' | 'nightly', v: OptionValues<typeof TRAIN_OPTIONS>, env: NodeJS.ProcessEnv, nowMs: number): ParsedTrain {
@@ -169,7 +177,16 @@ export function validateTrainArgs(mode: 'anomaly' | 'nightly', v: OptionValues<t
       if (!check.valid) problems.push(`--schedule ${JSON.stringify(v.schedule)} is not a cron expression: ${check.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
     }
     if (v.timezone !== undefined && !validTimeZone(v.timezone)) problems.push(`--timezone must be an IANA time zone such as Europe/Berlin, but was ${v.timezone}`);
-    nightly = { schedule: v.schedule ?? '', ...(v.timezone ? { timezone: v.timezone } : {}), runNow: v['run-now'] ?? false };
+    const kinds = (v.kinds ?? (v.csv !== undefined ? 'anomaly' : MODEL_KINDS.join(','))).split(',').map((k) => k.trim());
+    const unknown = kinds.filter((k) => !(MODEL_KINDS as readonly string[]).includes(k));
+    if (unknown.length || !kinds.length) problems.push(`--kinds must be a comma-separated list of ${MODEL_KINDS.join(', ')}, but was ${v.kinds}`);
+    if (kinds.includes('failure') && v.csv !== undefined) problems.push('--kinds failure needs --prometheus: the failure model learns when agents failed, which a --csv export of the anomaly columns does not say (train it with medic train failure --csv)');
+    if (v.medic !== undefined && !/^https?:\/\/[^\s/]+/.test(v.medic)) problems.push(`--medic must be an http(s) URL such as http://medic:8080, but was ${v.medic}`);
+    if (v.medic !== undefined && !kinds.includes('failure')) problems.push('--medic labels the failure model\'s training: add failure to --kinds');
+    const nice = v.nice === undefined ? TRAINING_NICE : Number(v.nice);
+    if (!(Number.isInteger(nice) && nice >= 0 && nice <= 19)) problems.push(`--nice must be an integer in [0, 19], but was ${v.nice}`);
+    const children = nightlyChildren(v, [...new Set(kinds)] as ModelKind[], v.lookback ?? '7d');
+    nightly = { schedule: v.schedule ?? '', ...(v.timezone ? { timezone: v.timezone } : {}), runNow: v['run-now'] ?? false, nice, children };
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   return { source: source!, train, ...(nightly ? { nightly } : {}) };

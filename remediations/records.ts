@@ -4,6 +4,14 @@ import type { BreakerState } from './decide/circuit-breaker.ts';
 
 export type { BreakerState };
 
+/** Outcomes that mean a strategy acted on the target (for cooldowns, attempt limits and failure labels). */
+export const ACTED_OUTCOMES: ReadonlySet<string> = new Set(['in_progress', 'succeeded', 'failed', 'verify_failed']);
+
+/** The attempt changed something: it acted, and not as a dry run. */
+export function acted(a: { outcome: string; mode: string }): boolean {
+  return ACTED_OUTCOMES.has(a.outcome) && a.mode !== 'dry-run';
+}
+
 /** An entry of the audit trail: what was (or would have been) done to a target, and why. */
 export interface Attempt {
   id: number;

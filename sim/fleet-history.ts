@@ -11,6 +11,7 @@ import { seededRandom } from '../lib/random.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { FaultKind } from './fault-kinds.ts';
 import { createFleetModel, type ModelAgent } from './fleet-model.ts';
+import { breachesSlo } from '../lib/failure-slo.ts';
 
 export const FLEET_HISTORY_COLUMNS = ['latency_p99_s', 'error_rate', 'request_rate', 'queue_depth', 'memory_utilisation', 'cpu', 'dependency_up'] as const;
 
@@ -81,7 +82,7 @@ export function simulateFleetHistory(o: FleetHistoryOptions = FLEET_HISTORY_DEFA
       raw[i]!.push(instant(a));
       const row = smoothed(raw[i]!, o.rateRows);
       h.rows.push(row);
-      const failing = a.mode !== 'up' || row[0]! > 2 || row[1]! > 0.2;
+      const failing = a.mode !== 'up' || breachesSlo(row[0], row[1]);
       if (failing) {
         h.failing[step] = 1;
         if (failedAt[i]! < 0) failedAt[i] = step;

@@ -1,17 +1,25 @@
-// `medic train nightly`: a long-running process that trains on a cron schedule (node-cron). A run never
-// overlaps the previous one (a trigger while one is going is skipped and logged); a failed run is
-// logged and the schedule goes on; SIGTERM or SIGINT stops the schedule, aborts the run in progress at
-// its next step (a version already published stays whole: publishing writes a fresh folder) and exits 0.
+// `medic train nightly`: a long-running process that trains on a cron schedule (node-cron), each model
+// kind in a child process at a lower CPU priority (training/training-child.ts). A run never overlaps
+// the previous one (a trigger while one is going is skipped and logged); a failed run is logged and the
+// schedule goes on; SIGTERM or SIGINT stops the schedule, stops the training process in progress (a
+// version already published stays whole: publishing writes a fresh folder) and exits 0.
 import { schedule } from 'node-cron';
 import { createLogger } from '../lib/logger.ts';
-import { loadSource, type SourceSpec } from './load-source.ts';
-import { trainAnomaly, type TrainAnomalyOptions } from './train-anomaly.ts';
+import type { SourceSpec } from './load-source.ts';
+import type { TrainAnomalyOptions } from './train-anomaly.ts';
+import { DEFAULT_CPU_POLICY, runTrainingChild } from './training-child.ts';
 
 /** What a nightly run needs, as the command line validated it (cli/train-options.ts ParsedTrain). */
 export interface NightlySettings {
   source: SourceSpec;
   train: Omit<TrainAnomalyOptions, 'log' | 'signal' | 'progress'>;
-  nightly?: { schedule: string; timezone?: string; runNow: boolean };
+  nightly?: {
+    schedule: string; timezone?: string; runNow: boolean;
+    /** Niceness of the training processes. */
+    nice: number;
+    /** One `medic` command line per model kind, run in turn on each trigger. */
+    children: { kind: string; args: string[] }[];
+  };
 }
 
 export interface NightlyLog {
@@ -78,17 +86,24 @@ export class NightlyRunner {
 export async function runNightly(parsed: NightlySettings): Promise<number> {
   const { schedule: expression, timezone, runNow } = parsed.nightly!;
   const log = createLogger('info').child({ component: 'medic-train-nightly' });
-  const lines = (run: number) => (line: string) => log.info({ run }, line);
+  const { children, nice } = parsed.nightly!;
+  // Each kind in its own process, one after the other: a fit never blocks this process (or a service on
+  // the same machine) and two never compete for the CPU. One kind failing does not stop the others.
   const runner = new NightlyRunner(async (signal, run) => {
-    const progress = { tty: undefined }; // a log, not a terminal: progress as log lines
-    const data = await loadSource(parsed.source, { nowMs: Date.now(), signal, log: lines(run), progress });
-    const { outcomes } = await trainAnomaly(data, { ...parsed.train, signal, log: lines(run), progress });
-    log.info({
-      run,
-      published: outcomes.filter((o) => o.version).map((o) => `${o.agentType}/${o.version}`),
-      promoted: outcomes.filter((o) => o.promoted).map((o) => `${o.agentType}/${o.version}`),
-      gateFailed: outcomes.filter((o) => o.gate && !o.gate.passed).map((o) => `${o.agentType}/${o.version}`),
-    }, 'models published');
+    const failed: string[] = [];
+    for (const { kind, args } of children) {
+      const started = Date.now();
+      log.info({ run, kind, command: `medic ${args.join(' ')}`, nice, cpu: DEFAULT_CPU_POLICY }, `training ${kind} models`);
+      try {
+        await runTrainingChild(args, { signal, nice, line: (line, stream) => (stream === 'stdout' ? log.info : log.warn).call(log, { run, kind }, line) });
+        log.info({ run, kind, durationMs: Date.now() - started }, `${kind} models trained`);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        log.error({ run, kind, durationMs: Date.now() - started, err: (err as Error).message }, `${kind} training failed`);
+        failed.push(kind);
+      }
+    }
+    if (failed.length) throw new Error(`training failed for ${failed.join(', ')}`);
   }, log);
   const task = schedule(expression, () => void runner.trigger('schedule'), {
     name: 'medic-train-nightly',
@@ -102,7 +117,7 @@ export async function runNightly(parsed: NightlySettings): Promise<number> {
       debug: () => undefined,
     },
   });
-  log.info({ schedule: expression, timezone: timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, nextRun: task.getNextRun()?.toISOString(), registry: parsed.train.registry, promote: parsed.train.promote }, 'nightly training scheduled');
+  log.info({ kinds: children.map((c) => c.kind), schedule: expression, timezone: timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, nextRun: task.getNextRun()?.toISOString(), registry: parsed.train.registry, promote: parsed.train.promote }, 'nightly training scheduled');
   if (runNow) void runner.trigger('--run-now');
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -9,6 +9,8 @@ import { loadVersion, promote, promotedVersion, publishModel } from '../models/r
 import type { FailureBacktestOptions } from './evaluation/failure-backtest.ts';
 import { eventPrediction, eventThreshold } from './evaluation/event-prediction.ts';
 import { windowLabels } from './failure-labels.ts';
+import { thinNegatives } from './history-failures.ts';
+import { seededRandom } from '../lib/random.ts';
 import { renderReport } from './failure-report.ts';
 
 export interface FailureHistory { agent: string; rows: number[][]; failing: ArrayLike<number> }
@@ -20,6 +22,8 @@ export interface TrainFailureOptions extends FailureBacktestOptions {
   stepSeconds: number;
   rateWindow: string;
   promote: boolean;
+  /** Training windows at most: every positive kept, negatives thinned at random with the seed. */
+  maxWindows?: number;
   /** The gate: the least recall of failures on the held-out hours (default 0.5). */
   minRecall?: number;
   log?: (line: string) => void;
@@ -62,7 +66,8 @@ export async function trainFailure(histories: FailureHistory[], columns: string[
   log(`TensorFlow.js backend: ${info.name}${info.matmulPatch ? ` (matmul patch ${info.matmulPatch})` : ''}${info.skipped.length ? `; passed over: ${info.skipped.join('; ')}` : ''}`);
   const cut = (h: FailureHistory) => Math.round(h.rows.length * (1 - o.validationFraction));
   const part = (h: FailureHistory, from: number, to: number): LabelledSeries => ({ rows: h.rows.slice(from, to), labels: Array.from(windowLabels(h.failing, o.horizon).slice(from, to)) });
-  const { model, report } = await FailureModel.train(histories.map((h) => part(h, 0, cut(h))), histories.map((h) => part(h, cut(h), h.rows.length)), {
+  const training = thinTraining(histories.map((h) => part(h, 0, cut(h))), o.maxWindows, o.seed, log);
+  const { model, report } = await FailureModel.train(training, histories.map((h) => part(h, cut(h), h.rows.length)), {
     columns, architecture: o.architecture, steps: o.steps, horizon: o.horizon, epochs: o.epochs, batchSize: o.batchSize, patience: o.patience,
     learningRate: o.learningRate, seed: o.seed, targetPrecision: o.targetPrecision, sampling: { stepSeconds: o.stepSeconds, rateWindow: o.rateWindow },
     onEpoch: (e) => log(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, held-out ${e.validationLoss.toFixed(4)}${e.best ? ' (best)' : ''}, ${e.seconds.toFixed(1)} s`),
@@ -115,4 +120,18 @@ export async function trainFailure(histories: FailureHistory[], columns: string[
     promoted = true;
   }
   return { version: published.version, dir: published.dir, metrics, ...(inService ? { inService } : {}), gate, promoted };
+}
+
+/** A fleet's long history holds far more healthy windows than a CPU can fit nightly: thin them, seeded. */
+function thinTraining(parts: LabelledSeries[], maxWindows: number | undefined, seed: number, log: (line: string) => void): LabelledSeries[] {
+  const count = (ps: LabelledSeries[]) => ps.reduce((n, p) => n + Array.from(p.labels).filter((l) => l >= 0).length, 0);
+  const before = count(parts);
+  if (maxWindows === undefined || before <= maxWindows) return parts;
+  // One shared label vector, so the cap holds for the fleet and not per agent.
+  const all = Int8Array.from(parts.flatMap((p) => Array.from(p.labels)));
+  const thinned = thinNegatives(all, maxWindows, seededRandom(seed + 29));
+  let at = 0;
+  const out = parts.map((p) => ({ rows: p.rows, labels: Array.from(thinned.subarray(at, (at += p.labels.length))) }));
+  log(`training windows: ${before} labelled, thinned to ${count(out)} (every failure kept, --max-windows ${maxWindows})`);
+  return out;
 }

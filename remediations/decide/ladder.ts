@@ -1,14 +1,12 @@
 // Climbing a selection's ladder: each rung is taken unless it already failed or was applied for this
 // incident, is cooling down on this target, has used up its attempts, or its plan skips. What each
 // strategy's cooldown and role are is the strategy's own declaration; nothing here names one.
-import type { Attempt } from '../records.ts';
+import { acted as didAct, type Attempt } from '../records.ts';
 import type { StrategyRegistry } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import type { StrategyName } from '../types.ts';
 import type { TierPolicy } from './policies.ts';
 
-/** Outcomes that mean the strategy acted on the target (for cooldowns and attempt limits). */
-const ACTED = new Set(['in_progress', 'succeeded', 'failed', 'verify_failed']);
 const FAILED = new Set(['failed', 'verify_failed']);
 
 export type RungBlock = { reason: string; guard?: 'cooldown' | 'attempt_limit' };
@@ -20,7 +18,7 @@ export function unavailable(strategy: Strategy, tier: TierPolicy, history: Attem
   if (mine.some((a) => a.strategy === name && (a.outcome === 'succeeded' || a.outcome === 'dry_run'))) {
     return { reason: 'already applied for this incident' };
   }
-  const acted = history.filter((a) => a.strategy === name && ACTED.has(a.outcome) && a.mode !== 'dry-run');
+  const acted = history.filter((a) => a.strategy === name && didAct(a));
   const cooldown = strategy.cooldown(tier);
   const last = acted[acted.length - 1];
   if (last && last.startedAt > now - cooldown.ms) {

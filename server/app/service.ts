@@ -26,8 +26,7 @@ import { createPrometheusClient } from '../scoring/prometheus-client.ts';
 import { createIncidentScorer } from '../scoring/anomaly-scorer.ts';
 import { ModelService } from '../scoring/model-service.ts';
 import { FailurePredictor } from '../scoring/failure-predictor.ts';
-import { initBackend } from '../../models/failure/tf-backend.ts';
-import { listTypes } from '../../models/registry.ts';
+import { startFailureModels } from '../scoring/failure-models-start.ts';
 import { PREEMPTIVE_ALERTNAME } from '../../remediations/decide/policies.ts';
 import { PredictionLoop } from '../scoring/prediction-loop.ts';
 import { engineHandler, metricsObserver } from '../queue/remediation-handler.ts';
@@ -113,14 +112,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // deciding on alerts alone, never stopped.
   const models = new ModelService(options.loaded.modelRegistry, log.child({ component: 'models' }), metrics);
   models.start(config.models.reload_interval);
-  // The failure model needs TensorFlow.js started before it loads; a registry without failure models
-  // starts none of it.
+  // The failure model needs TensorFlow.js started before it loads; it starts when the registry holds one.
   const failureModels = new ModelService(options.loaded.modelRegistry, log.child({ component: 'failure-models' }), metrics, 'failure');
-  const tfBackend = listTypes(options.loaded.modelRegistry, 'failure').length ? await initBackend().catch((err: Error) => { log.error({ err: err.message }, 'TensorFlow.js did not start: no failure predictions'); return undefined; }) : undefined;
-  if (tfBackend) {
-    log.info({ backend: tfBackend.name, matmulPatch: tfBackend.matmulPatch ?? null, passedOver: tfBackend.skipped }, `failure models run on TensorFlow.js ${tfBackend.name}`);
-    failureModels.start(config.models.reload_interval);
-  }
+  const failureStart = await startFailureModels(options.loaded.modelRegistry, failureModels, config.models.reload_interval, log);
   const scoringPrometheus = config.prometheus.url ? createPrometheusClient(config.prometheus.url, config.prometheus.timeout) : undefined;
   const scorer = scoringPrometheus && config.models.score_incidents ? createIncidentScorer({
     models, prometheus: scoringPrometheus, clock, metrics,
@@ -129,7 +123,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }) : undefined;
   const predictions = scoringPrometheus && config.models.prediction_interval > 0
     ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout,
-      ...(tfBackend ? { failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout, actedSince: (since) => store.actedTargetsSince(since) }) } : {}) })
+      // Idle until a failure model is in service (server/scoring/failure-models-start.ts).
+      failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout, actedSince: (since) => store.actedTargetsSince(since) }) })
     : undefined;
   const engine = new RemediationEngine({
     store,
@@ -188,7 +183,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     onRecorded: () => workers.wake(),
     onDecision: () => workers.wake(),
     readiness,
-    models: () => [...models.inService().map((m) => ({ family: 'anomaly', ...m })), ...failureModels.inService().map((m) => ({ family: 'failure', backend: tfBackend?.name ?? null, ...m }))],
+    models: () => [...models.inService().map((m) => ({ family: 'anomaly', ...m })), ...failureModels.inService().map((m) => ({ family: 'failure', backend: failureStart.backend()?.name ?? null, ...m }))],
     predictions: () => predictions?.failurePredictions() ?? [],
   });
 
@@ -240,6 +235,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await reverter.stop();
       await predictions?.stop();
       models.stop();
+      failureStart.stop();
       // Agents Medic started as local processes do not outlive it.
       await drivers.stopAll();
       await store.close();

@@ -6,6 +6,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { FailureModel } from '../../models/failure/failure-model.ts';
 import { PredictionOutcomes } from '../../models/failure/prediction-outcomes.ts';
+import { breachesSlo } from '../../lib/failure-slo.ts';
 import type { PublishedModel } from '../../models/registry.ts';
 import { latestWindow } from '../../models/signal-queries.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
@@ -33,8 +34,6 @@ export interface FailurePrediction {
 
 export interface FailureRound { agents: number; unscored: number; queries: number; queryMs: number; scoreMs: number }
 
-/** What the alert rules call a failure (rules/agents.rules.yml AgentHighLatency, AgentHighErrorRate); down agents too. */
-export const FAILURE_SLO = { latencyP99Seconds: 2, errorRate: 0.2 };
 
 export class FailurePredictor {
   private latest: FailurePrediction[] = [];
@@ -96,7 +95,7 @@ export class FailurePredictor {
         const last = b.rows[b.rows.length - 1]!;
         const latency = last[model.columns.indexOf('latency_p99_s')];
         const errors = last[model.columns.indexOf('error_rate')];
-        const failing = (latency ?? 0) > FAILURE_SLO.latencyP99Seconds || (errors ?? 0) > FAILURE_SLO.errorRate;
+        const failing = breachesSlo(latency, errors);
         outcomes.observe(b.agent, now, p[i]!, p[i]! >= model.threshold, failing);
       });
       round.agents += batch.length;

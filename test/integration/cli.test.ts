@@ -230,7 +230,13 @@ describe('medic command', () => {
   it('medic train failure names what its command line lacks or what a CSV gets wrong', async () => {
     const neither = await runMedic(['train', 'failure']);
     assert.equal(neither.code, 2);
-    assert.match(neither.stderr, /give one of --sim \(simulated fleets\) and --csv FILE \(a labelled history\)/);
+    assert.match(neither.stderr, /give one of --sim \(simulated fleets\), --csv FILE \(a labelled history\) and --prometheus URL \(the fleet's history\)/);
+    const stray = await runMedic(['train', 'failure', '--sim', '--medic', 'http://127.0.0.1:1', '--from', 'now-1d']);
+    assert.equal(stray.code, 2);
+    assert.match(stray.stderr, /--from, --medic are for --prometheus/);
+    const bad = await runMedic(['train', 'failure', '--prometheus', 'prom:9090', '--from', 'yesterday', '--medic', 'x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--prometheus must be an http\(s\) URL such as http:\/\/prometheus:9090, but was prom:9090\n {2}--medic must be an http\(s\) URL such as http:\/\/medic:8080, but was x\n {2}--from must be ISO 8601, Unix seconds, now or now-DURATION, but was yesterday/);
     const dir = tempDir('medic-cli-train-failure-');
     writeFileSync(join(dir, 'h.csv'), 'latency_p99_s,error_rate\n0.1,0\n');
     const unlabelled = await runMedic(['train', 'failure', '--csv', join(dir, 'h.csv'), '--registry', dir]);

@@ -19,6 +19,11 @@ import { windowLabels } from '../../training/failure-labels.ts';
 import { BACKTEST_DEFAULTS } from '../../training/evaluation/failure-backtest.ts';
 import { trainFailure } from '../../training/train-failure.ts';
 import { tempDir } from '../helpers/service.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { startFailureModels } from '../../server/scoring/failure-models-start.ts';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const STEP = FLEET_HISTORY_DEFAULTS.stepSeconds;
 
@@ -69,6 +74,23 @@ describe('failure model serving', { timeout: 120_000 }, () => {
     healthy = candidates.filter((t) => labels[t] === 0).reduce((a, b) => (p[b]! < p[a]! ? b : a));
     assert.ok(p[before_]! >= model.threshold, `the model foresees a failure of the held-out agent (p ${p[before_]} against ${model.threshold})`);
     assert.ok(p[healthy]! < model.threshold);
+  });
+
+  it('starts serving the first failure model promoted while Medic runs, without a restart', async () => {
+    const later = tempDir('medic-failure-later-');
+    const models = new ModelService(later, createLogger('silent'), undefined, 'failure');
+    const start = await startFailureModels(later, models, 100, createLogger('silent'));
+    try {
+      assert.equal(start.backend(), undefined, 'no TensorFlow.js while the registry holds no failure model');
+      await sleep(300);
+      assert.deepEqual(models.inService(), []);
+      cpSync(join(registry, 'failure'), join(later, 'failure'), { recursive: true });
+      await waitFor('the failure model in service', () => models.inService().length > 0, 10_000, 50);
+      assert.equal(models.inService()[0]!.version, 'v0001');
+      assert.ok(start.backend()?.name, 'the backend is named once started');
+    } finally {
+      start.stop();
+    }
   });
 
   it('scores the fleet in one batch, exports the probabilities, explains the agents above the threshold, and matches offline scoring', async () => {

@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import { seededRandom } from '../../lib/random.ts';
 import { listVersions, promotedVersion } from '../../models/registry.ts';
 import { NightlyRunner, type NightlyLog } from '../../training/nightly.ts';
+import { runTrainingChild, TRAINING_NICE } from '../../training/training-child.ts';
+import { getPriority } from 'node:os';
 import { runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -74,6 +76,22 @@ describe('nightly runner', () => {
   });
 });
 
+describe('a training child process', () => {
+  it('runs medic at a lower priority, and rejects with its exit code and last error line', async () => {
+    let pid = 0;
+    await assert.rejects(runTrainingChild(['train', 'failure'], { onSpawn: (p) => { pid = p; assert.equal(getPriority(p), TRAINING_NICE); } }), /medic train failure exited with 2: .*give one of --sim/);
+    assert.ok(pid > 0);
+  });
+
+  it('is stopped by an abort, well before it would have finished', { timeout: 30_000 }, async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const run = runTrainingChild(['train', 'failure', '--sim', '--hours', '200'], { signal: controller.signal, onSpawn: () => setTimeout(() => controller.abort(new Error('stop')), 1_000) });
+    await assert.rejects(run, /stop/);
+    assert.ok(Date.now() - started < 15_000);
+  });
+});
+
 describe('medic train nightly', () => {
   it('trains on schedule until SIGTERM, then exits 0', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medic-nightly-'));
@@ -86,7 +104,9 @@ describe('medic train nightly', () => {
       readyMessage: 'nightly training scheduled',
     });
     try {
-      await waitFor('two runs to publish', () => medic.logs.filter((l) => l.msg === 'models published').length >= 2, 40_000, 200);
+      await waitFor('two runs to publish', () => medic.logs.filter((l) => l.msg === 'anomaly models trained').length >= 2, 40_000, 200);
+      // Each run trains in a child process whose output is the run's log.
+      assert.ok(medic.logs.some((l) => l.kind === 'anomaly' && /crewai: published v0001/.test(String(l.msg))), JSON.stringify(medic.logs.slice(0, 12)));
       assert.ok(listVersions(registry, 'crewai').length >= 2);
       medic.child.kill('SIGTERM');
       const { code } = await medic.exited;
