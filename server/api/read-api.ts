@@ -161,6 +161,12 @@ function presentDetail(d: IncidentDetail) {
 
 /** The model's reading in one sentence, so the explanation says what steered the selection. */
 export function explainAnomaly(a: NonNullable<Incident['anomaly']>): string {
+  // A predicted failure's reading (server/scoring/anomaly-scorer.ts failureAssessment): a probability,
+  // and factors that are how much each input adds to it (occlusion), not deviations in σ.
+  if (a.model.startsWith('failure ')) {
+    const factors = a.contributions.map((c) => `${c.feature} (+${c.deviation.toFixed(2)})`).join(', ');
+    return `${iso(a.sampleAt)} failure model ${a.model.slice('failure '.length)} gave a failure probability of ${a.score.toFixed(3)} (alarm at ${a.threshold.toFixed(3)})${a.type ? `, driven by ${a.type}` : ''}. Contributing factors: ${factors || 'none'}.`;
+  }
   const top = a.contributions.map((c) => `${c.feature} (${c.deviation.toFixed(1)}σ)`).join(', ');
   const verdict = a.isAnomaly ? `anomalous (${a.type})` : `within normal (below the threshold ${a.threshold.toFixed(3)}; type not used)`;
   return `${iso(a.sampleAt)} anomaly model ${a.model} scored ${a.score.toFixed(3)}: ${verdict}. Largest deviations: ${top || 'none'}.`;

@@ -86,6 +86,13 @@ export function compressRules(text: string): string {
     .replace(/\[(\d+m)\]/g, (m, d: string) => `[${RANGE[d] ?? d}]`);
 }
 
+/** A rules file without the named alerts (recording rules and every other alert kept). */
+export function withoutAlerts(text: string, names: readonly string[]): string {
+  const doc = parse(text) as { groups: { rules: { alert?: string }[] }[] };
+  for (const g of doc.groups) g.rules = g.rules.filter((r) => !r.alert || !names.includes(r.alert));
+  return stringify(doc);
+}
+
 export async function startAlertmanager(dir: string, medic: { url: string; token: string }, listenPort?: number): Promise<Daemon> {
   const port = listenPort ?? (await freePort());
   mkdirSync(join(dir, 'am-data'), { recursive: true });
@@ -116,12 +123,13 @@ export async function startAlertmanager(dir: string, medic: { url: string; token
   ], `http://127.0.0.1:${port}`, 'alertmanager');
 }
 
-export async function startPrometheus(dir: string, o: { targetsFile: string; medicTarget: string; alertmanager: string; port?: number }): Promise<Daemon> {
+export async function startPrometheus(dir: string, o: { targetsFile: string; medicTarget: string; alertmanager: string; port?: number; dropAlerts?: readonly string[] }): Promise<Daemon> {
   const port = o.port ?? (await freePort());
   mkdirSync(join(dir, 'prom-data'), { recursive: true });
   const rules: string[] = [];
   for (const f of readdirSync(join(REPO, 'rules')).filter((n) => n.endsWith('.rules.yml'))) {
-    writeFileSync(join(dir, f), compressRules(readFileSync(join(REPO, 'rules', f), 'utf8')));
+    const compressed = compressRules(readFileSync(join(REPO, 'rules', f), 'utf8'));
+    writeFileSync(join(dir, f), o.dropAlerts?.length ? withoutAlerts(compressed, o.dropAlerts) : compressed);
     rules.push(join(dir, f));
   }
   writeFileSync(join(dir, 'prometheus.yml'), stringify({

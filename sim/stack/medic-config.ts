@@ -43,7 +43,7 @@ export function compressSelectionRules(shipped: unknown): string {
  * Writes policies.yaml, rules.yaml and medic.yaml into `dir` (beside the fleet's inventory.yaml) and
  * returns medic.yaml's path.
  */
-export async function writeMedicConfig(dir: string, o: { alertmanagerUrl: string; prometheusUrl: string }): Promise<string> {
+export async function writeMedicConfig(dir: string, o: { alertmanagerUrl: string; prometheusUrl: string; registry?: string }): Promise<string> {
   const [policies, rules] = await Promise.all([shippedDefaults('policies'), shippedDefaults('rules')]);
   writeFileSync(join(dir, 'policies.yaml'), compressPolicies(policies));
   writeFileSync(join(dir, 'rules.yaml'), compressSelectionRules(rules));
@@ -54,7 +54,7 @@ export async function writeMedicConfig(dir: string, o: { alertmanagerUrl: string
     workers: { concurrency: 16, poll_interval: '500ms' },
     alertmanager: { url: o.alertmanagerUrl },
     prometheus: { url: o.prometheusUrl },
-    models: { prediction_interval: '2s' },
+    models: { prediction_interval: '2s', ...(o.registry ? { registry: o.registry } : {}) },
   }));
   return file;
 }

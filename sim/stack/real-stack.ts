@@ -30,7 +30,17 @@ export interface RealStack {
   stop(): Promise<void>;
 }
 
-export async function startRealStack(o: { agents: number; logLevel?: string; seed?: number }): Promise<RealStack> {
+export interface RealStackOptions {
+  agents: number;
+  logLevel?: string;
+  seed?: number;
+  /** Medic's model registry (models.registry); unset: the models shipped with Medic. */
+  registry?: string;
+  /** Alerts left out of Prometheus's rules, by name: a test that must see which rule caught a fault. */
+  dropAlerts?: readonly string[];
+}
+
+export async function startRealStack(o: RealStackOptions): Promise<RealStack> {
   const dir = tempDir('medic-stack-');
   const fleet = await startFleet({ agents: o.agents, basePort: await freeBlock(o.agents + 1), token: AGENT_TOKEN, seed: o.seed ?? 7 });
   const stopped: (() => Promise<unknown>)[] = [() => fleet.stop()];
@@ -47,12 +57,12 @@ export async function startRealStack(o: { agents: number; logLevel?: string; see
     // queries) before they start: Alertmanager needs Medic's address first.
     const amPort = await freePort();
     const promPort = await freePort();
-    const configFile = await writeMedicConfig(dir, { alertmanagerUrl: `http://127.0.0.1:${amPort}`, prometheusUrl: `http://127.0.0.1:${promPort}` });
+    const configFile = await writeMedicConfig(dir, { alertmanagerUrl: `http://127.0.0.1:${amPort}`, prometheusUrl: `http://127.0.0.1:${promPort}`, ...(o.registry ? { registry: o.registry } : {}) });
     const medic = await startMedicDaemon({ configFile, dataDir: join(dir, 'medic-data'), webhookToken: WEBHOOK_TOKEN, logLevel: o.logLevel ?? 'info' });
     stopped.unshift(() => medic.stop());
     const alertmanager = await startAlertmanager(dir, { url: medic.url, token: WEBHOOK_TOKEN }, amPort);
     stopped.unshift(() => alertmanager.stop());
-    const prometheus = await startPrometheus(dir, { targetsFile: join(dir, 'targets.json'), medicTarget: medic.url.replace('http://', ''), alertmanager: alertmanager.url, port: promPort });
+    const prometheus = await startPrometheus(dir, { targetsFile: join(dir, 'targets.json'), medicTarget: medic.url.replace('http://', ''), alertmanager: alertmanager.url, port: promPort, ...(o.dropAlerts ? { dropAlerts: o.dropAlerts } : {}) });
     stopped.unshift(() => prometheus.stop());
     return { dir, fleet, medic, alertmanager, prometheus, stop: stopAll };
   } catch (err) {

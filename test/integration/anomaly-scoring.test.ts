@@ -30,7 +30,7 @@ const AGENTS = 4;
 const SAMPLING = { stepSeconds: 1, rateWindow: '5s' };
 const COLUMNS = AGENT_SIGNALS.map((s) => s.column);
 
-describe('online anomaly scoring on a real Prometheus', { timeout: 120_000 }, () => {
+describe('online anomaly scoring on a real Prometheus', { timeout: 180_000 }, () => {
   let dir: string;
   let registry: string;
   let fleet: Fleet;
@@ -53,14 +53,15 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 120_000 }, ()
     prometheus = await startPrometheus(dir, { targetsFile: join(dir, 'targets.json'), medicTarget: `127.0.0.1:${medicPort}`, alertmanager: 'http://127.0.0.1:9' });
     prom = createPrometheusClient(prometheus.url, 5000);
     // Train on what Prometheus saw of the healthy fleet, fetched the way serving fetches it.
-    await waitFor('12 s of fleet history in Prometheus', async () => {
+    // 24 rows an agent: with 12, a loaded machine's later readings could fall beyond every training row.
+    await waitFor('24 s of fleet history in Prometheus', async () => {
       const series = await fetchAgentSeries(prom, COLUMNS, SAMPLING, 30, '', Date.now(), AbortSignal.timeout(5000));
       const rows = [...series.values()].flatMap((s) => s.rows.filter((r) => r.every((v) => Number.isFinite(v))));
       history = rows;
       // When the youngest agent's first row is: a clock set just after it sees a young fleet.
       youngestFirstRow = Math.max(...[...series.values()].map((x) => 1000 * x.timestamps[x.rows.findIndex((r) => r.some((v) => !Number.isNaN(v)))]!));
-      return series.size === AGENTS && rows.length >= AGENTS * 12;
-    }, 60_000, 1000);
+      return series.size === AGENTS && rows.length >= AGENTS * 24;
+    }, 90_000, 1000);
     publishModel(registry, train(1), card(1));
     promote(registry, FALLBACK_TYPE, 'v0001');
     writeFileSync(join(dir, 'medic.yaml'), stringify({
@@ -138,9 +139,10 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 120_000 }, ()
       return detail?.anomaly ? detail : undefined;
     }, 20_000, 200);
     assert.equal(incident.anomaly.model, 'default@v0001');
-    assert.ok(incident.anomaly.score > 0 && incident.anomaly.score < 1);
+    // A reading, not a verdict: a calibrated score in [0, 1] (1 when beyond every training row).
+    assert.ok(incident.anomaly.score >= 0 && incident.anomaly.score <= 1, String(incident.anomaly.score));
     assert.equal(incident.anomaly.contributions.length, 3);
-    assert.match(incident.explanation[0], /anomaly model default@v0001 scored 0\.\d{3}/);
+    assert.match(incident.explanation[0], /anomaly model default@v0001 scored [01]\.\d{3}/);
     assert.ok(metricValue(await metrics(), 'medic_incident_scoring_duration_seconds_count{phase="query"}')! >= 1);
   });
 
