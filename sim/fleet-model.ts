@@ -20,7 +20,7 @@ export interface ModelAgent extends AgentCounters {
   sim: SimAgent;
   /** crashed: its port is closed; hung: its port accepts but never answers. */
   mode: 'up' | 'crashed' | 'hung';
-  fault?: { kind: FaultKind; rate: number; until?: number; since: number; rampMs?: number; memoryFrom?: number };
+  fault?: { kind: FaultKind; rate: number; until?: number; since: number; rampMs?: number; memoryFrom?: number; memoryShareBefore?: number };
 }
 
 /** What the model asks of the network when an agent's process dies or comes back. */
@@ -101,7 +101,14 @@ export function createFleetModel(o: FleetModelOptions, ports: AgentPorts): Fleet
     const phase = Math.sin((2 * Math.PI * (now - started)) / (o.periodMs ?? 600_000));
     for (const a of byId.values()) {
       const s = a.sim.state;
-      if (a.fault && !s.fault && a.fault.kind !== 'dependency') a.fault = undefined; // healed by a remediation
+      if (a.fault && !s.fault && a.fault.kind !== 'dependency') {
+        // Healed by a remediation. A leak fixed by a larger limit leaves no leaked memory behind: the
+        // container restarts with the new limit (as Kubernetes does) and a runtime whose heap is sized by
+        // its limit settles at the share it held before the leak. Left at the leak's level, the agent read
+        // as anomalous for ever after it was healed.
+        if (a.fault.kind === 'memory-leak' && a.fault.memoryShareBefore !== undefined) s.summary.memory_bytes = a.fault.memoryShareBefore * s.summary.memory_limit_bytes;
+        a.fault = undefined;
+      }
       if (a.fault?.until !== undefined && now >= a.fault.until) clear(a.id); // over by itself
       const kind = a.fault?.kind;
       if (a.mode !== 'up') continue;
@@ -166,7 +173,10 @@ export function createFleetModel(o: FleetModelOptions, ports: AgentPorts): Fleet
     const now = clock.now();
     const forMs = f.forMs ?? (f.kind === 'dependency' ? 30_000 : undefined);
     if (f.rampMs !== undefined && !(f.rampMs > 0 && RAMPING_KINDS.includes(f.kind))) throw new Error(`a ramp applies to ${RAMPING_KINDS.join(', ')} and must be positive: not ${f.kind} over ${f.rampMs} ms`);
-    a.fault = { kind: f.kind, rate, since: now, until: forMs === undefined ? undefined : now + forMs, ...(f.rampMs ? { rampMs: f.rampMs } : {}) };
+    a.fault = {
+      kind: f.kind, rate, since: now, until: forMs === undefined ? undefined : now + forMs, ...(f.rampMs ? { rampMs: f.rampMs } : {}),
+      ...(f.kind === 'memory-leak' ? { memoryShareBefore: s.summary.memory_bytes / s.summary.memory_limit_bytes } : {}),
+    };
     a.sim.injectFault(agentFault(f.kind, rate));
     if (f.kind === 'crash') {
       a.mode = 'crashed';

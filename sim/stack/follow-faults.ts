@@ -27,6 +27,9 @@ export interface Timeline {
   recovered?: number;
   /** The alert whose incident led to the healing (the first one Medic received after the injection). */
   alertname?: string;
+  /** While not recovered: the agent's alerts firing at the last look, and whether it was up (a failure message names them). */
+  stillFiring?: string[];
+  up?: number;
 }
 
 /** One remediation attempt, as Medic's read API (/api/remediations) lists it. */
@@ -118,6 +121,13 @@ export async function injectAndFollow(
         tl.verified = Date.parse(healed.finishedAt!);
       }
       if (healed && tl.recovered === undefined && !firing.has(c.agent) && up.get(c.agent) === 1) tl.recovered = now;
+      if (tl.recovered === undefined) {
+        tl.stillFiring = alerts.filter((a) => a.metric.agent === c.agent && a.metric.alertstate === 'firing').map((a) => a.metric.alertname!);
+        tl.up = up.get(c.agent);
+      } else {
+        delete tl.stillFiring;
+        delete tl.up;
+      }
     }
     onTick?.(timelines, attempts, firing);
     if (cases.every((c) => timelines.get(c.agent)!.recovered !== undefined)) return { timelines, healed: true, attempts };
