@@ -24,6 +24,8 @@ export interface EngineIncident {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   firstSeenAt: number;
+  /** When the alert started firing (Alertmanager's startsAt, RFC 3339): where time to recovery starts. */
+  startsAt?: string;
   /** The anomaly model's reading of the agent, once scored (null or absent: not scored yet). */
   anomaly?: AnomalyAssessment | null;
 }
@@ -48,8 +50,10 @@ export interface EngineStore {
   saveAnomaly(incidentId: number, a: AnomalyAssessment): Promise<void>;
 }
 
-export type EscalationReason =
-  | 'no_target' | 'no_driver' | 'ladder_exhausted' | 'ineffective_chain' | 'guard_wait_exceeded' | 'approval_timeout' | 'notify' | 'breaker_stuck';
+export const ESCALATION_REASONS = [
+  'no_target', 'no_driver', 'ladder_exhausted', 'ineffective_chain', 'guard_wait_exceeded', 'approval_timeout', 'notify', 'breaker_stuck',
+] as const;
+export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
 export interface Escalation {
   incident: EngineIncident;
@@ -70,12 +74,37 @@ export interface Silencer {
   expire(silenceId: string): Promise<void>;
 }
 
+/** A verified recovery: from the alert's start to the verification, and where that time went. */
+export interface Recovery {
+  strategy: StrategyName;
+  tier: string;
+  /** The selection rule that recognised the fault (a name from the policy, never the alert's text). */
+  fault: string;
+  seconds: number;
+  phases: Record<RecoveryPhase, number>;
+}
+
+/**
+ * routing: alert start to Medic receiving it (Alertmanager's grouping and delivery); queueing: receiving
+ * to the healing action's start (waiting for a worker, guards, earlier rungs); action; verification.
+ */
+export const RECOVERY_PHASES = ['routing', 'queueing', 'action', 'verification'] as const;
+export type RecoveryPhase = (typeof RECOVERY_PHASES)[number];
+
 /** Where the engine's events become metrics (the server owns the metric definitions). */
 export interface EngineObserver {
   remediation(strategy: StrategyName, result: 'succeeded' | 'failed' | 'verify_failed' | 'shadow' | 'dry_run', durationS: number): void;
-  recovered(seconds: number): void;
+  /**
+   * A healing action starts for real: the recovery it may end in (strategy, tier, fault rule) is known
+   * now, before the outcome, so its series can exist at zero when the recovery is counted.
+   */
+  acting(r: Pick<Recovery, 'strategy' | 'tier' | 'fault'>): void;
+  recovered(r: Recovery): void;
   escalated(reason: EscalationReason): void;
+  /** A guard held an incident (counted once per incident and guard) or moved past a strategy. */
   guardBlocked(guard: GuardName | 'cooldown' | 'attempt_limit' | 'mode'): void;
+  /** A held incident was let through (or escalated) after waiting this long. */
+  guardWaited(guard: GuardName | 'mode', seconds: number): void;
   breaker(agentType: string, state: BreakerState): void;
 }
 

@@ -9,7 +9,7 @@ import { performAction } from './act/perform-action.ts';
 import { observe, summarise } from './act/observe.ts';
 import { incidentRecorder, type IncidentRecorder } from './act/record.ts';
 import { approvalGate } from './decide/approval-gate.ts';
-import { blastRadius, FleetGuards, type GuardVerdict } from './decide/guards.ts';
+import { blastRadius, FleetGuards, type GuardName, type GuardVerdict } from './decide/guards.ts';
 import { ineffectiveRemedies, recycleFirst, unavailable } from './decide/ladder.ts';
 import { modeFor, PREEMPTIVE_ALERTNAME, tierFor, type TierPolicy } from './decide/policies.ts';
 import { recentDeploy } from './decide/recent-deploy.ts';
@@ -113,6 +113,7 @@ export class RemediationEngine {
         store: this.o.store, incidentId: incident.id, strategy: name, plan, decision, now, approvalTimeoutMs: this.o.policies.guards.approval_timeout,
         recheckMs: this.recheckMs, record: rec.record, escalate: (reason, message) => rec.escalate(reason, message, undefined),
         blocked: () => this.o.observer.guardBlocked('mode'),
+        waited: (seconds) => this.o.observer.guardWaited('mode', seconds),
       });
       if (gate) return gate;
     }
@@ -120,20 +121,23 @@ export class RemediationEngine {
     let release = (): void => undefined;
     if (!resumed) {
       const admitted = await this.admit(agent, now);
+      // One held incident counts once per guard, however often it is checked again while it waits.
+      const held = mine[mine.length - 1]?.outcome === 'blocked' ? mine[mine.length - 1] : undefined;
       if (!admitted.ok) {
-        this.o.observer.guardBlocked(admitted.guard);
         const waited = now - incident.firstSeenAt;
         if (waited > this.o.policies.guards.blast_radius.max_wait) {
+          if (held) this.o.observer.guardWaited(admitted.guard, (now - held.startedAt) / 1000);
           return rec.escalate('guard_wait_exceeded', `waited ${Math.round(waited / 1000)}s for ${admitted.guard}: ${admitted.reason}`);
         }
-        const last = mine[mine.length - 1];
-        if (!(last?.outcome === 'blocked' && last.details.guard === admitted.guard)) {
+        if (held?.details.guard !== admitted.guard) {
+          this.o.observer.guardBlocked(admitted.guard);
           await rec.record({ strategy: name, outcome: 'blocked', reason: `waiting: ${admitted.reason}`, details: { ...decision, guard: admitted.guard } });
         }
         log.info({ guard: admitted.guard }, `guard ${admitted.guard} holds ${name}: ${admitted.reason}`);
         return { kind: 'defer', afterMs: this.recheckMs, note: `${admitted.guard}: ${admitted.reason}` };
       }
       release = admitted.release;
+      if (held) this.o.observer.guardWaited(held.details.guard as GuardName, (now - held.startedAt) / 1000);
     }
     try {
       return await performAction(this.o, { incident, workItemId, agent, tier, driver, dryRun, strategy, plan, decision, resumed, signal, log });
@@ -163,7 +167,8 @@ export class RemediationEngine {
       const why = unavailable(strategy, tier, history, mine, now);
       if (why) {
         climbed.push(`${name}: ${why.reason}`);
-        if (why.guard) this.o.observer.guardBlocked(why.guard);
+        // Counted when the incident first meets it, not on every recheck while a fleet guard holds it.
+        if (why.guard && mine[mine.length - 1]?.outcome !== 'blocked') this.o.observer.guardBlocked(why.guard);
         continue;
       }
       const params = (selection.params[name] ?? {}) as Params;

@@ -4,7 +4,7 @@
 // action); a terminal one, or one past its tries, fails the rung so the next run climbs.
 import { transition } from '../decide/circuit-breaker.ts';
 import type { TierPolicy } from '../decide/policies.ts';
-import type { EngineIncident, EngineLog, EngineOptions, EngineResult } from '../engine-ports.ts';
+import type { EngineIncident, EngineLog, EngineOptions, EngineResult, Recovery } from '../engine-ports.ts';
 import type { Attempt } from '../records.ts';
 import type { Plan, Strategy } from '../strategies/strategy.ts';
 import type { ActionRequest, Agent, Driver } from '../types.ts';
@@ -47,6 +47,7 @@ export async function performAction(o: EngineOptions, a: ActionInput): Promise<E
       details: { ...attempt.details, ...extra, phases: [...phases, { at: new Date(now()).toISOString(), summary: plan.summary, ...extra }] },
     });
   const elapsedS = () => (now() - startedAt) / 1000;
+  if (!dryRun) o.observer.acting({ strategy: name, tier: tier.name, fault: faultLabel(decision.rule) });
 
   let outcome;
   try {
@@ -101,6 +102,7 @@ export async function performAction(o: EngineOptions, a: ActionInput): Promise<E
       });
     }
   }
+  const actedAt = now();
   const failingBefore = decision.observed?.healthy === false ? decision.observed.healthReason : undefined;
   const silence = dryRun ? undefined : await o.silencer?.silence(incident, attempt.id, tier.verify_timeout + 60_000);
   const verification = dryRun
@@ -118,10 +120,35 @@ export async function performAction(o: EngineOptions, a: ActionInput): Promise<E
     log.warn({ strategy: name, checks: verification.checks }, verification.reason);
     return { kind: 'defer', afterMs: 0, note: verification.reason };
   }
+  // Healed: the silence has done its job, and holding it would hold back Alertmanager's resolve too.
+  if (silence) await o.silencer?.expire(silence);
   const result = dryRun ? 'dry_run' : 'succeeded';
   await finish(result, `${outcome.summary}; ${verification.reason}`, { ...outcome.details, verification, silence });
   o.observer.remediation(name, result, elapsedS());
-  if (!dryRun) o.observer.recovered((now() - incident.firstSeenAt) / 1000);
+  if (!dryRun) o.observer.recovered(recovery(incident, { strategy: name, tier: tier.name, fault: decision.rule, actionStart: attempt.startedAt, actedAt, verifiedAt: now() }));
   log.info({ strategy: name, driver: driver.name, durationMs: Math.round(elapsedS() * 1000) }, `remediation ${result}: ${outcome.summary}`);
   return { kind: 'done', outcome: result, reason: outcome.summary };
+}
+
+/** The decision records the rule as 'name (why)': the name alone is the label, a closed set from the policy. */
+export const faultLabel = (rule: string): string => rule.split(' (')[0] || 'unknown';
+
+/**
+ * Time to recovery from the alert's start (its startsAt; Medic's first sight of it when that is missing
+ * or later), split into phases that add up to it. A resumed attempt's action started when it first did.
+ */
+export function recovery(
+  incident: Pick<EngineIncident, 'startsAt' | 'firstSeenAt'>,
+  r: { strategy: Recovery['strategy']; tier: string; fault: string; actionStart: number; actedAt: number; verifiedAt: number },
+): Recovery {
+  const alerted = Date.parse(incident.startsAt ?? '');
+  const start = Number.isFinite(alerted) && alerted > 0 ? Math.min(alerted, incident.firstSeenAt) : incident.firstSeenAt;
+  const received = Math.max(start, incident.firstSeenAt);
+  const actionStart = Math.max(received, Math.min(r.actionStart, r.actedAt));
+  const s = (a: number, b: number) => Math.max(0, b - a) / 1000;
+  return {
+    strategy: r.strategy, tier: r.tier, fault: faultLabel(r.fault),
+    seconds: s(start, r.verifiedAt),
+    phases: { routing: s(start, received), queueing: s(received, actionStart), action: s(actionStart, r.actedAt), verification: s(r.actedAt, r.verifiedAt) },
+  };
 }

@@ -17,6 +17,8 @@ export interface ApprovalGateInput {
   record(a: { strategy: string; outcome: string; reason: string; mode?: string; details?: Record<string, unknown> }): Promise<unknown>;
   escalate(reason: 'approval_timeout', message: string): Promise<EngineResult>;
   blocked(): void;
+  /** An approved incident acts after waiting this long for its approval. */
+  waited?(seconds: number): void;
 }
 
 /** Undefined: approved, act now. Otherwise what this run ends with. */
@@ -50,5 +52,6 @@ export async function approvalGate(g: ApprovalGateInput): Promise<EngineResult |
   }
   // Approved: spend the approval on this one action.
   await g.store.settleApproval(approval.id, 'approved', 'used', approval.decidedBy, g.now, approval.note);
+  g.waited?.((g.now - approval.requestedAt) / 1000);
   return undefined;
 }

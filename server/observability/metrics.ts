@@ -121,8 +121,16 @@ export function createMetrics(sources: MetricSources, version: string) {
     }),
     timeToRecovery: new Histogram({
       name: 'medic_time_to_recovery_seconds',
-      help: 'Time from an incident reaching Medic to its verified recovery.',
+      help: 'Time from the alert\'s start (Alertmanager\'s startsAt) to Medic\'s verified recovery, by the strategy that healed, the tier, and the selection rule that recognised the fault.',
+      labelNames: ['strategy', 'tier', 'fault'],
       buckets: [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800],
+      registers,
+    }),
+    recoveryPhases: new Histogram({
+      name: 'medic_recovery_phase_seconds',
+      help: 'Where the time to recovery went, by phase: routing (alert start to Medic), queueing (to the healing action), action, verification.',
+      labelNames: ['phase'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600],
       registers,
     }),
     escalations: new Counter({
@@ -133,8 +141,15 @@ export function createMetrics(sources: MetricSources, version: string) {
     }),
     guardBlocks: new Counter({
       name: 'medic_guard_blocks_total',
-      help: 'Times a guard held back or moved past a strategy, by guard.',
+      help: 'Incidents a guard held back, or moved past a strategy for, by guard (once per incident and guard, not per recheck).',
       labelNames: ['guard'],
+      registers,
+    }),
+    guardWait: new Histogram({
+      name: 'medic_guard_wait_seconds',
+      help: 'How long an incident held by a guard (or waiting for approval: mode) waited before it acted or was escalated, by guard.',
+      labelNames: ['guard'],
+      buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
       registers,
     }),
     circuitBreakers: new Gauge({
@@ -187,8 +202,14 @@ export function createMetrics(sources: MetricSources, version: string) {
     predictionFailures: new Counter({ name: 'medic_prediction_failures_total', help: 'Agent failures seen by the prediction loop, by whether an alarm foresaw them.', labelNames: ['predicted'], registers }),
     modelInfo: new Gauge({
       name: 'medic_model_info',
-      help: 'Anomaly model version in service per agent type; always 1.',
-      labelNames: ['agent_type', 'version'],
+      help: 'Model version in service per family (anomaly, failure) and agent type; always 1.',
+      labelNames: ['family', 'agent_type', 'version'],
+      registers,
+    }),
+    modelEvaluation: new Gauge({
+      name: 'medic_model_evaluation',
+      help: 'Figures measured on held-out data when each model in service was trained (from its card), by family, agent type and figure.',
+      labelNames: ['family', 'agent_type', 'figure'],
       registers,
     }),
     modelReloads: new Counter({
@@ -233,5 +254,7 @@ export function createMetrics(sources: MetricSources, version: string) {
   for (const result of WORK_RESULTS) metrics.workProcessed.inc({ result }, 0);
   for (const result of ['loaded', 'refused']) metrics.modelReloads.inc({ result }, 0);
   for (const result of ['ok', 'failed', 'skipped']) metrics.predictionLoops.inc({ result }, 0);
+  for (const outcome of ['true', 'false']) metrics.predictionEpisodes.inc({ outcome }, 0);
+  for (const predicted of ['yes', 'no']) metrics.predictionFailures.inc({ predicted }, 0);
   return metrics;
 }

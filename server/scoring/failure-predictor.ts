@@ -103,7 +103,12 @@ export class FailurePredictor {
     }
     // Replaced in one synchronous step, like the anomaly scores: agents gone leave no stale series.
     this.o.metrics.failureProbability.reset();
-    for (const x of next) this.o.metrics.failureProbability.set({ agent: x.agent, agent_type: x.agentType, tier: x.tier }, x.probability);
+    for (const x of next) {
+      this.o.metrics.failureProbability.set({ agent: x.agent, agent_type: x.agentType, tier: x.tier }, x.probability);
+      // Per agent type as it was scored (by its own model or the default one), so a panel can set an
+      // agent's probability against its threshold; the model service exports each model's own beside it.
+      this.o.metrics.failureThreshold.set({ agent_type: x.agentType }, x.threshold);
+    }
     this.latest = next.sort((a, b) => b.probability - a.probability);
     this.exportOutcomes();
     return round;

@@ -6,7 +6,7 @@
 // every prediction round fail on a column Prometheus has no query for, so it is refused here, once.
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
-import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, type ModelFamily, type PublishedModel } from '../../models/registry.ts';
+import { FALLBACK_TYPE, loadVersion, promotedFingerprint, promotedVersion, readCard, type ModelFamily, type PublishedModel } from '../../models/registry.ts';
 
 export interface ModelInService {
   agentType: string;
@@ -23,6 +23,7 @@ export class ModelService {
   private models = new Map<string, PublishedModel>();
   private fingerprint = '';
   private timer: NodeJS.Timeout | undefined;
+  private exported: { info: Record<string, string>[]; evaluation: Record<string, string>[] } = { info: [], evaluation: [] };
 
   constructor(
     readonly registry: string,
@@ -105,19 +106,38 @@ export class ModelService {
   }
 
   private exportInfo(): void {
-    if (!this.metrics) return;
-    if (this.family === 'failure') {
-      this.metrics.failureThreshold.reset();
-      for (const m of this.inService()) this.metrics.failureThreshold.set({ agent_type: m.agentType }, m.threshold);
-      return;
-    }
-    this.metrics.modelInfo.reset();
-    this.metrics.anomalyThreshold.reset();
-    for (const m of this.inService()) {
-      this.metrics.modelInfo.set({ agent_type: m.agentType, version: m.version }, 1);
-      this.metrics.anomalyThreshold.set({ agent_type: m.agentType }, m.threshold);
+    const m = this.metrics;
+    if (!m) return;
+    // The anomaly and failure services share the gauges: each removes only the series it exported.
+    for (const labels of this.exported.info) m.modelInfo.remove(labels);
+    for (const labels of this.exported.evaluation) m.modelEvaluation.remove(labels);
+    this.exported = { info: [], evaluation: [] };
+    const threshold = this.family === 'failure' ? m.failureThreshold : m.anomalyThreshold;
+    threshold.reset();
+    for (const served of this.models.values()) {
+      const info = { family: this.family, agent_type: served.agentType, version: served.version };
+      m.modelInfo.set(info, 1);
+      this.exported.info.push(info);
+      threshold.set({ agent_type: served.agentType }, served.model.threshold);
+      for (const [figure, value] of Object.entries(cardFigures(served.dir))) {
+        const labels = { family: this.family, agent_type: served.agentType, figure };
+        m.modelEvaluation.set(labels, value);
+        this.exported.evaluation.push(labels);
+      }
     }
   }
+}
+
+/** The numeric figures of a model's card (names from the training code, never from alerts); none when it has no card. */
+function cardFigures(dir: string): Record<string, number> {
+  let card;
+  try {
+    card = readCard(dir);
+  } catch {
+    return {};
+  }
+  const figures = (card as { metrics?: Record<string, unknown> } | undefined)?.metrics ?? {};
+  return Object.fromEntries(Object.entries(figures).filter((e): e is [string, number] => /^[a-z][a-z0-9_]{0,63}$/.test(e[0]) && typeof e[1] === 'number' && Number.isFinite(e[1])));
 }
 
 function byType(fingerprint: string): Map<string, string> {

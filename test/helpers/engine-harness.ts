@@ -95,9 +95,11 @@ export async function startHarness(o: {
   const silences: string[] = [];
   const observer: EngineObserver = {
     remediation: (s, r) => events.push(`remediation ${s} ${r}`),
+    acting: (r) => events.push(`acting ${r.strategy} ${r.fault}`),
     recovered: () => events.push('recovered'),
     escalated: (r) => events.push(`escalated ${r}`),
     guardBlocked: (g) => events.push(`blocked ${g}`),
+    guardWaited: (g) => events.push(`waited ${g}`),
     breaker: (t, s) => events.push(`breaker ${t} ${s}`),
   };
   const engine = new RemediationEngine({

@@ -98,12 +98,20 @@ describe('the engine in the service', () => {
 
     const metrics = await (await fetch(`${medic.url}/metrics`)).text();
     assert.equal(metricValue(metrics, 'medic_remediations_total{strategy="restart",result="succeeded"}'), 1);
-    assert.ok((metricValue(metrics, 'medic_time_to_recovery_seconds_count') ?? 0) >= 1);
+    // Time to recovery counts from the alert's start (startsAt, before Medic saw it), by strategy, tier and
+    // fault, and its phases add up to it.
+    const ttr = metricValue(metrics, 'medic_time_to_recovery_seconds_sum{strategy="restart",tier="critical_agents",fault="error-rate"}');
+    assert.ok(ttr !== undefined && ttr > 0, `time to recovery ${ttr}: ${metrics.split("\n").filter((l) => l.startsWith("medic_time_to_recovery_seconds_sum")).join("; ")}`);
+    const phases = ['routing', 'queueing', 'action', 'verification'].map((phase) => metricValue(metrics, `medic_recovery_phase_seconds_sum{phase="${phase}"}`) ?? NaN);
+    assert.ok(Math.abs(phases.reduce((a, b) => a + b, 0) - ttr) < 1e-6, `phases ${phases.join(' + ')} = ${ttr}`);
 
     const silence = am.requests.find((q) => q.path === '/api/v2/silences');
     assert.ok(silence, 'the alert was silenced while the restart was verified');
     assert.deepEqual(silence.body.matchers.map((m: { name: string }) => m.name).sort(), ['agent', 'alertname', 'instance', 'job']);
     assert.match(silence.body.comment, new RegExp(`remediation \\d+ on incident ${id}`));
+    // Verified healed: the silence is expired at once, so it no longer holds back the alert's resolve.
+    const silenceId = `s-${am.requests.indexOf(silence) + 1}`;
+    assert.ok(am.requests.some((q) => q.method === 'DELETE' && q.path === `/api/v2/silence/${silenceId}`), 'the silence was expired after the verification passed');
   });
 
   it('a second failure inside the cooldown climbs the ladder, and the record says why', async () => {
