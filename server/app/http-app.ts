@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import { operatorApiRouter } from '../api/operator-api.ts';
 import { readApiRouter } from '../api/read-api.ts';
+import { runbooksRouter } from '../api/runbooks.ts';
 import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
 import { webhookRouter } from '../ingest/webhook.ts';
 import type { AuthCheck } from '../ingest/webhook-auth.ts';
@@ -64,6 +65,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(webhookRouter(deps));
+  // Public documentation, linked from alerts and dashboards: no credentials, nothing from the store.
+  app.use(runbooksRouter());
 
   // The read API shows alert labels and annotations: it takes the webhook's credentials when set.
   app.use('/api', (req, res, next) => {

@@ -17,6 +17,7 @@ import { promQuery } from '../../sim/stack/daemons.ts';
 import { waitForHealthyFleet } from '../../sim/stack/follow-faults.ts';
 import { AUTH, startRealStack, type RealStack } from '../../sim/stack/real-stack.ts';
 import { tempDir } from '../../sim/stack/temp-dir.ts';
+import { checkDashboardsLive } from '../helpers/dashboard-live.ts';
 import { getJson } from '../helpers/service.ts';
 import { trainCompressedFailureModel } from '../helpers/compressed-failure-model.ts';
 
@@ -94,5 +95,20 @@ describe('preemptive healing on the real stack', { timeout: 720_000 }, () => {
     const { body } = await getJson(`${stack.medic.url}/api/remediations?limit=500`, AUTH);
     const others = (body.items as Attempt[]).filter((a) => a.target !== LEAKING && a.mode === 'auto' && ACTED.includes(a.outcome));
     assert.deepEqual(others.map((a) => `${a.strategy} on ${a.target}`), [], 'no action on a healthy agent');
+
+    // The dashboards' failure-model panels, empty in the reactive stack, show this model's readings.
+    const agent = stack.fleet.agents().find((a) => a.id === LEAKING)!;
+    const check = await checkDashboardsLive({
+      prometheusUrl: stack.prometheus.url,
+      expositions: [`${stack.medic.url}/metrics`, `http://127.0.0.1:${agent.port}/metrics`, `${stack.prometheus.url}/metrics`],
+      values: { datasource: 'medic-prometheus', agent_type: agent.type, tier: agent.tier, agent: agent.id, medic_url: stack.medic.url, __rate_interval: '30s', __interval: '5s', __range: '10m' },
+      start: injected - 60_000, end: Date.now(),
+      only: (q) => /medic_failure_|medic_model_(info|evaluation)/.test(q.expr),
+    });
+    assert.ok(check.queries >= 4, `${check.queries} failure-model queries`);
+    assert.deepEqual(check.empty, [], 'failure-model dashboard queries with no data');
+    assert.deepEqual([...check.unknownMetrics, ...check.unknownLabels], [], 'names and labels nothing exports');
+    const info = await promQuery(stack.prometheus.url, 'medic_model_info{family="failure"}');
+    assert.deepEqual(info.map((i) => i.metric.version), ['v0001'], 'the failure model in service is on the Models dashboard');
   });
 });
