@@ -1,25 +1,20 @@
 // Fleet health: every agent's signals by type and tier, the trends that precede failures, and the
 // models' readings against their thresholds.
-import { DashboardBuilder, DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
+import { medicDashboard } from '../dashboard-base.ts';
 import { AGENTS, row, stat, timeseries } from '../panels.ts';
-import { agentTypeVariable, agentVariable, datasourceVariable, medicUrlVariable, tierVariable } from '../variables.ts';
+import { agentTypeVariable, agentVariable, medicUrlVariable, tierVariable } from '../variables.ts';
 
 const perAgent = '{{agent}}';
 
 export function fleetHealth() {
-  return new DashboardBuilder('Medic / Fleet health')
-    .uid('medic-fleet-health')
-    .description('The fleet\'s health signals per agent type and tier, degradation trends, and the anomaly and failure models\' readings against their thresholds.')
-    .tags(['medic', 'fleet'])
-    .refresh('30s')
-    .time({ from: 'now-3h', to: 'now' })
-    .timezone('browser')
-    .withVariable(datasourceVariable())
+  return medicDashboard({
+    title: 'Medic / Fleet health', uid: 'medic-fleet-health', tag: 'fleet', refresh: '30s', from: 'now-3h', linkVars: true,
+    description: 'The fleet\'s health signals per agent type and tier, degradation trends, and the anomaly and failure models\' readings against their thresholds.',
+  })
     .withVariable(agentTypeVariable())
     .withVariable(tierVariable())
     .withVariable(agentVariable())
     .withVariable(medicUrlVariable())
-    .link(new DashboardLinkBuilder('Medic dashboards').type(DashboardLinkType.Dashboards).tags(['medic']).asDropdown(true).includeVars(true).keepTime(true))
     .withRow(row('Availability'))
     .withPanel(stat({
       title: 'Agents up', unit: 'short', width: 6, description: 'Agents Prometheus scrapes successfully, of those selected.',

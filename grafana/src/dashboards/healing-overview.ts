@@ -1,7 +1,8 @@
 // Healing overview: is Medic healing, how fast, with what, and what holds it back.
-import { AnnotationQueryBuilder, DashboardBuilder, DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
+import { AnnotationQueryBuilder, DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
+import { medicDashboard } from '../dashboard-base.ts';
 import { DATASOURCE, row, stat, table, timeseries } from '../panels.ts';
-import { datasourceVariable, medicUrlVariable } from '../variables.ts';
+import { medicUrlVariable } from '../variables.ts';
 
 const ACTED = 'result=~"succeeded|failed|verify_failed"';
 // Recoveries and remediations are sparse events: their quantiles are taken over the preceding hour, so a
@@ -10,16 +11,11 @@ const quantile = (q: number, metric: string, by: string) =>
   `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (increase(${metric}_bucket[1h])))`;
 
 export function healingOverview() {
-  return new DashboardBuilder('Medic / Healing overview')
-    .uid('medic-healing-overview')
-    .description('Is Medic healing the fleet, how fast, with which strategies, and what holds it back.')
-    .tags(['medic', 'self-healing'])
-    .refresh('30s')
-    .time({ from: 'now-6h', to: 'now' })
-    .timezone('browser')
-    .withVariable(datasourceVariable())
+  return medicDashboard({
+    title: 'Medic / Healing overview', uid: 'medic-healing-overview', tag: 'self-healing', refresh: '30s', from: 'now-6h',
+    description: 'Is Medic healing the fleet, how fast, with which strategies, and what holds it back.',
+  })
     .withVariable(medicUrlVariable())
-    .link(new DashboardLinkBuilder('Medic dashboards').type(DashboardLinkType.Dashboards).tags(['medic']).asDropdown(true).includeVars(false).keepTime(true))
     .link(new DashboardLinkBuilder('Open incidents (Medic API)').type(DashboardLinkType.Link).url('${medic_url}/api/incidents?status=firing').targetBlank(true))
     .annotation(new AnnotationQueryBuilder().name('Remediations').datasource(DATASOURCE).enable(true).iconColor('blue')
       .expr('sum by (strategy, result) (increase(medic_remediations_total[1m])) > 0').step('30s')

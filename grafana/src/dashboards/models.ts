@@ -1,20 +1,16 @@
 // Models: which versions serve, how they were evaluated, whether their predictions come true, and what
 // scoring costs.
-import { DashboardBuilder, DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
+import { medicDashboard } from '../dashboard-base.ts';
 import { row, stat, table, timeseries } from '../panels.ts';
-import { datasourceVariable, medicUrlVariable } from '../variables.ts';
+import { medicUrlVariable } from '../variables.ts';
 
 export function modelsDashboard() {
-  return new DashboardBuilder('Medic / Models')
-    .uid('medic-models')
-    .description('Anomaly and failure models in service, their evaluation figures, online prediction accuracy and lead time, reloads and scoring latency.')
-    .tags(['medic', 'models'])
-    .refresh('1m')
-    .time({ from: 'now-24h', to: 'now' })
-    .timezone('browser')
-    .withVariable(datasourceVariable())
+  return medicDashboard({
+    title: 'Medic / Models', uid: 'medic-models', tag: 'models', refresh: '1m', from: 'now-24h',
+    description: 'Anomaly and failure models in service, their evaluation figures, online prediction accuracy and lead time, reloads and scoring latency.',
+  })
     .withVariable(medicUrlVariable())
-    .link(new DashboardLinkBuilder('Medic dashboards').type(DashboardLinkType.Dashboards).tags(['medic']).asDropdown(true).includeVars(false).keepTime(true))
     .link(new DashboardLinkBuilder('Models in service (Medic API)').type(DashboardLinkType.Link).url('${medic_url}/api/models').targetBlank(true))
     .withRow(row('In service'))
     .withPanel(table({
