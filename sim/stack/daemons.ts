@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
 import { REPO } from './medic-process.ts';
 import { freePort } from './ports.ts';
+import { timingSettings, type TimingSettings } from './stack-timing.ts';
 
 export interface Daemon {
   url: string;
@@ -93,15 +94,15 @@ export function withoutAlerts(text: string, names: readonly string[]): string {
   return stringify(doc);
 }
 
-export async function startAlertmanager(dir: string, medic: { url: string; token: string }, listenPort?: number): Promise<Daemon> {
+export async function startAlertmanager(dir: string, medic: { url: string; token: string }, listenPort?: number, timing: TimingSettings = timingSettings()): Promise<Daemon> {
   const port = listenPort ?? (await freePort());
   mkdirSync(join(dir, 'am-data'), { recursive: true });
   const shipped = parse(readFileSync(join(REPO, 'deploy/alertmanager/alertmanager.yml'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'medic-token'), medic.token);
-  // The shipped inhibitions and grouping; the intervals short and Medic's real address.
+  // The shipped inhibitions and grouping; the intervals as the timing says and Medic's real address.
   const config = {
     route: {
-      receiver: 'medic', group_by: ['alertname', 'agent'], group_wait: '1s', group_interval: '2s', repeat_interval: '1h',
+      receiver: 'medic', group_by: ['alertname', 'agent'], group_wait: timing.groupWait, group_interval: timing.groupInterval, repeat_interval: '1h',
       routes: [{ matchers: ['alertname=~"Medic.*"'], receiver: 'void' }],
     },
     receivers: [
@@ -123,17 +124,19 @@ export async function startAlertmanager(dir: string, medic: { url: string; token
   ], `http://127.0.0.1:${port}`, 'alertmanager');
 }
 
-export async function startPrometheus(dir: string, o: { targetsFile: string; medicTarget: string; alertmanager: string; port?: number; dropAlerts?: readonly string[] }): Promise<Daemon> {
+export async function startPrometheus(dir: string, o: { targetsFile: string; medicTarget: string; alertmanager: string; port?: number; dropAlerts?: readonly string[]; timing?: TimingSettings }): Promise<Daemon> {
+  const timing = o.timing ?? timingSettings();
   const port = o.port ?? (await freePort());
   mkdirSync(join(dir, 'prom-data'), { recursive: true });
   const rules: string[] = [];
   for (const f of readdirSync(join(REPO, 'rules')).filter((n) => n.endsWith('.rules.yml'))) {
-    const compressed = compressRules(readFileSync(join(REPO, 'rules', f), 'utf8'));
+    const text = readFileSync(join(REPO, 'rules', f), 'utf8');
+    const compressed = timing.compress ? compressRules(text) : text;
     writeFileSync(join(dir, f), o.dropAlerts?.length ? withoutAlerts(compressed, o.dropAlerts) : compressed);
     rules.push(join(dir, f));
   }
   writeFileSync(join(dir, 'prometheus.yml'), stringify({
-    global: { scrape_interval: '1s', scrape_timeout: '800ms', evaluation_interval: '1s' },
+    global: { scrape_interval: timing.scrapeInterval, scrape_timeout: timing.scrapeTimeout, evaluation_interval: timing.evaluationInterval },
     rule_files: rules,
     alerting: { alertmanagers: [{ static_configs: [{ targets: [o.alertmanager.replace(/^http:\/\//, '')] }] }] },
     scrape_configs: [

@@ -23,10 +23,13 @@ async function shippedDefaults(which: 'policies' | 'rules'): Promise<unknown> {
   return parse(run.stdout);
 }
 
-/** The shipped policies, each override merged in (a tier's fields by name, the guards by key), as YAML. */
-export function compressPolicies(shipped: unknown): string {
+/**
+ * The shipped policies, each override merged in (a tier's fields by name, the guards by key), as YAML.
+ * Uncompressed (the stack in shipped timing), the tiers stay as shipped and only the guards are opened.
+ */
+export function compressPolicies(shipped: unknown, compress = true): string {
   const base = shipped as { tiers: Record<string, Record<string, unknown>>; guards: Record<string, unknown> };
-  for (const [name, fields] of Object.entries(POLICY_OVERRIDES.tiers)) base.tiers[name] = { ...base.tiers[name], ...fields };
+  if (compress) for (const [name, fields] of Object.entries(POLICY_OVERRIDES.tiers)) base.tiers[name] = { ...base.tiers[name], ...fields };
   base.guards = { ...base.guards, ...POLICY_OVERRIDES.guards };
   return stringify(base);
 }
@@ -43,18 +46,19 @@ export function compressSelectionRules(shipped: unknown): string {
  * Writes policies.yaml, rules.yaml and medic.yaml into `dir` (beside the fleet's inventory.yaml) and
  * returns medic.yaml's path.
  */
-export async function writeMedicConfig(dir: string, o: { alertmanagerUrl: string; prometheusUrl: string; registry?: string }): Promise<string> {
+export async function writeMedicConfig(dir: string, o: { alertmanagerUrl: string; prometheusUrl: string; registry?: string; compress?: boolean }): Promise<string> {
+  const compress = o.compress ?? true;
   const [policies, rules] = await Promise.all([shippedDefaults('policies'), shippedDefaults('rules')]);
-  writeFileSync(join(dir, 'policies.yaml'), compressPolicies(policies));
-  writeFileSync(join(dir, 'rules.yaml'), compressSelectionRules(rules));
+  writeFileSync(join(dir, 'policies.yaml'), compressPolicies(policies, compress));
+  writeFileSync(join(dir, 'rules.yaml'), compress ? compressSelectionRules(rules) : stringify(rules));
   // Medic scores incidents and the fleet with the shipped models, as `npm start` would.
   const file = join(dir, 'medic.yaml');
   writeFileSync(file, stringify({
-    remediation: { inventory: 'inventory.yaml', policies: 'policies.yaml', rules: 'rules.yaml', recheck_interval: '1s', verify_interval: '250ms' },
+    remediation: { inventory: 'inventory.yaml', policies: 'policies.yaml', rules: 'rules.yaml', ...(compress ? { recheck_interval: '1s', verify_interval: '250ms' } : {}) },
     workers: { concurrency: 16, poll_interval: '500ms' },
     alertmanager: { url: o.alertmanagerUrl },
     prometheus: { url: o.prometheusUrl },
-    models: { prediction_interval: '2s', ...(o.registry ? { registry: o.registry } : {}) },
+    models: { ...(compress ? { prediction_interval: '2s' } : {}), ...(o.registry ? { registry: o.registry } : {}) },
   }));
   return file;
 }

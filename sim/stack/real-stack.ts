@@ -9,6 +9,7 @@ import { writeFleetFiles } from '../fleet-files.ts';
 import { startAlertmanager, startPrometheus, type Daemon } from './daemons.ts';
 import { writeMedicConfig } from './medic-config.ts';
 import { startMedicDaemon } from './medic-daemon.ts';
+import { timingSettings, type StackTiming } from './stack-timing.ts';
 import { freeBlock, freePort } from './ports.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -38,10 +39,13 @@ export interface RealStackOptions {
   registry?: string;
   /** Alerts left out of Prometheus's rules, by name: a test that must see which rule caught a fault. */
   dropAlerts?: readonly string[];
+  /** How fast the stack's clock runs (sim/stack/stack-timing.ts); default compressed. */
+  timing?: StackTiming;
 }
 
 export async function startRealStack(o: RealStackOptions): Promise<RealStack> {
   const dir = tempDir('medic-stack-');
+  const timing = timingSettings(o.timing);
   const fleet = await startFleet({ agents: o.agents, basePort: await freeBlock(o.agents + 1), token: AGENT_TOKEN, seed: o.seed ?? 7 });
   const stopped: (() => Promise<unknown>)[] = [() => fleet.stop()];
   // Every part is stopped even when one fails to; the first failure is reported.
@@ -57,12 +61,12 @@ export async function startRealStack(o: RealStackOptions): Promise<RealStack> {
     // queries) before they start: Alertmanager needs Medic's address first.
     const amPort = await freePort();
     const promPort = await freePort();
-    const configFile = await writeMedicConfig(dir, { alertmanagerUrl: `http://127.0.0.1:${amPort}`, prometheusUrl: `http://127.0.0.1:${promPort}`, ...(o.registry ? { registry: o.registry } : {}) });
+    const configFile = await writeMedicConfig(dir, { alertmanagerUrl: `http://127.0.0.1:${amPort}`, prometheusUrl: `http://127.0.0.1:${promPort}`, compress: timing.compress, ...(o.registry ? { registry: o.registry } : {}) });
     const medic = await startMedicDaemon({ configFile, dataDir: join(dir, 'medic-data'), webhookToken: WEBHOOK_TOKEN, logLevel: o.logLevel ?? 'info' });
     stopped.unshift(() => medic.stop());
-    const alertmanager = await startAlertmanager(dir, { url: medic.url, token: WEBHOOK_TOKEN }, amPort);
+    const alertmanager = await startAlertmanager(dir, { url: medic.url, token: WEBHOOK_TOKEN }, amPort, timing);
     stopped.unshift(() => alertmanager.stop());
-    const prometheus = await startPrometheus(dir, { targetsFile: join(dir, 'targets.json'), medicTarget: medic.url.replace('http://', ''), alertmanager: alertmanager.url, port: promPort, ...(o.dropAlerts ? { dropAlerts: o.dropAlerts } : {}) });
+    const prometheus = await startPrometheus(dir, { targetsFile: join(dir, 'targets.json'), medicTarget: medic.url.replace('http://', ''), alertmanager: alertmanager.url, port: promPort, timing, ...(o.dropAlerts ? { dropAlerts: o.dropAlerts } : {}) });
     stopped.unshift(() => prometheus.stop());
     return { dir, fleet, medic, alertmanager, prometheus, stop: stopAll };
   } catch (err) {
