@@ -30,7 +30,13 @@ async function promGet(url: string, path: string, params: Record<string, string>
   return body.data;
 }
 
-const exposedNames = (text: string) => new Set([...text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]!));
+// A name is exported when a sample carries it, or when the exposition declares it (`# TYPE`): a gauge
+// with no series yet (a failure probability with no failure model in service) is still Medic's to export.
+const SERIES_OF: Record<string, string[]> = { histogram: ['_bucket', '_sum', '_count'], summary: ['', '_sum', '_count'] };
+const exposedNames = (text: string) => new Set([
+  ...[...text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]!),
+  ...[...text.matchAll(/^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\w+)$/gm)].flatMap((m) => (SERIES_OF[m[2]!] ?? ['']).map((suffix) => m[1]! + suffix)),
+]);
 
 function recordedNames(): Set<string> {
   const dir = join(REPO, 'rules');

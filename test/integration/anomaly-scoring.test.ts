@@ -81,7 +81,7 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 180_000 }, ()
   it('serves the promoted model and exports it', async () => {
     const models = await getJson(`${medic.url}/api/models`);
     assert.deepEqual(models.body.items.map((m: { agentType: string; version: string }) => `${m.agentType}@${m.version}`), ['default@v0001']);
-    assert.equal(metricValue(await metrics(), 'medic_model_info{agent_type="default",version="v0001"}'), 1);
+    assert.equal(metricValue(await metrics(), 'medic_model_info{family="anomaly",agent_type="default",version="v0001"}'), 1);
     assert.equal(models.body.items[0].family, 'anomaly');
     // No failure model in this registry: TensorFlow.js is not started, and there are no predictions.
     assert.deepEqual((await getJson(`${medic.url}/api/predictions`)).body, { items: [] });
@@ -151,8 +151,8 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 180_000 }, ()
     promote(registry, FALLBACK_TYPE, 'v0002');
     await waitFor('v0002 in service', async () => (await getJson(`${medic.url}/api/models`)).body.items[0]?.version === 'v0002', 10_000, 100);
     const text = await metrics();
-    assert.equal(metricValue(text, 'medic_model_info{agent_type="default",version="v0002"}'), 1);
-    assert.equal(metricValue(text, 'medic_model_info{agent_type="default",version="v0001"}'), undefined);
+    assert.equal(metricValue(text, 'medic_model_info{family="anomaly",agent_type="default",version="v0002"}'), 1);
+    assert.equal(metricValue(text, 'medic_model_info{family="anomaly",agent_type="default",version="v0001"}'), undefined);
   });
 
   it('refuses a damaged promoted version and keeps the previous one in service', async () => {
