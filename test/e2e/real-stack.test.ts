@@ -117,5 +117,7 @@ describe('the real stack', { timeout: 480_000 }, () => {
     assert.deepEqual(unexpected, [], 'dashboard queries with no data after the scenario');
     assert.deepEqual(check.unknownMetrics, [], 'metric names nothing exports');
     assert.deepEqual(check.unknownLabels, [], 'matchers on labels the metric does not carry');
+    // Labels are checked on series; a metric with none here must be one allowed to be empty above.
+    assert.deepEqual(check.noSeries.filter((m) => !Object.keys(MAY_BE_EMPTY).includes(m)), [], 'metrics with no series to check labels on');
   });
 });

@@ -17,6 +17,8 @@ export interface LiveCheck {
   unknownMetrics: string[];
   /** "metric{label}" for matchers naming a label the metric's live series do not carry. */
   unknownLabels: string[];
+  /** Metrics a matcher names labels on but that hold no series in the range: their labels are unchecked here. */
+  noSeries: string[];
   queries: number;
 }
 
@@ -64,6 +66,7 @@ export async function checkDashboardsLive(o: {
   const empty: string[] = [];
   const unknownMetrics = new Set<string>();
   const unknownLabels = new Set<string>();
+  const noSeries = new Set<string>();
   const labelsOf = new Map<string, Set<string>>();
   for (const q of queries) {
     const expr = substitute(q.expr, o.values);
@@ -78,8 +81,10 @@ export async function checkDashboardsLive(o: {
         const series = (await promGet(o.prometheusUrl, '/api/v1/series', { 'match[]': s.metric, start: range.start, end: range.end })) as Record<string, string>[];
         labelsOf.set(s.metric, new Set(series.flatMap((x) => Object.keys(x))));
       }
+      // A declared metric with no series says nothing about its labels: the caller decides whether that is allowed.
+      if (!labelsOf.get(s.metric)!.size) { noSeries.add(s.metric); continue; }
       for (const label of s.labels) if (!labelsOf.get(s.metric)!.has(label)) unknownLabels.add(`${s.metric}{${label}}`);
     }
   }
-  return { empty, unknownMetrics: [...unknownMetrics], unknownLabels: [...unknownLabels], queries: queries.length };
+  return { empty, unknownMetrics: [...unknownMetrics], unknownLabels: [...unknownLabels], noSeries: [...noSeries], queries: queries.length };
 }
