@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatPath, ruleOf } from './schema-messages.ts';
+import { describeValue } from './redact-secrets.ts';
 import { formatDurationMs, parseByteSize, parseDurationMs } from './units.ts';
 
 /** A configuration problem: each line names the source, the field, the rule and the value seen. */
@@ -52,7 +53,7 @@ export function readYamlFile(file: string, what = 'configuration file'): Raw {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigError([`${file}: the top level must be a mapping of settings, but was ${JSON.stringify(doc)}`]);
+    throw new ConfigError([`${file}: the top level must be a mapping of settings, but was ${describeValue(doc)}`]);
   }
   return doc as Raw;
 }
@@ -64,9 +65,8 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     const prefix = field === '(top level)' ? '' : `${field}.`;
     return issue.keys.map((k) => `${prefix}${k} is not a known setting`).join('; ');
   }
-  const seen = getPath(raw, issue.path);
-  const value = seen === undefined ? 'missing' : JSON.stringify(seen);
-  return `${field} ${ruleOf(issue)}, but was ${value}`;
+  // A secret given the wrong way (beside its file, or as a number) is named, never printed.
+  return `${field} ${ruleOf(issue)}, but was ${describeValue(getPath(raw, issue.path), issue.path[issue.path.length - 1])}`;
 }
 
 /** Validates a YAML file against a schema; every problem is reported, prefixed with the file. */

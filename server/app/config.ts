@@ -50,7 +50,9 @@ interface Override {
   replaces?: string[][];
 }
 
-const ENV_SETTINGS: { env: string; path: string[]; kind: 'string' | 'int'; replaces?: string[][] }[] = [
+// A secret from the environment is trimmed: a Kubernetes Secret or `echo` adds a trailing newline that
+// would otherwise make every delivery 401, silently.
+const ENV_SETTINGS: { env: string; path: string[]; kind: 'string' | 'int' | 'secret'; replaces?: string[][] }[] = [
   { env: 'MEDIC_HOST', path: ['server', 'host'], kind: 'string' },
   { env: 'MEDIC_PORT', path: ['server', 'port'], kind: 'int' },
   { env: 'MEDIC_DATA_DIR', path: ['data_dir'], kind: 'string' },
@@ -60,7 +62,7 @@ const ENV_SETTINGS: { env: string; path: string[]; kind: 'string' | 'int'; repla
   { env: 'MEDIC_ALERTMANAGER_URL', path: ['alertmanager', 'url'], kind: 'string' },
   { env: 'MEDIC_MODEL_REGISTRY', path: ['models', 'registry'], kind: 'string' },
   {
-    env: 'MEDIC_WEBHOOK_TOKEN', path: ['webhook', 'bearer_token'], kind: 'string',
+    env: 'MEDIC_WEBHOOK_TOKEN', path: ['webhook', 'bearer_token'], kind: 'secret',
     replaces: [['webhook', 'bearer_token_file']],
   },
   {
@@ -80,11 +82,16 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
   const raw = file ? readYamlFile(file) : {};
 
   const overrides: Override[] = [];
+  const envProblems: string[] = [];
   for (const s of ENV_SETTINGS) {
-    const text = nonEmpty(env[s.env]);
-    if (text === undefined) continue;
+    const given = nonEmpty(env[s.env]);
+    if (given === undefined) continue;
+    const text = s.kind === 'secret' ? given.trim() : given;
+    // Blank is not unset: a secret that became whitespace must not leave the webhook open.
+    if (text === '') envProblems.push(`${s.env}: holds only whitespace; set the secret or unset the variable`);
     overrides.push({ path: s.path, value: s.kind === 'int' ? intOrText(text) : text, source: s.env, replaces: s.replaces });
   }
+  if (envProblems.length > 0) throw new ConfigError(envProblems);
   if (flags.host !== undefined) overrides.push({ path: ['server', 'host'], value: flags.host, source: '--host' });
   if (flags.port !== undefined) overrides.push({ path: ['server', 'port'], value: intOrText(flags.port), source: '--port' });
   if (flags.dataDir !== undefined) overrides.push({ path: ['data_dir'], value: flags.dataDir, source: '--data-dir' });

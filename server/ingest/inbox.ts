@@ -3,7 +3,9 @@
 import type { AlertmanagerAlert, AlertmanagerPayload } from './alertmanager-payload.ts';
 import type { Incident, Notification, ReceivedAlert, WorkItem } from '../store/store.ts';
 
-const SEVERITY_PRIORITY: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+// A Map, not an object literal: a severity is an alert's label, and `constructor` or `__proto__` looked up
+// on a plain object finds Object.prototype's members (a function became the priority and the delivery 503).
+const SEVERITY_PRIORITY: ReadonlyMap<string, number> = new Map([['critical', 0], ['warning', 1], ['info', 2]]);
 /** Alerts with no or another severity run after info: their urgency is unknown. */
 export const UNKNOWN_SEVERITY_PRIORITY = 3;
 
@@ -38,7 +40,7 @@ export function toReceivedAlert(alert: AlertmanagerAlert): ReceivedAlert {
     agent,
     target: agent ?? `fingerprint:${alert.fingerprint}`,
     severity,
-    priority: SEVERITY_PRIORITY[severity] ?? UNKNOWN_SEVERITY_PRIORITY,
+    priority: SEVERITY_PRIORITY.get(severity) ?? UNKNOWN_SEVERITY_PRIORITY,
   };
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, redactedConfig } from '../../server/app/config.ts';
 import { tempDir } from '../helpers/service.ts';
+import { loadInventory } from '../../remediations/inventory.ts';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -113,6 +114,53 @@ describe('loadConfig', () => {
     const { dir } = withFile('');
     const { config } = loadConfig({}, { MEDIC_WEBHOOK_TOKEN: 'hunter2' }, dir);
     assert.doesNotMatch(JSON.stringify(redactedConfig(config)), /hunter2/);
+  });
+});
+
+// Finding 2 of the hardening issue: a secret given the wrong way was echoed whole by `config check`.
+describe('configuration errors never print a secret', () => {
+  const printed = (fn: () => unknown) => problemsOf(fn).join('\n');
+
+  it('names a password given beside password_file without printing it', () => {
+    const { dir, file } = withFile('webhook:\n  basic_auth: { username: am, password: LeakMe1, password_file: /x }\n');
+    const text = printed(() => loadConfig({ config: file }, {}, dir));
+    assert.match(text, /webhook\.basic_auth needs exactly one of password or password_file/);
+    assert.match(text, /"password":"<string, redacted>"/);
+    assert.match(text, /"password_file":"\/x"/, 'the file path, not a secret, is still shown');
+    assert.doesNotMatch(text, /LeakMe1/);
+  });
+
+  it('names a bearer token given beside its file without printing it', () => {
+    const { dir, file } = withFile('webhook:\n  bearer_token: LeakMe2\n  bearer_token_file: /x\n');
+    assert.doesNotMatch(printed(() => loadConfig({ config: file }, {}, dir)), /LeakMe2/);
+  });
+
+  it('names a number where a secret string belongs by its type only', () => {
+    const { dir, file } = withFile('webhook:\n  bearer_token: 98765432\n');
+    const text = printed(() => loadConfig({ config: file }, {}, dir));
+    assert.match(text, /webhook\.bearer_token must be a string, but was <number, redacted>/);
+    assert.doesNotMatch(text, /98765432/);
+  });
+
+  it('names an inventory token given beside token_file without printing it', () => {
+    const { file } = withFile('agents:\n  - id: a1\n    type: crewai\n    driver: http\n    http: { base_url: "http://127.0.0.1:1", token: LeakMe3, token_file: /x }\n');
+    const text = printed(() => loadInventory(file));
+    assert.match(text, /token/);
+    assert.doesNotMatch(text, /LeakMe3/);
+  });
+});
+
+// Finding 8: a Kubernetes Secret's trailing newline made every delivery 401, silently.
+describe('secrets from the environment', () => {
+  it('trims a token read from the environment', () => {
+    const { config, credentials } = loadConfig({}, { MEDIC_WEBHOOK_TOKEN: 'tok-from-secret\n' }, tempDir('medic-cfg-'));
+    assert.equal(credentials.bearerToken, 'tok-from-secret');
+    assert.equal(config.webhook.bearer_token, 'tok-from-secret');
+  });
+
+  it('refuses a token that is only whitespace rather than run with no credential', () => {
+    const text = problemsOf(() => loadConfig({}, { MEDIC_WEBHOOK_TOKEN: ' \n' }, tempDir('medic-cfg-'))).join('\n');
+    assert.match(text, /MEDIC_WEBHOOK_TOKEN: holds only whitespace/);
   });
 });
 
