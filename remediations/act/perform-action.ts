@@ -2,6 +2,7 @@
 // the acting driver, then verify and record the outcome. A retryable failure keeps the attempt in
 // progress and comes back after a backoff to the same rung (same request id, so the agent sees one
 // action); a terminal one, or one past its tries, fails the rung so the next run climbs.
+import { randomUUID } from 'node:crypto';
 import { transition } from '../decide/circuit-breaker.ts';
 import type { TierPolicy } from '../decide/policies.ts';
 import type { EngineIncident, EngineLog, EngineOptions, EngineResult, Recovery } from '../engine-ports.ts';
@@ -34,11 +35,15 @@ export async function performAction(o: EngineOptions, a: ActionInput): Promise<E
   const now = () => o.clock.now();
   const startedAt = now();
   // Recorded before acting: a crash from here on leaves an attempt that says what was under way.
+  // Its idempotency key is random and recorded with it, so a retry or a resume sends the same key, and no
+  // other database (a new one, or one restored from a backup) ever sends it: an attempt id alone repeats.
   const attempt = a.resumed ?? (await o.store.recordAttempt({
     incidentId: incident.id, workItemId: a.workItemId, target: agent.id, strategy: name, driver: driver.name, mode: dryRun ? 'dry-run' : 'auto',
-    outcome: 'in_progress', reason: plan.summary, startedAt, finishedAt: null, details: decision,
+    outcome: 'in_progress', reason: plan.summary, startedAt, finishedAt: null, details: { ...decision, requestId: `medic-${randomUUID()}` },
     agentType: agent.type, alertname: incident.alertname,
   }));
+  // Attempts recorded before the key was (older databases) keep the id they were sent with.
+  const requestId = typeof attempt.details.requestId === 'string' ? attempt.details.requestId : `medic-${attempt.id}`;
   const phases = (attempt.details.phases as unknown[] | undefined) ?? [];
   const timeout = AbortSignal.any([signal, AbortSignal.timeout(o.actionTimeoutMs ?? tier.verify_timeout)]);
   const finish = async (outcome: string, reason: string, extra: Record<string, unknown>) =>
@@ -52,7 +57,7 @@ export async function performAction(o: EngineOptions, a: ActionInput): Promise<E
   let outcome;
   try {
     outcome = await strategy.execute(plan, {
-      agent, tier, signal: timeout, now, requestId: `medic-${attempt.id}`,
+      agent, tier, signal: timeout, now, requestId,
       perform: (request: ActionRequest) => driver.perform(agent, request, timeout),
       moveBreaker: async (to, nextCheckAt) => {
         const current = await o.store.getBreaker(agent.id);

@@ -47,6 +47,9 @@ export const ConfigSchema = z.strictObject({
           synchronous: z.enum(['full', 'normal']).default('full'),
           // better-sqlite3 waits synchronously, blocking the event loop: keep this short.
           busy_timeout: Duration.default(200),
+          // Readiness fails below this much free space on the database's volume: before deliveries start
+          // to fail with a full disk, not after. 0 turns the check off.
+          min_free_space: ByteSize.default(64 * 1024 * 1024),
         })
         .prefault({}),
     })

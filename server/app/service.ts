@@ -88,6 +88,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       path: sqlitePath,
       synchronous: config.store.sqlite.synchronous,
       busyTimeoutMs: config.store.sqlite.busy_timeout,
+      minFreeBytes: config.store.sqlite.min_free_space,
     });
   } catch (err) {
     lock.release();

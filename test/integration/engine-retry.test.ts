@@ -62,6 +62,21 @@ describe('retry of a failed action', () => {
     assert.deepEqual(attempts.map((a) => [a.strategy, a.outcome]), [['restart', 'succeeded']]);
   });
 
+  // Finding 5 of the hardening issue: request ids were medic-<attempt id>, so a new or restored database
+  // sent medic-1 again, and an agent that remembers ids took a real new restart for a repeat.
+  it('a new database never sends the request id an earlier one sent', async () => {
+    await heal([]);
+    const first = restarts[0];
+    await h!.dispose();
+    h = undefined;
+    restarts = [];
+    boot = 1;
+    await heal([]);
+    assert.ok(first && restarts[0], 'both databases restarted');
+    assert.notEqual(restarts[0], first);
+    assert.match(restarts[0]!, /^medic-[0-9a-f-]{36}$/);
+  });
+
   it('a 503 on every try spends the rung after action tries (3), with growing backoff, then climbs', async () => {
     const { results, attempts } = await heal([503, 503, 503, 503]);
     assert.deepEqual(results.slice(0, 3).map((r) => (r.kind === 'defer' ? r.afterMs : r.kind)), [20, 40, 0]);

@@ -1,7 +1,8 @@
 // The store becomes unavailable (another process holds SQLite's write lock): the webhook answers 503 so
 // Alertmanager retries, /readyz fails, and both recover by themselves once the lock is gone.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -64,6 +65,41 @@ describe('store unavailable', () => {
     } finally {
       medic.child.kill('SIGTERM');
       await medic.exited;
+    }
+  });
+
+  // Finding 3 of the hardening issue: on a full disk every delivery got 503 while /readyz said 200, as
+  // its check took the write lock and wrote nothing. A 4 MiB tmpfs (mounting needs root, as CI runs).
+  it('fails /readyz while the disk is full, and recovers when space comes back', { timeout: 60_000 }, async () => {
+    assert.equal(process.getuid?.(), 0, 'this test mounts a small tmpfs to fill, which needs root (CI runs as root)');
+    const mount = tempDir('medic-full-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]);
+    const config = join(tempDir('medic-full-config-'), 'medic.yaml');
+    writeFileSync(config, 'store:\n  sqlite:\n    min_free_space: 1MiB\n');
+    const medic = await startMedicProcess({ env: { MEDIC_DATA_DIR: join(mount, 'data'), MEDIC_CONFIG: config } });
+    const hook = `${medic.url}/webhook/alertmanager`;
+    try {
+      assert.equal((await getJson(`${medic.url}/readyz`)).status, 200);
+      const avail = Number(execFileSync('df', ['--output=avail', '-k', mount], { encoding: 'utf8' }).split('\n')[1]);
+      execFileSync('fallocate', ['-l', `${avail - 32}k`, join(mount, 'ballast')]);
+      let refused;
+      for (let i = 0; i < 200 && !refused; i++) {
+        const r = await postJson(hook, firingDelivery(`full${String(i).padStart(12, '0')}`, `crewai-${i}`));
+        if (r.status !== 200) refused = r;
+      }
+      assert.equal(refused?.status, 503, 'deliveries are refused once the disk is full');
+      const notReady = await getJson(`${medic.url}/readyz`);
+      assert.equal(notReady.status, 503, JSON.stringify(notReady.body));
+      assert.match(notReady.body.checks.store, /KiB free on the volume of .*medic\.db, below store\.sqlite\.min_free_space \(1\.0 MiB\)/);
+
+      rmSync(join(mount, 'ballast'));
+      await waitFor('ready again', async () => (await getJson(`${medic.url}/readyz`)).status === 200);
+      assert.equal((await postJson(hook, firingDelivery('afterfull0000001', 'crewai-x'))).status, 200);
+    } finally {
+      medic.child.kill('SIGTERM');
+      await medic.exited;
+      execFileSync('umount', [mount]);
+      rmSync(mount, { recursive: true, force: true });
     }
   });
 });

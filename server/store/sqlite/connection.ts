@@ -2,7 +2,8 @@
 // parts, turning "cannot write now" errors into StoreUnavailableError, and reopening a connection that
 // a moved or damaged file has left unusable.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { StoreUnavailableError, type Store } from '../store.ts';
 import { migrate } from './migrations.ts';
@@ -11,7 +12,12 @@ export interface SqliteStoreOptions {
   path: string;
   synchronous: 'full' | 'normal';
   busyTimeoutMs: number;
+  /** Below this much free space on the database's file system the store says it is not ready (0: never). */
+  minFreeBytes?: number;
 }
+
+// About a delivery of a few alerts with their labels and annotations, as the inbox stores it.
+const HEARTBEAT_BYTES = 16 * 1024;
 
 // Errors that mean "the database cannot take writes now", not "this request is wrong".
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|FULL|CANTOPEN|PROTOCOL|NOTADB|CORRUPT|PERM|AUTH)/;
@@ -111,12 +117,23 @@ export class SqliteConnection<Parts> {
       }
       this.connect();
     }
-    // Taking the write lock, not just reading, is what "can commit" means: WAL readers succeed even
-    // while another process holds the database locked.
+    // Committing a write the size of a delivery, not just taking the lock, is what "can commit" means:
+    // WAL readers succeed while another process holds the lock, and the lock is taken on a full disk
+    // (deliveries answered 503 while this said ready). Random bytes, so no page is reused unchanged.
     this.run((_, db) => {
-      db.exec('BEGIN IMMEDIATE');
-      db.exec('ROLLBACK');
+      db.prepare('INSERT OR REPLACE INTO store_heartbeat (id, at, payload) VALUES (1, ?, ?)').run(Date.now(), randomBytes(HEARTBEAT_BYTES));
     });
+    // A small write can still commit into WAL space a failed larger one left behind, while deliveries
+    // fail: free space on the volume is the other half of the answer.
+    const { path, minFreeBytes = 0 } = this.options;
+    if (path === ':memory:' || minFreeBytes <= 0) return;
+    const fs = statfsSync(dirname(path));
+    const free = fs.bavail * fs.bsize;
+    if (free < minFreeBytes) {
+      throw new StoreUnavailableError(
+        `only ${formatBytes(free)} free on the volume of ${path}, below store.sqlite.min_free_space (${formatBytes(minFreeBytes)}): free space or grow the volume`,
+      );
+    }
   }
 
   close(): void {
@@ -134,6 +151,8 @@ export function mapError(err: unknown): unknown {
   }
   return err;
 }
+
+const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

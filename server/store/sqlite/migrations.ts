@@ -152,6 +152,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE incidents ADD COLUMN anomaly TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'readiness: a row the readiness check rewrites, so that it proves a commit',
+    sql: `
+      CREATE TABLE store_heartbeat (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        at      INTEGER NOT NULL,
+        payload BLOB    NOT NULL
+      );
+    `,
+  },
 ];
 
 /**
