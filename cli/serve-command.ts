@@ -1,5 +1,5 @@
 // `medic serve`: runs Medic until SIGTERM or SIGINT, then stops gracefully.
-import { DataDirLockedError } from '../server/app/data-dir-lock.ts';
+import { DatabaseLockedError } from '../server/app/database-lock.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startService } from '../server/app/service.ts';
 import { StoreUnavailableError } from '../server/store/store.ts';
@@ -39,7 +39,7 @@ Precedence: flags > environment > medic.yaml > defaults. See README.md for every
     try {
       service = await startService({ loaded, log });
     } catch (err) {
-      if (err instanceof DataDirLockedError || err instanceof StoreUnavailableError) throw new Error(`cannot start: ${err.message}`);
+      if (err instanceof DatabaseLockedError || err instanceof StoreUnavailableError) throw new Error(`cannot start: ${err.message}`);
       throw asUsageError(err);
     }
     await stopSignal(log);

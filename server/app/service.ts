@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp, type Readiness } from './http-app.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
-import { lockDataDir } from './data-dir-lock.ts';
+import { lockDatabase } from './database-lock.ts';
 import { dryRunHandler } from '../queue/dry-run-handler.ts';
 import { engineRetryRule } from '../queue/retry.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -52,7 +52,7 @@ export interface RunningService {
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const { config, credentials, dataDir, sqlitePath } = options.loaded;
+  const { config, credentials, sqlitePath } = options.loaded;
   const { log } = options;
   const clock = options.clock ?? systemClock;
 
@@ -81,7 +81,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log.warn('no inventory (--inventory or remediation.inventory): every incident will be escalated, none acted on');
   }
 
-  const lock = lockDataDir(dataDir);
+  const lock = lockDatabase(sqlitePath);
   let store: Store;
   try {
     store = SqliteStore.open({

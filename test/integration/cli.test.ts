@@ -1,6 +1,6 @@
 // The `medic` command as an operator meets it: npm start on defaults, help, config errors, refusals.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -317,10 +317,61 @@ describe('medic command', () => {
     try {
       const second = await runMedic(['serve', '--port', '0', '--data-dir', dataDir]);
       assert.equal(second.code, 1);
-      assert.match(second.stderr, new RegExp(`another Medic \\(pid ${first.child.pid}\\) is using the data directory`));
+      assert.match(second.stderr, new RegExp(`cannot start: another Medic \\(pid ${first.child.pid}\\) is using the database ${join(dataDir, 'medic.db')}`));
     } finally {
       first.child.kill('SIGTERM');
     }
     assert.deepEqual(await first.exited, { code: 0, signal: null }, 'SIGTERM ends medic serve with exit code 0');
+  });
+
+  // Finding 4 of the hardening issue: the lock guarded the data directory, so a second Medic with its own
+  // --data-dir and store.sqlite.path naming the first one's database started and sent the same restart again.
+  it('refuses a second medic on the same database through another data directory', async () => {
+    const dataDir = tempDir('medic-cli-');
+    const first = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir } });
+    try {
+      const other = tempDir('medic-cli-');
+      writeFileSync(join(other, 'medic.yaml'), `store:\n  sqlite:\n    path: ${join(dataDir, 'medic.db')}\n`);
+      const second = await runMedic(['serve', '--port', '0', '--data-dir', join(other, 'data')], { cwd: other });
+      assert.equal(second.code, 1, second.stderr);
+      assert.match(second.stderr, /cannot start: another Medic \(pid \d+\) is using the database/);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+  });
+
+  // Finding 8: a read-only data directory ended start-up with a raw stack trace. A read-only tmpfs (root).
+  it('says it cannot start on a read-only data directory, naming the file and what to check', async () => {
+    assert.equal(process.getuid?.(), 0, 'this test mounts a read-only tmpfs, which needs root (CI runs as root)');
+    const mount = tempDir('medic-ro-');
+    mkdirSync(join(mount, 'data'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', join(mount, 'data')]);
+    try {
+      const r = await runMedic(['serve', '--port', '0', '--data-dir', join(mount, 'data')]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /cannot start: cannot create the lock .*medic\.db\.lock beside the database \(\w+\): is .* on a writable volume\?/);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    } finally {
+      execFileSync('umount', [join(mount, 'data')]);
+    }
+  });
+
+  // Finding 8: a pid file left by a killed Medic, naming a pid now reused by another live program, blocked
+  // start-up. The lock is now the operating system's, dropped with the process.
+  it('starts over a pid file naming a live process of another program, and after a kill -9', async () => {
+    const dataDir = tempDir('medic-cli-');
+    const first = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir } });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    writeFileSync(join(dataDir, 'medic.db.pid'), `${process.pid}\n`);
+    writeFileSync(join(dataDir, 'medic.pid'), `${process.pid}\n`);
+    const second = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir } });
+    try {
+      assert.equal((await fetch(`${second.url}/readyz`)).status, 200);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
   });
 });
