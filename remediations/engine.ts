@@ -40,6 +40,23 @@ export class RemediationEngine {
     this.recheckMs = o.recheckMs ?? 5000;
   }
 
+  /**
+   * The queue gave up on this incident's work (its tries spent by crashes or errors, or a terminal
+   * error): whatever it left in progress is closed as failed, so no attempt says "under way" for ever,
+   * and a human is told once.
+   */
+  async abandon(incident: EngineIncident, workItemId: number | null, error: string, log: EngineLog): Promise<void> {
+    const agent = this.o.inventory.resolve(incident.labels);
+    const open = (await this.o.store.history(agent?.id ?? incident.target, 0)).filter((a) => a.incidentId === incident.id && a.outcome === 'in_progress');
+    for (const a of open) {
+      await this.o.store.updateAttempt(a.id, { outcome: 'failed', reason: `abandoned: ${error}`, finishedAt: this.o.clock.now(), details: { ...a.details, abandoned: error } });
+    }
+    log.warn({ abandoned: open.map((a) => a.id) }, 'work given up: escalating');
+    await incidentRecorder(this.o, incident, workItemId, () => ({ agent })).escalate(
+      'work_failed', `Medic gave up on this incident (${error}); ${open.length ? `${open.map((a) => a.strategy).join(', ')} was under way and is recorded as failed; ` : ''}check ${agent?.id ?? incident.target} by hand`,
+    );
+  }
+
   async heal(incident: EngineIncident, workItemId: number | null, signal: AbortSignal, log: EngineLog): Promise<EngineResult> {
     const now = this.o.clock.now();
     const agent = this.o.inventory.resolve(incident.labels);

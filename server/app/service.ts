@@ -157,6 +157,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log,
     metrics,
     instanceId,
+    // Whatever handler runs, work given up on is closed and escalated by the engine: never left silent.
+    onGaveUp: (work, error, { log: l }) => engine.abandon(work.incident, work.item.id, error, l),
   });
   const workers = pool;
 

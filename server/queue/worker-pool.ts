@@ -38,6 +38,9 @@ export interface WorkerPoolOptions {
   metrics: MedicMetrics;
   /** Names this process's claims in the store. */
   instanceId: string;
+  /** Work failed for good (its tries spent, or a terminal error): close what it left under way and tell
+   * a human, before the item is marked failed. Without it the failure is only logged. */
+  onGaveUp?: (work: ClaimedWork, error: string, ctx: { log: Logger }) => Promise<void>;
 }
 
 interface InFlight {
@@ -147,7 +150,7 @@ export class WorkerPool {
       // Only reachable after crashes mid-work: the item may be what kills the process.
       const error = `gave up after ${item.attempts - 1} attempts (last: ${item.lastError ?? 'unknown'})`;
       log.error({ attempts: item.attempts - 1 }, error);
-      await this.finish(item.id, { state: 'failed', error }, 'failed', log);
+      await this.giveUp(work, error, log);
       return;
     }
     const started = this.o.clock.now();
@@ -176,12 +179,23 @@ export class WorkerPool {
       const decision = decideRetry(err, item.attempts, { maxAttempts: this.o.maxAttempts, backoffMs: this.o.retryBackoffMs, backoffMaxMs: this.o.retryBackoffMaxMs });
       if (!decision.retry) {
         log.error({ err, attempts: item.attempts, why: decision.why }, 'work failed');
-        await this.finish(item.id, { state: 'failed', error: message }, 'failed', log);
+        await this.giveUp(work, message, log, `${message} (${decision.why})`);
         return;
       }
       log.warn({ err, attempts: item.attempts, retryInMs: decision.afterMs }, 'work failed; will retry');
       await this.finish(item.id, { state: 'retry', error: message, notBefore: this.o.clock.now() + decision.afterMs }, 'retry', log);
     }
+  }
+
+  // Escalated before the item is closed: a crash between the two runs the item once more and gives up
+  // again, which escalates twice rather than never.
+  private async giveUp(work: ClaimedWork, error: string, log: Logger, why = error): Promise<void> {
+    try {
+      await this.o.onGaveUp?.(work, why, { log });
+    } catch (err) {
+      log.error({ err }, 'could not escalate the work given up on; it is marked failed');
+    }
+    await this.finish(work.item.id, { state: 'failed', error }, 'failed', log);
   }
 
   // The outcome must reach the store, or the item stays "running" until the next start. Keep trying
