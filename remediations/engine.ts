@@ -4,6 +4,7 @@
 // It is level-triggered: each run re-reads the history and the target's live state, so running the
 // same incident twice never repeats a completed action. It names no strategy: each declares its own
 // cooldown, resumption and failure handling (strategies/strategy.ts).
+import { clipText } from '../lib/clip-text.ts';
 import { assessAnomaly, round } from './act/assess-anomaly.ts';
 import { performAction } from './act/perform-action.ts';
 import { observe, summarise } from './act/observe.ts';
@@ -68,7 +69,7 @@ export class RemediationEngine {
     if (!agent && incident.status === 'resolved') return resolvedEarly();
     if (!agent) {
       return rec.escalate('no_target', incident.labels.agent
-        ? `no inventory entry for agent ${JSON.stringify(incident.labels.agent)}: nothing Medic may act on`
+        ? `no inventory entry for agent ${clipText(JSON.stringify(incident.labels.agent), 200)}: nothing Medic may act on`
         : 'the alert has no agent label: nothing Medic may act on');
     }
     const tier = tierFor(this.o.policies, agent.type, agent.tier);

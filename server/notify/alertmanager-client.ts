@@ -4,6 +4,10 @@ import axios, { type AxiosInstance } from 'axios';
 import type { Escalation, Escalator, Silencer } from '../../remediations/engine.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { clipText } from '../../lib/clip-text.ts';
+
+const LABEL_MAX = 256;
+const DESCRIPTION_MAX = 4096;
 
 export interface AlertmanagerClientOptions {
   url: string;
@@ -21,19 +25,20 @@ export function createAlertmanagerClient(o: AlertmanagerClientOptions): Escalato
   return {
     async escalate(e: Escalation) {
       const now = new Date(clock.now());
+      // Label-derived text is clipped: the alert's labels are anyone's input, and Alertmanager keeps this.
       const labels: Record<string, string> = {
         alertname: 'MedicEscalation',
         severity: 'critical',
         reason: e.reason,
-        incident_alertname: e.incident.alertname,
-        ...(e.incident.labels.agent ? { agent: e.incident.labels.agent } : {}),
+        incident_alertname: clipText(e.incident.alertname, LABEL_MAX),
+        ...(e.incident.labels.agent ? { agent: clipText(e.incident.labels.agent, LABEL_MAX) } : {}),
         ...(e.agent ? { agent_type: e.agent.type } : {}),
       };
       const body = [{
         labels,
         annotations: {
-          summary: `Medic escalates ${e.incident.alertname} on ${e.incident.target}: ${e.reason.replace(/_/g, ' ')}`,
-          description: e.message,
+          summary: `Medic escalates ${clipText(e.incident.alertname, LABEL_MAX)} on ${clipText(e.incident.target, LABEL_MAX)}: ${e.reason.replace(/_/g, ' ')}`,
+          description: clipText(e.message, DESCRIPTION_MAX),
           incident_url: `${o.medicUrl}/api/incidents/${e.incident.id}`,
         },
         startsAt: now.toISOString(),

@@ -168,4 +168,17 @@ describe('the engine in the service', () => {
     const metrics = await (await fetch(`${medic.url}/metrics`)).text();
     assert.equal(metricValue(metrics, 'medic_escalations_total{reason="no_target"}'), 1);
   });
+
+  // Finding 8 of the hardening issue: a 100 KB label was copied three times into an escalation.
+  it('escalates an agent with a 100 KB name with that name clipped, in the alert and the audit', async () => {
+    const huge = `x${'y'.repeat(100_000)}`;
+    const before = am.requests.length;
+    const r = await postJson(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000005', huge, 'AgentDown'));
+    const id = r.body.created[0];
+    const posted = await waitFor('the escalation alert', () => am.requests.slice(before).find((q) => q.path === '/api/v2/alerts'));
+    assert.ok(JSON.stringify(posted.body).length < 8_000, `escalation of ${JSON.stringify(posted.body).length} characters`);
+    assert.match(posted.body[0].labels.agent, /^xy+… \(99745 more characters\)$/);
+    const detail = (await getJson(`${medic.url}/api/incidents/${id}`)).body;
+    assert.ok(detail.attempts[0].reason.length < 1_000, `audit reason of ${detail.attempts[0].reason.length} characters`);
+  });
 });
