@@ -32,6 +32,13 @@ export const ConfigSchema = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(9095),
       body_limit: ByteSize.default(1024 * 1024),
+      // Connections are capped before a request is read, in total and per client address, so that one
+      // client cannot take every file descriptor. Alertmanager keeps a few per peer.
+      max_connections: z.number().int().min(1).max(100_000).default(512),
+      max_connections_per_client: z.number().int().min(1).max(100_000).default(64),
+      // Queued work past which deliveries with firing alerts are answered 503 (Alertmanager retries):
+      // far above a storm on a large fleet, far below what fills a disk.
+      max_backlog: z.number().int().min(1).default(10_000),
       insecure: z.boolean().default(false),
       shutdown_timeout: Duration.default(10_000),
     })

@@ -9,6 +9,7 @@ import { readApiRouter } from '../api/read-api.ts';
 import { runbooksRouter } from '../api/runbooks.ts';
 import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
 import { webhookRouter } from '../ingest/webhook.ts';
+import type { BacklogGate } from '../ingest/backlog-gate.ts';
 import type { AuthCheck } from '../ingest/webhook-auth.ts';
 
 export interface Readiness {
@@ -23,6 +24,7 @@ export interface AppDeps {
   clock: Clock;
   checkAuth: (authorization: string | undefined) => AuthCheck;
   bodyLimitBytes: number;
+  backlog: BacklogGate;
   onRecorded: (result: RecordResult) => void;
   /** An operator decided an approval: work waiting on it may run now. */
   onDecision: () => void;

@@ -7,6 +7,8 @@ import { createApp, type Readiness } from './http-app.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
 import { lockDatabase } from './database-lock.ts';
+import { limitConnections } from './connection-limits.ts';
+import { backlogGate } from '../ingest/backlog-gate.ts';
 import { dryRunHandler } from '../queue/dry-run-handler.ts';
 import { engineRetryRule } from '../queue/retry.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -183,6 +185,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     clock,
     checkAuth: createAuthCheck(credentials),
     bodyLimitBytes: config.server.body_limit,
+    backlog: backlogGate({ stats: () => store.stats(), limit: config.server.max_backlog, clock }),
     onRecorded: () => workers.wake(),
     onDecision: () => workers.wake(),
     readiness,
@@ -198,6 +201,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     lock.release();
     throw err;
   }
+  limitConnections(server, { maxConnections: config.server.max_connections, perClient: config.server.max_connections_per_client }, {
+    log, refused: (reason) => metrics.connectionsRefused.inc({ reason }),
+  });
   // Alertmanager keeps connections alive between deliveries; outlive its idle timeout.
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 80_000;

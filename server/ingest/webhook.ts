@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics, NotificationResult } from '../observability/metrics.ts';
 import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
 import type { AuthCheck } from './webhook-auth.ts';
+import type { BacklogGate } from './backlog-gate.ts';
 
 export interface WebhookDeps {
   store: Store;
@@ -16,6 +17,7 @@ export interface WebhookDeps {
   metrics: MedicMetrics;
   clock: Clock;
   bodyLimitBytes: number;
+  backlog: BacklogGate;
   /** Called after the answer is sent when new work may be queued; never inside the request. */
   onRecorded: (result: RecordResult) => void;
 }
@@ -62,7 +64,17 @@ export function webhookRouter(deps: WebhookDeps): Router {
       }
       let result: RecordResult;
       try {
+        if (payload.alerts.some((a) => a.status === 'firing')) {
+          const backlog = await deps.backlog.check();
+          if (backlog.full) {
+            res.setHeader('Retry-After', '30');
+            reject(res, 503, 'backlog_full', `the work backlog is full (${backlog.depth} items queued; server.max_backlog is ${backlog.limit}): retry later`);
+            log.warn({ depth: backlog.depth, limit: backlog.limit, alerts: payload.alerts.length }, 'backlog full: delivery refused with 503 so Alertmanager retries it later');
+            return;
+          }
+        }
         result = await deps.store.recordNotification(toNotification(payload, deps.clock.now(), res.locals.requestId as string));
+        deps.backlog.queued(result.created.filter((i) => i.status === 'firing').length);
       } catch (err) {
         const unavailable = err instanceof StoreUnavailableError;
         log.error({ err }, unavailable ? 'store cannot commit: answering 503 so Alertmanager retries' : 'recording the notification failed');

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { StoreStats } from '../store/store.ts';
 
 export const NOTIFICATION_RESULTS = [
-  'accepted', 'unauthorized', 'unsupported_media_type', 'too_large', 'invalid', 'store_unavailable', 'error',
+  'accepted', 'unauthorized', 'unsupported_media_type', 'too_large', 'invalid', 'store_unavailable', 'backlog_full', 'error',
 ] as const;
 export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];
 
@@ -44,6 +44,12 @@ export function createMetrics(sources: MetricSources, version: string) {
       name: 'medic_notifications_received_total',
       help: 'Alertmanager webhook deliveries received, by how they were answered.',
       labelNames: ['result'],
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'medic_connections_refused_total',
+      help: 'Connections closed before a request was read, by the limit they met (server.max_connections, server.max_connections_per_client).',
+      labelNames: ['reason'],
       registers,
     }),
     alertsReceived: new Counter({
@@ -251,6 +257,7 @@ export function createMetrics(sources: MetricSources, version: string) {
   // Known label values start at zero so rates and absent() work from the first scrape.
   for (const result of NOTIFICATION_RESULTS) metrics.notificationsReceived.inc({ result }, 0);
   for (const status of ['firing', 'resolved']) metrics.alertsReceived.inc({ status }, 0);
+  for (const reason of ['total', 'per_client']) metrics.connectionsRefused.inc({ reason }, 0);
   for (const result of WORK_RESULTS) metrics.workProcessed.inc({ result }, 0);
   for (const result of ['loaded', 'refused']) metrics.modelReloads.inc({ result }, 0);
   for (const result of ['ok', 'failed', 'skipped']) metrics.predictionLoops.inc({ result }, 0);

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { getJson, postJson, startTestService, type TestService } from '../helpers/service.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getJson, postJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
 
 const TOKEN = 'hostile-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -18,7 +20,10 @@ describe('hostile deliveries', () => {
   let medic: TestService;
   let hook: string;
   before(async () => {
-    medic = await startTestService({ env: { MEDIC_WEBHOOK_TOKEN: TOKEN } });
+    // The backlog bound has its own test (back-pressure.test.ts); 10,000 alerts at once must not meet it here.
+    const dir = tempDir('medic-hostile-');
+    writeFileSync(join(dir, 'medic.yaml'), 'server:\n  max_backlog: 100000\n');
+    medic = await startTestService({ env: { MEDIC_WEBHOOK_TOKEN: TOKEN }, flags: { config: join(dir, 'medic.yaml') } });
     hook = `${medic.url}/webhook/alertmanager`;
   });
   after(() => medic.dispose());
