@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../../lib/logger.ts';
+import { logThrottle } from '../../lib/log-throttle.ts';
 
 export interface ConnectionLimits {
   maxConnections: number;
@@ -12,22 +13,16 @@ export interface ConnectionLimits {
 }
 
 export function limitConnections(server: Server, limits: ConnectionLimits, o: { log: Logger; refused: (reason: 'total' | 'per_client') => void; logEveryMs?: number }): void {
-  const logEveryMs = o.logEveryMs ?? 10_000;
-  const lastLogged = { total: -Infinity, per_client: -Infinity };
-  const suppressed = { total: 0, per_client: 0 };
+  const throttles = { total: logThrottle(o.logEveryMs ?? 10_000), per_client: logThrottle(o.logEveryMs ?? 10_000) };
   const refuse = (reason: 'total' | 'per_client', client: string) => {
     o.refused(reason);
-    const now = Date.now();
-    if (now - lastLogged[reason] < logEveryMs) {
-      suppressed[reason]++;
-      return;
-    }
     const why = reason === 'total'
       ? `${limits.maxConnections} connections are open (server.max_connections)`
       : `${client} already holds ${limits.perClient} connections (server.max_connections_per_client)`;
-    o.log.warn({ client, reason, suppressedSinceLast: suppressed[reason] }, `connection refused: ${why}; a client that opens connections without closing them, or raise the limit`);
-    lastLogged[reason] = now;
-    suppressed[reason] = 0;
+    throttles[reason]((suppressedSinceLast) => o.log.warn(
+      { client, reason, suppressedSinceLast },
+      `connection refused: ${why}; look for a client that opens connections without closing them, or raise the limit`,
+    ));
   };
 
   server.maxConnections = limits.maxConnections;

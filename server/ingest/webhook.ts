@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics, NotificationResult } from '../observability/metrics.ts';
 import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
 import type { AuthCheck } from './webhook-auth.ts';
+import { logThrottle } from '../../lib/log-throttle.ts';
 import type { BacklogGate } from './backlog-gate.ts';
 
 export interface WebhookDeps {
@@ -24,6 +25,8 @@ export interface WebhookDeps {
 
 export function webhookRouter(deps: WebhookDeps): Router {
   const router = express.Router();
+  // Refused credentials are a misconfiguration until proven otherwise: say so, once per interval.
+  const authRefusals = logThrottle(10_000, () => deps.clock.now());
   const parseJson = express.json({ limit: deps.bodyLimitBytes, strict: false, type: () => true });
 
   router.post(
@@ -40,6 +43,10 @@ export function webhookRouter(deps: WebhookDeps): Router {
     (req, res, next) => {
       const auth = deps.checkAuth(req.headers.authorization);
       if (auth.ok) return next();
+      authRefusals((suppressedSinceLast) => (res.locals.log as Logger).warn(
+        { client: req.socket.remoteAddress, reason: auth.reason, suppressedSinceLast },
+        `webhook delivery refused (401): ${auth.reason}; check that Alertmanager's webhook http_config (authorization or basic_auth) sends what Medic expects (webhook.bearer_token / MEDIC_WEBHOOK_TOKEN, webhook.basic_auth)`,
+      ));
       res.setHeader('WWW-Authenticate', 'Bearer realm="medic"');
       reject(res, 401, 'unauthorized', auth.reason);
     },

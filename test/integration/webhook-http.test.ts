@@ -140,6 +140,26 @@ describe('POST /webhook/alertmanager', () => {
       assert.deepEqual(r.body.problems.map((p: { path: string }) => p.path).sort(), ['alerts[0].fingerprint', 'alerts[0].startsAt']);
     });
 
+    // A wrong credential is a misconfiguration an operator must see: logged, once per interval, with what
+    // to check, and never with the credential itself.
+    it('logs a refused credential once per interval, with what to check, and not the credential', async () => {
+      const logged = () => medic.logs.filter((l) => String(l.msg).startsWith('webhook delivery refused (401)'));
+      const before = logged().length;
+      for (let i = 0; i < 5; i++) {
+        await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer Wrong-Secret-42' }, body: JSON.stringify(good()) });
+      }
+      const lines = logged();
+      assert.ok(lines.length - before <= 1, `${lines.length - before} lines for 5 refusals`);
+      assert.ok(lines.length >= 1, 'a refusal is logged');
+      assert.match(String(lines.at(-1)!.msg), /check that Alertmanager's webhook http_config .* sends what Medic expects/);
+      assert.ok(!medic.logs.some((l) => JSON.stringify(l).includes('Wrong-Secret-42')), 'the presented credential is never logged');
+    });
+
+    it('never writes the configured token to any log line of the run so far', () => {
+      assert.ok(medic.logs.length > 10);
+      assert.deepEqual(medic.logs.filter((l) => JSON.stringify(l).includes(TOKEN)), []);
+    });
+
     it('counts each refusal in /metrics by result', async () => {
       const metrics = await (await fetch(`${medic.url}/metrics`)).text();
       for (const result of ['unauthorized', 'unsupported_media_type', 'too_large', 'invalid']) {
