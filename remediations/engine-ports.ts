@@ -40,7 +40,8 @@ export interface EngineStore {
   history(target: string, since: number): Promise<Attempt[]>;
   recordAttempt(a: NewAttempt): Promise<Attempt>;
   updateAttempt(id: number, u: AttemptUpdate): Promise<Attempt>;
-  actedTargetsSince(since: number): Promise<{ target: string; agentType: string | null }[]>;
+  disruptingTargets(since: number): Promise<{ target: string; agentType: string | null }[]>;
+  failingTargetsSince(since: number): Promise<{ target: string; alertname: string }[]>;
   getBreaker(target: string): Promise<BreakerRecord | undefined>;
   saveBreaker(b: BreakerRecord): Promise<void>;
   recordChange(c: Omit<ChangeRecord, 'id' | 'state' | 'settledAt' | 'note'>): Promise<ChangeRecord>;
@@ -52,7 +53,7 @@ export interface EngineStore {
 
 export const ESCALATION_REASONS = [
   'no_target', 'no_driver', 'ladder_exhausted', 'ineffective_chain', 'guard_wait_exceeded', 'approval_timeout', 'notify', 'breaker_stuck',
-  'work_failed',
+  'work_failed', 'storm',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 

@@ -10,7 +10,7 @@ import { performAction } from './act/perform-action.ts';
 import { observe, summarise } from './act/observe.ts';
 import { incidentRecorder, type IncidentRecorder } from './act/record.ts';
 import { approvalGate } from './decide/approval-gate.ts';
-import { blastRadius, FleetGuards, type GuardName, type GuardVerdict } from './decide/guards.ts';
+import { blastRadius, detectStorm, FleetGuards, TokenBucket, type GuardName, type GuardVerdict, type StormVerdict } from './decide/guards.ts';
 import { ineffectiveRemedies, recycleFirst, unavailable } from './decide/ladder.ts';
 import { modeFor, PREEMPTIVE_ALERTNAME, tierFor, type TierPolicy } from './decide/policies.ts';
 import { recentDeploy } from './decide/recent-deploy.ts';
@@ -25,8 +25,12 @@ import type { Agent } from './types.ts';
 export type * from './engine-ports.ts';
 
 
+type Admission = (GuardVerdict & { ok: false }) | { ok: true; release: () => void; takesCapacity: boolean; note?: string };
+
 export class RemediationEngine {
   private readonly guards: FleetGuards;
+  /** An alert storm under way: since when, and its rate. Per process until the store coordinates replicas. */
+  private storm?: { since: number; bucket: TokenBucket };
   private readonly strategies: StrategyRegistry;
   private readonly recheckMs: number;
 
@@ -105,7 +109,7 @@ export class RemediationEngine {
     if ('kind' in chosen) return chosen;
     const { strategy, plan, params, rule, climbed, verifyPromql } = chosen;
     const name = strategy.name;
-    const decision = {
+    const decision: Record<string, unknown> & { params: Params; rule: string } = {
       rule, ladderClimbed: climbed, plan: { summary: plan.summary, steps: plan.steps, data: plan.data }, params, tier: tier.name,
       ...(incident.alertname === PREEMPTIVE_ALERTNAME ? { preemptive: true } : {}),
       observed: summarise(observed), ...(verifyPromql ? { verifyPromql } : {}),
@@ -138,12 +142,13 @@ export class RemediationEngine {
 
     let release = (): void => undefined;
     if (!resumed) {
-      const admitted = await this.admit(agent, now);
+      const admitted = await this.admit(agent, observed.health.healthy === false, incident, now, log);
       // One held incident counts once per guard, however often it is checked again while it waits.
       const held = mine[mine.length - 1]?.outcome === 'blocked' ? mine[mine.length - 1] : undefined;
       if (!admitted.ok) {
         const waited = now - incident.firstSeenAt;
-        if (waited > this.o.policies.guards.blast_radius.max_wait) {
+        // A storm is escalated once as a storm; its agents wait their turn at its rate, not each to a human.
+        if (admitted.guard !== 'storm' && waited > this.o.policies.guards.blast_radius.max_wait) {
           if (held) this.o.observer.guardWaited(admitted.guard, (now - held.startedAt) / 1000);
           return rec.escalate('guard_wait_exceeded', `waited ${Math.round(waited / 1000)}s for ${admitted.guard}: ${admitted.reason}`);
         }
@@ -156,6 +161,10 @@ export class RemediationEngine {
       }
       release = admitted.release;
       if (held) this.o.observer.guardWaited(held.details.guard as GuardName, (now - held.startedAt) / 1000);
+      if (!admitted.takesCapacity) {
+        decision.takesCapacity = false;
+        decision.guardNote = admitted.note;
+      }
     }
     try {
       return await performAction(this.o, { incident, workItemId, agent, tier, driver, dryRun, strategy, plan, decision, resumed, signal, log });
@@ -202,12 +211,46 @@ export class RemediationEngine {
     return rec.escalate('ladder_exhausted', `every rung of rule ${selection.rule}'s ladder [${ladder.join(', ')}] is spent: ${climbed.join('; ')}`);
   }
 
-  private async admit(agent: Agent, now: number): Promise<GuardVerdict> {
+  /**
+   * The fleet guards, in order: an alert storm's rate, the disruption budget (blast radius), then this
+   * process's concurrency and healing budget. Entering a storm escalates it once, with what it holds.
+   */
+  private async admit(agent: Agent, targetDown: boolean, incident: EngineIncident, now: number, log: EngineLog): Promise<Admission> {
     const g = this.o.policies.guards;
-    const recent = [...(await this.o.store.actedTargetsSince(now - g.blast_radius.window)), ...this.guards.actingNow()];
+    const fleet = this.o.inventory.all();
+    const known = new Set(fleet.map((a) => a.id));
+    // Failing together: alerts that began within the window; once a storm is on, every alert since its
+    // start still firing, so that it lasts as long as its alerts do, not one window.
+    const since = Math.min(now, this.storm?.since ?? now) - g.storm.window;
+    const failing = (await this.o.store.failingTargetsSince(since)).filter((f) => known.has(f.target) && f.alertname !== PREEMPTIVE_ALERTNAME);
+    const storm = detectStorm(g.storm, fleet.length, failing);
+    if (storm.storm) {
+      if (!this.storm) {
+        this.storm = { since: now, bucket: new TokenBucket(Math.max(1, Math.floor(g.storm.rate_per_minute)), g.storm.rate_per_minute, this.o.clock) };
+        await this.escalateStorm(storm, incident, agent, log);
+      }
+      if (!this.storm.bucket.take()) {
+        return { ok: false, guard: 'storm', reason: `alert storm: ${storm.failing} of ${fleet.length} agents failing; acting on at most ${g.storm.rate_per_minute} per minute` };
+      }
+    } else if (this.storm) {
+      log.info({ failing: storm.failing, threshold: storm.threshold, lastedS: Math.round((now - this.storm.since) / 1000) }, 'alert storm over');
+      this.storm = undefined;
+    }
+    const disrupting = [...(await this.o.store.disruptingTargets(now - g.blast_radius.window)), ...this.guards.actingNow()];
     const radius = blastRadius(g.blast_radius, {
-      target: agent.id, agentType: agent.type, typeSize: this.o.inventory.countOfType(agent.type), fleetSize: this.o.inventory.all().length, recent,
+      target: agent.id, agentType: agent.type, typeSize: this.o.inventory.countOfType(agent.type), fleetSize: fleet.length, disrupting, targetDown,
     });
-    return radius.ok ? this.guards.admit(agent.id, agent.type) : radius;
+    if (!radius.ok) return radius;
+    const slot = this.guards.admit(agent.id, agent.type, radius.takesCapacity);
+    return slot.ok ? { ...slot, takesCapacity: radius.takesCapacity, note: radius.note } : slot;
+  }
+
+  private async escalateStorm(storm: StormVerdict, incident: EngineIncident, agent: Agent, log: EngineLog): Promise<void> {
+    const g = this.o.policies.guards.storm;
+    const causes = storm.alertnames.slice(0, 3).map((a) => `${a.alertname} on ${a.agents}`).join(', ');
+    const message = `alert storm: ${storm.failing} agents failing within ${Math.round(g.window / 60_000)} min (the threshold is ${storm.threshold}): ${causes}; a common cause is likely. Medic acts on at most ${g.rate_per_minute} per minute until it ends`;
+    log.warn({ failing: storm.failing, threshold: storm.threshold, alertnames: storm.alertnames.slice(0, 5) }, message);
+    await this.o.escalator.escalate({ incident, agent, reason: 'storm', message });
+    this.o.observer.escalated('storm');
   }
 }

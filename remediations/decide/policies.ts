@@ -90,12 +90,27 @@ const GuardsSchema = z.strictObject({
   max_concurrent: z.number().int().min(1).default(10),
   blast_radius: z
     .strictObject({
-      /** At most this share of one agent type, and of the fleet, remediated within window. */
+      /** At most this share of one agent type, and of the fleet, disrupted now (acting or verifying),
+       * as a PodDisruptionBudget counts: a remediation that finished gives its room back. */
       per_type_percent: z.number().gt(0).lte(100).default(20),
       fleet_percent: z.number().gt(0).lte(100).default(10),
+      /** However small the fleet, this many agents (and one of each type) may be disrupted at once, so
+       * that a small fleet heals independent faults in parallel. */
+      min_agents: z.number().int().min(1).default(3),
+      /** An action still unfinished after this long no longer counts (one a crashed process left). */
       window: Duration.default(600_000),
       /** Waiting this long for room escalates instead. */
       max_wait: Duration.default(300_000),
+    })
+    .prefault({}),
+  storm: z
+    .strictObject({
+      /** This share of the fleet (and at least min_agents agents) with alerts that started within window:
+       * a storm with a likely common cause, acted on at rate_per_minute and escalated once. */
+      fleet_percent: z.number().gt(0).lte(100).default(30),
+      min_agents: z.number().int().min(2).default(6),
+      window: Duration.default(300_000),
+      rate_per_minute: z.number().gt(0).default(2),
     })
     .prefault({}),
   budget: z
@@ -170,7 +185,8 @@ tiers:
     memory_limit_buffer: 0.2
 guards:
   max_concurrent: 10
-  blast_radius: { per_type_percent: 20, fleet_percent: 10, window: 10m }
+  blast_radius: { per_type_percent: 20, fleet_percent: 10, min_agents: 3, window: 10m, max_wait: 5m }
+  storm: { fleet_percent: 30, min_agents: 6, window: 5m, rate_per_minute: 2 }
   budget: { capacity: 30, refill_per_minute: 10 }
   ineffective: { after: 3, window: 1h }
 `;

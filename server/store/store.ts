@@ -168,8 +168,13 @@ export interface Store {
   recoverInterrupted(now: number): Promise<number>;
   recordAttempt(a: NewAttempt): Promise<Attempt>;
   updateAttempt(id: number, update: AttemptUpdate): Promise<Attempt>;
-  /** Targets (with their agent type) that remediations acted on since a time: the blast-radius count. */
+  /** Targets (with their agent type) that automatic remediations acted on since a time (failure labels). */
   actedTargetsSince(since: number): Promise<{ target: string; agentType: string | null }[]>;
+  /** Targets being disrupted now: an automatic action started since `since`, still in progress (acting or
+   * verifying), that takes capacity away (not one restoring an agent already down). The blast radius. */
+  disruptingTargets(since: number): Promise<{ target: string; agentType: string | null }[]>;
+  /** Agents with a firing incident first seen since a time, with its alert name: storm detection. */
+  failingTargetsSince(since: number): Promise<{ target: string; alertname: string }[]>;
   getBreaker(target: string): Promise<BreakerRecord | undefined>;
   saveBreaker(b: BreakerRecord): Promise<void>;
   /** Stores the anomaly model's reading with the incident (the last one written wins). */

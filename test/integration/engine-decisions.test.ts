@@ -286,7 +286,8 @@ describe('blast radius', () => {
     const agents = Array.from({ length: 30 }, (_, i) => ({ id: `crewai-${i}`, type: 'crewai' }));
     h = await startHarness({
       agents, clock, restartMs: 100,
-      policiesYaml: policiesWith({ guards: { blast_radius: { per_type_percent: 20, fleet_percent: 100, window: '10m', max_wait: '5m' }, max_concurrent: 30, budget: { capacity: 100, refill_per_minute: 10 } } }),
+      // The whole type failing is also a storm: that guard is opened here to see the blast radius alone.
+      policiesYaml: policiesWith({ guards: { blast_radius: { per_type_percent: 20, fleet_percent: 100, window: '10m', max_wait: '5m' }, storm: { min_agents: 1000 }, max_concurrent: 30, budget: { capacity: 100, refill_per_minute: 10 } } }),
     });
     const incidents = await Promise.all(agents.map((a) => h!.incident('AgentDown', a.id)));
     let acting = 0;
@@ -306,16 +307,86 @@ describe('blast radius', () => {
     assert.equal(results.filter((r) => r.kind === 'defer').length, 24, 'the rest wait');
     const held = () => h!.events.filter((e) => e === 'blocked blast_radius_type').length;
     assert.equal(held(), 24, 'each held incident counted once');
+    assert.equal((await h.heal(incidents[27]!)).kind, 'done', 'a finished remediation gives its room back (a disruption budget, not a rate limit)');
+
+    // Six long remediations of the type under way (verifying): the room stays full. A held incident
+    // keeps waiting, is counted once, and past max_wait goes to a human.
+    for (let i = 0; i < 6; i++) {
+      await h.store.recordAttempt({
+        incidentId: incidents[i]!.id, workItemId: null, target: `crewai-${i}`, strategy: 'restart', driver: 'http', mode: 'auto', outcome: 'in_progress',
+        reason: 'restart (verifying)', startedAt: clock.now(), finishedAt: null, details: {}, agentType: 'crewai', alertname: 'AgentDown',
+      });
+    }
     assert.equal((await h.heal(incidents[28]!)).kind, 'defer');
     assert.equal(held(), 24, 'a recheck of a held incident is not counted again');
-
-    // Still full after a while: they keep waiting; past max_wait they go to a human.
     clock.advance(6 * 60_000);
     const late = await h.heal(incidents[29]!);
     assert.equal(late.kind, 'done');
     assert.equal(h.escalations.at(-1)!.reason, 'guard_wait_exceeded');
     assert.ok(h.events.includes('waited blast_radius_type'), 'how long it was held is observed');
     assert.ok(peak <= 6);
+  });
+});
+
+// Hardening issue, acceptance 1: an alert storm of half a 60-agent fleet is held to the configured rate
+// and escalated once as a storm, not once per agent, however long it lasts.
+describe('alert storm', () => {
+  it('half of a 60-agent fleet failing at once: acted on at storm.rate_per_minute, escalated once', async () => {
+    const clock = movableClock();
+    const agents = Array.from({ length: 60 }, (_, i) => ({ id: `agent-${i}`, type: `type${i % 6}` }));
+    h = await startHarness({
+      agents, clock, restartMs: 50,
+      // Only the storm guard is in the way: the blast radius and budget are opened wide.
+      policiesYaml: policiesWith({ guards: {
+        blast_radius: { per_type_percent: 100, fleet_percent: 100, max_wait: '5m' }, storm: { fleet_percent: 30, min_agents: 6, window: '5m', rate_per_minute: 2 },
+        max_concurrent: 60, budget: { capacity: 1000, refill_per_minute: 1000 },
+      } }),
+    });
+    const failing = agents.slice(0, 30);
+    const incidents: Awaited<ReturnType<Harness["incident"]>>[] = [];
+    for (const a of failing) incidents.push(await h.incident('AgentDown', a.id));
+    const restarted = () => [...h!.agents.values()].filter((a) => a.state.restarts > 0).length;
+    const round = async () => {
+      const results = [];
+      for (const incident of incidents) {
+        const agent = h!.agents.get(incident.target)!;
+        if (agent.state.restarts > 0) continue;
+        results.push(await h!.heal(incident));
+      }
+      return results;
+    };
+
+    const first = await round();
+    assert.equal(restarted(), 2, 'two actions at the start of the storm (its rate per minute)');
+    assert.equal(first.filter((r) => r.kind === 'defer').length, 28, 'the rest wait their turn');
+    assert.deepEqual(h.escalations.map((e) => e.reason), ['storm'], 'escalated once, as a storm');
+    assert.match(h.escalations[0]!.message, /alert storm: 30 agents failing within 5 min \(the threshold is 18\): AgentDown on 30; a common cause is likely/);
+
+    for (let minute = 1; minute <= 7; minute++) {
+      clock.advance(60_000);
+      await round();
+      assert.ok(restarted() <= 2 + 2 * minute, `minute ${minute}: ${restarted()} restarted, at most ${2 + 2 * minute}`);
+    }
+    assert.equal(restarted(), 16, 'two a minute for seven minutes after the first two');
+    assert.deepEqual(h.escalations.map((e) => e.reason), ['storm'], 'past max_wait, no agent of the storm is escalated on its own');
+    assert.ok(h.events.includes('blocked storm'), 'held incidents are counted under the storm guard');
+  });
+
+  // The faults of the hardening issue's probe: one agent down (a crash), three serving badly. The three
+  // fit the blast radius's floor (min_agents 3) and the one down takes no capacity away: all four at once.
+  it('four independent faults on a 12-agent fleet are no storm and act at once, the one down outside the budget', async () => {
+    const agents = Array.from({ length: 12 }, (_, i) => ({ id: `s-${i}`, type: `type${i % 4}` }));
+    h = await startHarness({ agents, restartMs: 50 });
+    h.agents.get('s-0')!.injectFault({ kind: 'crash', fixedBy: ['restart'], unhealthy: true });
+    const incidents: Awaited<ReturnType<Harness['incident']>>[] = [];
+    for (const a of agents.slice(0, 4)) incidents.push(await h.incident('AgentDown', a.id));
+    const results = await Promise.all(incidents.map((i) => h!.heal(i)));
+    assert.deepEqual(results.map((r) => r.kind), ['done', 'done', 'done', 'done'], JSON.stringify(results));
+    assert.equal([...h.agents.values()].filter((a) => a.state.restarts > 0).length, 4);
+    assert.deepEqual(h.escalations, []);
+    const down = (await attemptsOf(h.store, incidents[0]!.id)).find((a) => a.strategy === 'restart')!;
+    assert.equal(down.details.takesCapacity, false);
+    assert.equal(down.details.guardNote, 's-0 is already down: restoring it takes no capacity away');
   });
 });
 

@@ -287,6 +287,26 @@ for (const impl of implementations) {
         assert.deepEqual((await store.history('one', 150)).map((a) => a.startedAt), [200]);
         assert.equal(await store.getIncident(999), undefined);
       });
+
+      it('counts as disrupting only automatic actions in progress that take capacity, started within the window', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'a', agent: 'one' })]));
+        const id = created[0]!.id;
+        const auto = (target: string, startedAt: number, over: Partial<NewAttempt> = {}) =>
+          store.recordAttempt({ ...attemptFor(id, null, target, startedAt), mode: 'auto', outcome: 'in_progress', finishedAt: null, agentType: 'crewai', ...over });
+        await auto('acting', 500);
+        await auto('too-old', 50);
+        await auto('finished', 500, { outcome: 'succeeded' });
+        await auto('was-down', 500, { details: { takesCapacity: false } });
+        await auto('shadow', 500, { mode: 'shadow' });
+        assert.deepEqual(await store.disruptingTargets(100), [{ target: 'acting', agentType: 'crewai' }]);
+      });
+
+      it('lists agents with firing incidents first seen since a time, with their alert', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'old', agent: 'early' })], 100));
+        await store.recordNotification(notification([alert({ fingerprint: 'n1', agent: 'one' }), alert({ fingerprint: 'n2', agent: null })], 1_000));
+        await store.recordNotification(notification([alert({ fingerprint: 'r1', agent: 'gone', status: 'resolved' })], 1_000));
+        assert.deepEqual(await store.failingTargetsSince(500), [{ target: 'one', alertname: 'AgentDown' }]);
+      });
     });
 
     describe('availability', () => {

@@ -8,7 +8,7 @@ import { IllegalBreakerTransition, transition, type BreakerState } from '../../r
 import { recycleFirst } from '../../remediations/decide/ladder.ts';
 import { recentDeploy } from '../../remediations/decide/recent-deploy.ts';
 import { STRATEGIES } from '../../remediations/strategies/index.ts';
-import { blastRadius, FleetGuards, TokenBucket } from '../../remediations/decide/guards.ts';
+import { blastRadius, detectStorm, FleetGuards, TokenBucket } from '../../remediations/decide/guards.ts';
 import { loadInventory } from '../../remediations/inventory.ts';
 import { defaultPolicies, loadPolicies, modeFor, tierFor } from '../../remediations/decide/policies.ts';
 import { defaultRules, errorRateFromAnnotations, loadRules, select, type IncidentFacts } from '../../remediations/decide/selection.ts';
@@ -234,19 +234,46 @@ describe('circuit breaker transitions', () => {
 describe('fleet guards', () => {
   const g = defaultPolicies().guards;
 
-  it('blast radius: at most per_type_percent of a type within the window, at least one', () => {
-    const recent = Array.from({ length: 6 }, (_, i) => ({ target: `c${i}`, agentType: 'crewai' }));
-    assert.equal(blastRadius(g.blast_radius, { target: 'c9', agentType: 'crewai', typeSize: 30, fleetSize: 1000, recent }).ok, false);
-    assert.equal(blastRadius(g.blast_radius, { target: 'c9', agentType: 'crewai', typeSize: 30, fleetSize: 1000, recent: recent.slice(0, 5) }).ok, true);
-    assert.equal(blastRadius(g.blast_radius, { target: 'c5', agentType: 'crewai', typeSize: 30, fleetSize: 1000, recent }).ok, true, 'the target itself does not count against it');
-    assert.equal(blastRadius(g.blast_radius, { target: 's1', agentType: 'solo', typeSize: 1, fleetSize: 1000, recent: [] }).ok, true);
+  const radius = (target: string, agentType: string, typeSize: number, fleetSize: number, disrupting: { target: string; agentType: string }[], targetDown = false) =>
+    blastRadius(g.blast_radius, { target, agentType, typeSize, fleetSize, disrupting, targetDown });
+
+  it('blast radius: at most per_type_percent of a type disrupted now, at least one', () => {
+    const disrupting = Array.from({ length: 6 }, (_, i) => ({ target: `c${i}`, agentType: 'crewai' }));
+    assert.equal(radius('c9', 'crewai', 30, 1000, disrupting).ok, false);
+    assert.equal(radius('c9', 'crewai', 30, 1000, disrupting.slice(0, 5)).ok, true);
+    assert.equal(radius('c5', 'crewai', 30, 1000, disrupting).ok, true, 'the target itself does not count against it');
+    assert.equal(radius('s1', 'solo', 1, 1000, []).ok, true);
   });
 
   it('blast radius: at most fleet_percent of the fleet', () => {
-    const recent = Array.from({ length: 13 }, (_, i) => ({ target: `x${i}`, agentType: `type${i}` }));
-    const r = blastRadius(g.blast_radius, { target: 'y', agentType: 'other', typeSize: 10, fleetSize: 131, recent });
+    const disrupting = Array.from({ length: 13 }, (_, i) => ({ target: `x${i}`, agentType: `type${i}` }));
+    const r = radius('y', 'other', 10, 131, disrupting);
     assert.equal(r.ok, false);
     assert.equal(!r.ok && r.guard, 'blast_radius_fleet');
+    assert.match(!r.ok ? r.reason : '', /13 of 131 agents are being remediated now; the limit is 13 \(10%, at least 3\)/);
+  });
+
+  // Hardening issue: a 12-agent fleet with four independent faults healed one, and held three for 5 min.
+  it('blast radius: a small fleet may disrupt min_agents (3) at once, one of each type', () => {
+    const disrupting = [{ target: 'a1', agentType: 'autogpt' }, { target: 'b1', agentType: 'bigagi' }];
+    assert.equal(radius('c1', 'crewai', 3, 12, disrupting).ok, true, '10% of 12 is 1, but the floor is 3');
+    const r = radius('s1', 'semgrep', 3, 12, [...disrupting, { target: 'c1', agentType: 'crewai' }]);
+    assert.equal(r.ok, false, 'a fourth that takes capacity waits');
+  });
+
+  it('blast radius: restoring an agent that is already down takes no capacity away, and says so', () => {
+    const full = Array.from({ length: 13 }, (_, i) => ({ target: `x${i}`, agentType: 'crewai' }));
+    const r = radius('down-1', 'crewai', 20, 131, full, true);
+    assert.deepEqual(r, { ok: true, takesCapacity: false, note: 'down-1 is already down: restoring it takes no capacity away' });
+  });
+
+  it('storm: a share of the fleet (at least min_agents) failing within the window, with its likely causes', () => {
+    const failing = (n: number, alertname = 'AgentDependencyDown') => Array.from({ length: n }, (_, i) => ({ target: `a${i}`, alertname }));
+    assert.equal(detectStorm(g.storm, 60, failing(17)).storm, false, '30% of 60 is 18');
+    const storm = detectStorm(g.storm, 60, [...failing(28), { target: 'a99', alertname: 'AgentDown' }, { target: 'a98', alertname: 'AgentDown' }]);
+    assert.deepEqual({ ...storm }, { storm: true, failing: 30, threshold: 18, alertnames: [{ alertname: 'AgentDependencyDown', agents: 28 }, { alertname: 'AgentDown', agents: 2 }] });
+    assert.equal(detectStorm(g.storm, 12, failing(4)).storm, false, 'four independent faults on 12 agents are not a storm (min_agents 6)');
+    assert.equal(detectStorm(g.storm, 12, failing(6)).storm, true);
   });
 
   it('the budget is a token bucket that refills with time', () => {

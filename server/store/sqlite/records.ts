@@ -12,6 +12,8 @@ export interface SqliteRecords {
   insertAttempt: (a: NewAttempt) => Attempt;
   updateAttempt: SyncStore<'updateAttempt'>;
   actedTargetsSince: SyncStore<'actedTargetsSince'>;
+  disruptingTargets: SyncStore<'disruptingTargets'>;
+  failingTargetsSince: SyncStore<'failingTargetsSince'>;
   history: SyncStore<'history'>;
   getBreaker: SyncStore<'getBreaker'>;
   saveBreaker: SyncStore<'saveBreaker'>;
@@ -39,6 +41,12 @@ export function prepareRecords(db: Database.Database): SqliteRecords {
       `SELECT DISTINCT target, agent_type FROM attempts
        WHERE started_at >= ? AND mode = 'auto' AND outcome IN ('in_progress', 'succeeded', 'failed', 'verify_failed')`,
     ),
+    // The engine writes takesCapacity: false into an action's details when its target was already down.
+    disrupting: db.prepare(
+      `SELECT DISTINCT target, agent_type FROM attempts
+       WHERE started_at >= ? AND mode = 'auto' AND outcome = 'in_progress' AND COALESCE(json_extract(details, '$.takesCapacity'), 1) != 0`,
+    ),
+    failing: db.prepare(`SELECT DISTINCT target, alertname FROM incidents WHERE status = 'firing' AND agent IS NOT NULL AND first_seen_at >= ?`),
     history: db.prepare('SELECT * FROM attempts WHERE target = ? AND started_at >= ? ORDER BY started_at, id'),
     getBreaker: db.prepare('SELECT * FROM circuit_breakers WHERE target = ?'),
     saveBreaker: db.prepare(
@@ -78,6 +86,9 @@ export function prepareRecords(db: Database.Database): SqliteRecords {
       toAttempt(st.updateAttempt.get(u.outcome, u.reason, u.finishedAt, JSON.stringify(u.details), id) as Row),
     actedTargetsSince: (since) =>
       (st.actedTargets.all(since) as Row[]).map((r) => ({ target: String(r.target), agentType: r.agent_type === null ? null : String(r.agent_type) })),
+    disruptingTargets: (since) =>
+      (st.disrupting.all(since) as Row[]).map((r) => ({ target: String(r.target), agentType: r.agent_type === null ? null : String(r.agent_type) })),
+    failingTargetsSince: (since) => (st.failing.all(since) as Row[]).map((r) => ({ target: String(r.target), alertname: String(r.alertname) })),
     history: (target, since) => (st.history.all(target, since) as Row[]).map(toAttempt),
 
     getBreaker: (target) => optional(st.getBreaker.get(target), toBreaker),

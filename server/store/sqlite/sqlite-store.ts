@@ -79,6 +79,12 @@ export class SqliteStore implements Store {
   async actedTargetsSince(...args: Args<'actedTargetsSince'>): Promise<{ target: string; agentType: string | null }[]> {
     return this.conn.run((p) => p.records.actedTargetsSince(...args));
   }
+  async disruptingTargets(...args: Args<'disruptingTargets'>): Promise<{ target: string; agentType: string | null }[]> {
+    return this.conn.run((p) => p.records.disruptingTargets(...args));
+  }
+  async failingTargetsSince(...args: Args<'failingTargetsSince'>): Promise<{ target: string; alertname: string }[]> {
+    return this.conn.run((p) => p.records.failingTargetsSince(...args));
+  }
   async history(...args: Args<'history'>): Promise<Attempt[]> {
     return this.conn.run((p) => p.records.history(...args));
   }
