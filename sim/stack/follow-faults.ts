@@ -40,6 +40,7 @@ export interface Attempt {
   mode: string;
   startedAt: string;
   finishedAt: string | null;
+  reason: string;
   incidentId: number;
 }
 
@@ -67,6 +68,18 @@ export async function waitForHealthyFleet(stack: RealStack, agents: number, sett
   }
 }
 
+/** Waits until no alert fires (after a healed fault, a lagging signal such as the anomaly score may fire
+ * for a while); returns what still fires at the timeout, or nothing. */
+export async function waitForQuietFleet(stack: RealStack, timeoutMs = 180_000, ignore: (alertname: string) => boolean = () => false): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alerts = (await promQuery(stack.prometheus.url, 'ALERTS')).filter((a) => !ignore(a.metric.alertname!));
+    const firing = alerts.map((a) => `${a.metric.alertname} ${a.metric.agent} (${a.metric.alertstate})`);
+    if (firing.length === 0 || Date.now() > deadline) return firing;
+    await sleep(1000);
+  }
+}
+
 /** Every remediation attempt Medic has recorded, through its read API, all pages. */
 export async function remediations(stack: RealStack): Promise<Attempt[]> {
   const items: Attempt[] = [];
@@ -86,6 +99,8 @@ export async function remediations(stack: RealStack): Promise<Attempt[]> {
 export async function injectAndFollow(
   stack: RealStack, cases: FaultCase[], timeoutMs: number,
   onTick?: (timelines: Map<string, Timeline>, attempts: Attempt[], firing: Set<string>) => void,
+  /** Alerts that do not keep a fault from counting as recovered (default: none). */
+  ignore: (alertname: string) => boolean = () => false,
 ): Promise<{ timelines: Map<string, Timeline>; healed: boolean; attempts: Attempt[] }> {
   const timelines = new Map<string, Timeline>();
   for (const c of cases) {
@@ -96,7 +111,7 @@ export async function injectAndFollow(
   const incidentSeen = new Map<number, { at: number; alertname: string }>();
   for (;;) {
     const now = Date.now();
-    const alerts = await promQuery(stack.prometheus.url, 'ALERTS');
+    const alerts = (await promQuery(stack.prometheus.url, 'ALERTS')).filter((a) => !ignore(a.metric.alertname!));
     const firing = new Set(alerts.filter((a) => a.metric.alertstate === 'firing').map((a) => a.metric.agent!));
     const alerting = new Set(alerts.map((a) => a.metric.agent!));
     const up = new Map((await promQuery(stack.prometheus.url, 'up{job="agents"}')).map((s) => [s.metric.agent!, s.value]));

@@ -41,6 +41,8 @@ export interface RealStackOptions {
   dropAlerts?: readonly string[];
   /** How fast the stack's clock runs (sim/stack/stack-timing.ts); default compressed. */
   timing?: StackTiming;
+  /** The fleet guards: opened wide (default) so that many simultaneous faults heal at once, or as shipped. */
+  guards?: 'open' | 'shipped';
 }
 
 export async function startRealStack(o: RealStackOptions): Promise<RealStack> {
@@ -61,7 +63,7 @@ export async function startRealStack(o: RealStackOptions): Promise<RealStack> {
     // queries) before they start: Alertmanager needs Medic's address first.
     const amPort = await freePort();
     const promPort = await freePort();
-    const configFile = await writeMedicConfig(dir, { alertmanagerUrl: `http://127.0.0.1:${amPort}`, prometheusUrl: `http://127.0.0.1:${promPort}`, compress: timing.compress, ...(o.registry ? { registry: o.registry } : {}) });
+    const configFile = await writeMedicConfig(dir, { alertmanagerUrl: `http://127.0.0.1:${amPort}`, prometheusUrl: `http://127.0.0.1:${promPort}`, compress: timing.compress, guards: o.guards, ...(o.registry ? { registry: o.registry } : {}) });
     const medic = await startMedicDaemon({ configFile, dataDir: join(dir, 'medic-data'), webhookToken: WEBHOOK_TOKEN, logLevel: o.logLevel ?? 'info' });
     stopped.unshift(() => medic.stop());
     const alertmanager = await startAlertmanager(dir, { url: medic.url, token: WEBHOOK_TOKEN }, amPort, timing);

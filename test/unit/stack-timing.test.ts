@@ -27,5 +27,7 @@ describe('stack timing', () => {
     assert.equal(kept.guards.max_concurrent, 40, 'the guards opened, as in compressed time');
     const compressed = parse(compressPolicies(shipped())) as ReturnType<typeof shipped>;
     assert.equal(compressed.tiers.default.verify_timeout, '8s');
+    const guarded = parse(compressPolicies(shipped(), true, 'shipped')) as ReturnType<typeof shipped>;
+    assert.deepEqual(guarded.guards, shipped().guards, 'the guards as shipped when asked');
   });
 });
