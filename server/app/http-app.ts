@@ -25,6 +25,7 @@ export interface AppDeps {
   checkAuth: (authorization: string | undefined) => AuthCheck;
   bodyLimitBytes: number;
   backlog: BacklogGate;
+  ingest: { inFlight: number };
   onRecorded: (result: RecordResult) => void;
   /** An operator decided an approval: work waiting on it may run now. */
   onDecision: () => void;

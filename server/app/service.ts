@@ -146,6 +146,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     scorer,
   });
   const configuredHandler = config.workers.handler === 'engine' ? engineHandler(engine) : dryRunHandler(clock, config.workers.dry_run_delay);
+  const ingest = { inFlight: 0 };
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   pool = new WorkerPool({
     store,
@@ -161,6 +162,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     instanceId,
     // Whatever handler runs, work given up on is closed and escalated by the engine: never left silent.
     onGaveUp: (work, error, { log: l }) => engine.abandon(work.incident, work.item.id, error, l),
+    ingestBusy: () => ingest.inFlight > 0,
   });
   const workers = pool;
 
@@ -186,6 +188,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     checkAuth: createAuthCheck(credentials),
     bodyLimitBytes: config.server.body_limit,
     backlog: backlogGate({ stats: () => store.stats(), limit: config.server.max_backlog, clock }),
+    ingest,
     onRecorded: () => workers.wake(),
     onDecision: () => workers.wake(),
     readiness,

@@ -19,6 +19,8 @@ export interface WebhookDeps {
   clock: Clock;
   bodyLimitBytes: number;
   backlog: BacklogGate;
+  /** Deliveries being answered now (the workers defer to them). */
+  ingest: { inFlight: number };
   /** Called after the answer is sent when new work may be queued; never inside the request. */
   onRecorded: (result: RecordResult) => void;
 }
@@ -33,6 +35,8 @@ export function webhookRouter(deps: WebhookDeps): Router {
     '/webhook/alertmanager',
     (req, res, next) => {
       const started = process.hrtime.bigint();
+      deps.ingest.inFlight++;
+      res.once('close', () => deps.ingest.inFlight--);
       res.on('finish', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         deps.metrics.webhookDuration.observe({ code: String(res.statusCode) }, seconds);

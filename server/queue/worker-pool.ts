@@ -41,7 +41,13 @@ export interface WorkerPoolOptions {
   /** Work failed for good (its tries spent, or a terminal error): close what it left under way and tell
    * a human, before the item is marked failed. Without it the failure is only logged. */
   onGaveUp?: (work: ClaimedWork, error: string, ctx: { log: Logger }) => Promise<void>;
+  /** True while deliveries are being answered: workers claim after them (see loop). */
+  ingestBusy?: () => boolean;
 }
+
+// How long a worker defers to deliveries being answered before it claims anyway: under a steady flood
+// the workers slow down (the backlog is bounded by server.max_backlog) but never stop.
+const MAX_DEFER_MS = 100;
 
 interface InFlight {
   controller: AbortController;
@@ -107,6 +113,9 @@ export class WorkerPool {
       // The store answers synchronously, so without this a backlog would be drained in one run of
       // microtasks and starve the webhook: let pending I/O in between items.
       await yieldToEventLoop();
+      // Answers first: a delivery Alertmanager waits on outranks work already safe in the queue, and
+      // the store is synchronous, so a claim blocks the answers behind it.
+      for (let waited = 0; this.o.ingestBusy?.() && waited < MAX_DEFER_MS && !this.stopping; waited += 2) await sleep(2);
       if (this.stopping) break;
       let work: ClaimedWork | undefined;
       try {

@@ -2,7 +2,7 @@
 // parts, turning "cannot write now" errors into StoreUnavailableError, and reopening a connection that
 // a moved or damaged file has left unusable.
 import Database from 'better-sqlite3';
-import { mkdirSync, statfsSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { StoreUnavailableError, type Store } from '../store.ts';
@@ -39,6 +39,9 @@ export class SqliteConnection<Parts> {
   private prepared!: Parts;
   private closed = false;
   private broken = false;
+  private walFd?: number;
+  private syncing?: Promise<void>;
+  private nextSync?: Promise<void>;
 
   /** Opens (creating if needed) and migrates the database. Throws StoreUnavailableError with the path. */
   constructor(
@@ -55,7 +58,11 @@ export class SqliteConnection<Parts> {
       const db = new Database(path);
       try {
         db.pragma('journal_mode = WAL');
-        db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+        // NORMAL in SQLite's own terms always: with store.sqlite.synchronous full, the commits that must
+        // survive a power loss are made durable by an fsync of the WAL on libuv's thread pool (durable()),
+        // so the event loop parses the next deliveries while the disk works, and one fsync serves every
+        // commit made before it. SQLite's FULL would fsync inside each commit, blocking the process.
+        db.pragma('synchronous = NORMAL');
         db.pragma(`busy_timeout = ${Math.max(0, Math.round(this.options.busyTimeoutMs))}`);
         db.pragma('foreign_keys = ON');
         migrate(db, path);
@@ -66,6 +73,7 @@ export class SqliteConnection<Parts> {
       }
       this.db = db;
       this.broken = false;
+      this.closeWal();
     } catch (err) {
       if (err instanceof StoreUnavailableError) throw err;
       throw new StoreUnavailableError(`cannot open the SQLite database ${path}: ${describe(err)}`, { cause: err });
@@ -89,21 +97,71 @@ export class SqliteConnection<Parts> {
   }
 
   /**
-   * Queue bookkeeping (claims, completions, releases) commits without its own fsync. In WAL mode it is
-   * still atomic and survives a crash of the process; only a power loss can undo it, and then the item
-   * runs again (it is re-evaluated, never lost). The next inbox commit fsyncs the WAL, and with it every
-   * commit before it. Accepted notifications keep a fsync each: Alertmanager never resends those.
+   * Queue bookkeeping (claims, completions, releases) and the engine's records commit without an fsync
+   * of their own. In WAL mode they are still atomic and survive a crash of the process; only a power loss
+   * can undo them, and then the item runs again (it is re-evaluated, never lost). The next durable()
+   * fsyncs the WAL, and with it every commit before it.
    */
   runQueueWrite<T>(fn: (parts: Parts) => T): T {
-    if (this.options.synchronous !== 'full') return this.run(fn);
-    return this.run((parts, db) => {
-      db.pragma('synchronous = NORMAL');
-      try {
-        return fn(parts);
-      } finally {
-        db.pragma('synchronous = FULL');
-      }
+    return this.run(fn);
+  }
+
+  /**
+   * Resolves once every commit made so far is on disk (store.sqlite.synchronous full; with normal at
+   * once). Commits that arrive while an fsync runs wait for the next one, which starts when it ends.
+   */
+  durable(): Promise<void> {
+    if (this.options.synchronous !== 'full' || this.options.path === ':memory:') return Promise.resolve();
+    if (!this.syncing) {
+      this.syncing = this.fsyncWal().finally(() => (this.syncing = undefined));
+      return this.syncing;
+    }
+    this.nextSync ??= this.syncing.catch(() => undefined).then(() => {
+      this.nextSync = undefined;
+      return this.durable();
     });
+    return this.nextSync;
+  }
+
+  private fsyncWal(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let fd: number;
+      try {
+        fd = this.walFd ??= this.openWal();
+      } catch (err) {
+        reject(new StoreUnavailableError(`cannot open ${this.options.path}-wal to make commits durable: ${describe(err)}`, { cause: err }));
+        return;
+      }
+      fsync(fd, (err) => {
+        if (!err) return resolve();
+        // The commit may not be on disk: the caller answers 503 and the delivery comes again.
+        this.broken = true;
+        reject(new StoreUnavailableError(`cannot make commits durable (fsync of ${this.options.path}-wal failed: ${err.code ?? err.message})`, { cause: err }));
+      });
+    });
+  }
+
+  // The WAL exists once the database has been written to (the migrations did). Its directory entry is
+  // made durable once, as SQLite would for a journal it creates.
+  private openWal(): number {
+    const fd = openSync(`${this.options.path}-wal`, 'r');
+    const dir = openSync(dirname(this.options.path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+    return fd;
+  }
+
+  private closeWal(): void {
+    if (this.walFd === undefined) return;
+    try {
+      closeSync(this.walFd);
+    } catch {
+      // Already gone with its file: a new one is opened on the next durable().
+    }
+    this.walFd = undefined;
   }
 
   /** Resolves when a write could commit now, reopening first a connection that an error left unusable. */
@@ -140,6 +198,7 @@ export class SqliteConnection<Parts> {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+    this.closeWal();
   }
 }
 

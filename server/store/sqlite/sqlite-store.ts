@@ -52,7 +52,11 @@ export class SqliteStore implements Store {
 
   recordNotification(notification: Notification): Promise<RecordResult> {
     if (this.conn.isClosed) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    return this.inbox.submit(notification);
+    // Answered once the group's commit is on disk: a 200 means Alertmanager may forget the delivery.
+    return this.inbox.submit(notification).then(async (result) => {
+      await this.conn.durable();
+      return result;
+    });
   }
 
   // The queue: its bookkeeping commits without a fsync of its own (see SqliteConnection.runQueueWrite).
@@ -70,11 +74,17 @@ export class SqliteStore implements Store {
   }
 
   // The remediation engine's records.
+  // An action's record before it acts (in progress, carrying its idempotency key) gets its own fsync: it
+  // must outlive a power loss, or the action could be sent again under a new key. Every other record (a
+  // decision, an escalation, an outcome) commits as the queue does: safe from a crash of the process, and
+  // fsynced with the next delivery; an fsync each made the workers' records crowd out the deliveries.
   async recordAttempt(...args: Args<'recordAttempt'>): Promise<Attempt> {
-    return this.conn.run((p) => p.records.insertAttempt(...args));
+    const write = (p: Parts) => p.records.insertAttempt(...args);
+    if (args[0].outcome !== 'in_progress') return this.conn.runQueueWrite(write);
+    return this.durably(write);
   }
   async updateAttempt(...args: Args<'updateAttempt'>): Promise<Attempt> {
-    return this.conn.run((p) => p.records.updateAttempt(...args));
+    return this.conn.runQueueWrite((p) => p.records.updateAttempt(...args));
   }
   async actedTargetsSince(...args: Args<'actedTargetsSince'>): Promise<{ target: string; agentType: string | null }[]> {
     return this.conn.run((p) => p.records.actedTargetsSince(...args));
@@ -92,7 +102,7 @@ export class SqliteStore implements Store {
     return this.conn.run((p) => p.records.getBreaker(...args));
   }
   async saveBreaker(...args: Args<'saveBreaker'>): Promise<void> {
-    this.conn.run((p) => p.records.saveBreaker(...args));
+    await this.durably((p) => p.records.saveBreaker(...args));
   }
   async listBreakers(): Promise<BreakerRecord[]> {
     return this.conn.run((p) => p.records.listBreakers());
@@ -101,25 +111,25 @@ export class SqliteStore implements Store {
     this.conn.run((p) => p.records.saveAnomaly(...args));
   }
   async recordChange(...args: Args<'recordChange'>): Promise<ChangeRecord> {
-    return this.conn.run((p) => p.records.recordChange(...args));
+    return this.durably((p) => p.records.recordChange(...args));
   }
   async dueChanges(...args: Args<'dueChanges'>): Promise<ChangeRecord[]> {
     return this.conn.run((p) => p.records.dueChanges(...args));
   }
   async settleChange(...args: Args<'settleChange'>): Promise<boolean> {
-    return this.conn.run((p) => p.records.settleChange(...args));
+    return this.durably((p) => p.records.settleChange(...args));
   }
   async listChanges(...args: Args<'listChanges'>): Promise<ChangeRecord[]> {
     return this.conn.run((p) => p.records.listChanges(...args));
   }
   async createApproval(...args: Args<'createApproval'>): Promise<Approval> {
-    return this.conn.run((p) => p.records.createApproval(...args));
+    return this.durably((p) => p.records.createApproval(...args));
   }
   async latestApproval(...args: Args<'latestApproval'>): Promise<Approval | undefined> {
     return this.conn.run((p) => p.records.latestApproval(...args));
   }
   async settleApproval(...args: Args<'settleApproval'>): Promise<boolean> {
-    return this.conn.run((p) => p.records.settleApproval(...args));
+    return this.durably((p) => p.records.settleApproval(...args));
   }
   async listApprovals(...args: Args<'listApprovals'>): Promise<Approval[]> {
     return this.conn.run((p) => p.records.listApprovals(...args));
@@ -141,6 +151,14 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.conn.ping();
+    await this.conn.durable();
+  }
+
+  /** A write that must survive a power loss before its caller goes on (operators' decisions, changes to revert, breakers). */
+  private async durably<T>(fn: (p: Parts) => T): Promise<T> {
+    const result = this.conn.run(fn);
+    await this.conn.durable();
+    return result;
   }
 
   async close(): Promise<void> {
