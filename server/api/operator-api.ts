@@ -1,12 +1,15 @@
 // What operators decide: approvals for remediations in `approve` mode, promotion of temporary changes,
-// and the circuit breakers' states. Mounted under /api, behind the same credentials as the read API.
+// and the circuit breakers' states; and the audit of who decided what. Mounted under /api behind the
+// access gate (api-auth.ts): deciding needs the operator role, and who decides is the API token's name.
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import type { Store } from '../store/store.ts';
+import type { Principal } from './api-auth.ts';
+import { decider } from './operator-audit.ts';
 
 const Decision = z.strictObject({
-  by: z.string().min(1, 'must name who decides').max(200),
+  by: z.string().min(1, 'must name who decides').max(200).optional(),
   note: z.string().max(2000).optional(),
 });
 const Id = z.coerce.number().int().min(1);
@@ -28,10 +31,12 @@ export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => 
       const id = Id.safeParse(req.params.id);
       const body = Decision.safeParse(req.body ?? {});
       if (!id.success) return void res.status(400).json({ error: 'approval id must be a positive integer' });
-      if (!body.success) return void res.status(400).json({ error: 'the body must be {"by": "<who>", "note"?: "<why>"}', problems: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-      const done = await store.settleApproval(id.data, 'pending', to, body.data.by, clock.now(), body.data.note ?? null);
+      if (!body.success) return void res.status(400).json({ error: 'the body must be {"by"?: "<who>", "note"?: "<why>"}', problems: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      const who = decider(res.locals.principal as Principal | undefined, body.data.by);
+      if ('error' in who) return void res.status(400).json({ error: who.error });
+      const done = await store.settleApproval(id.data, 'pending', to, who.by, clock.now(), body.data.note ?? null);
       if (!done) return void res.status(409).json({ error: `approval ${id.data} is not pending (unknown, already decided or expired)` });
-      res.json({ id: id.data, state: to, by: body.data.by });
+      res.json({ id: id.data, state: to, by: who.by });
       setImmediate(onDecision);
     });
   }
@@ -47,15 +52,25 @@ export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => 
     const id = Id.safeParse(req.params.id);
     const body = Decision.safeParse(req.body ?? {});
     if (!id.success) return void res.status(400).json({ error: 'change id must be a positive integer' });
-    if (!body.success) return void res.status(400).json({ error: 'the body must be {"by": "<who>", "note"?: "<why>"}' });
-    const done = await store.settleChange(id.data, 'promoted', clock.now(), `promoted by ${body.data.by}${body.data.note ? `: ${body.data.note}` : ''}`);
+    if (!body.success) return void res.status(400).json({ error: 'the body must be {"by"?: "<who>", "note"?: "<why>"}' });
+    const who = decider(res.locals.principal as Principal | undefined, body.data.by);
+    if ('error' in who) return void res.status(400).json({ error: who.error });
+    const done = await store.settleChange(id.data, 'promoted', clock.now(), `promoted by ${who.by}${body.data.note ? `: ${body.data.note}` : ''}`);
     if (!done) return void res.status(409).json({ error: `change ${id.data} is not active (unknown, reverted or promoted)` });
-    res.json({ id: id.data, state: 'promoted', by: body.data.by });
+    res.json({ id: id.data, state: 'promoted', by: who.by });
   });
 
   router.get('/api/breakers', async (req, res) => {
     const items = await store.listBreakers();
     res.json({ items: items.map((b) => ({ ...b, changedAt: iso(b.changedAt), nextCheckAt: iso(b.nextCheckAt) })) });
+  });
+
+  router.get('/api/audit', async (req, res) => {
+    const limit = z.coerce.number().int().min(1).max(500).default(100).safeParse(req.query.limit);
+    const cursor = Id.optional().safeParse(req.query.cursor);
+    if (!limit.success || !cursor.success) return void res.status(400).json({ error: 'limit must be 1-500 and cursor a positive integer' });
+    const page = await store.listAudit({ limit: limit.data, cursor: cursor.data });
+    res.json({ items: page.items.map((e) => ({ ...e, at: iso(e.at) })), nextCursor: page.nextCursor });
   });
 
   return router;

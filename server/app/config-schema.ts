@@ -25,6 +25,23 @@ const WebhookSchema = z
     message: 'set bearer_token or bearer_token_file, not both',
   });
 
+// Credentials for the read/operate API (/api), apart from the webhook's: who may read incidents and
+// who may decide (approve, reject, promote). Each has a name, recorded as who did what.
+export const API_ROLES = ['read-only', 'operator'] as const;
+const ApiTokenSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1-64 letters, digits or . _ @ -'),
+    role: z.enum(API_ROLES),
+    // At least 16 characters: an API token is a password that no one types.
+    token: z.string().min(16, 'must be at least 16 characters').optional(),
+    token_file: z.string().min(1).optional(),
+  })
+  .refine((t) => (t.token === undefined) !== (t.token_file === undefined), { message: 'needs exactly one of token or token_file' });
+
+const ApiSchema = z
+  .strictObject({ tokens: z.array(ApiTokenSchema).max(200).default([]) })
+  .refine((a) => new Set(a.tokens.map((t) => t.name)).size === a.tokens.length, { message: 'token names must be unique' });
+
 export const ConfigSchema = z.strictObject({
   data_dir: z.string().min(1).default('./data'),
   server: z
@@ -62,6 +79,7 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   webhook: WebhookSchema.prefault({}),
+  api: ApiSchema.prefault({}),
   workers: z
     .strictObject({
       concurrency: z.number().int().min(1).max(64).default(4),

@@ -8,6 +8,8 @@ import { readSecretFile } from '../../lib/read-secret.ts';
 import { ConfigError, describeIssue, formatDurations, readYamlFile } from '../../lib/yaml-config.ts';
 import { ConfigSchema, type MedicConfig } from './config-schema.ts';
 import type { WebhookCredentials } from '../ingest/webhook-auth.ts';
+import type { ApiCredential } from '../api/api-auth.ts';
+import { readApiCredentials } from './api-credentials.ts';
 
 export { ConfigError };
 export { ConfigSchema, type MedicConfig } from './config-schema.ts';
@@ -16,6 +18,8 @@ export type { WebhookCredentials } from '../ingest/webhook-auth.ts';
 export interface LoadedConfig {
   config: MedicConfig;
   credentials: WebhookCredentials;
+  /** Credentials for /api with their roles (api.tokens and MEDIC_OPERATOR_TOKEN / MEDIC_READONLY_TOKEN). */
+  apiCredentials: ApiCredential[];
   /** The YAML file read, if any. */
   file?: string;
   /** Absolute path of the SQLite database. */
@@ -118,6 +122,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
   const dataDir = resolve(cwd, config.data_dir);
   const sqlitePath = config.store.sqlite.path ? resolve(dataDir, config.store.sqlite.path) : resolve(dataDir, 'medic.db');
   const credentials = readCredentials(config, file ? resolve(file, '..') : cwd);
+  const apiCredentials = readApiCredentials(config, env, file ? resolve(file, '..') : cwd);
   // Remediation files named in medic.yaml are relative to it; from a flag or the environment, to cwd.
   const fileBase = (path: string) => (sources.has(path) || !file ? cwd : resolve(file, '..'));
   const remediationFile = (key: 'inventory' | 'policies' | 'rules') => {
@@ -126,7 +131,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
   };
   const files = { inventory: remediationFile('inventory'), policies: remediationFile('policies'), rules: remediationFile('rules') };
   const modelRegistry = config.models.registry ? resolve(fileBase('models.registry'), config.models.registry) : SHIPPED_REGISTRY;
-  return { config, credentials, file, sqlitePath, dataDir, files, modelRegistry };
+  return { config, credentials, apiCredentials, file, sqlitePath, dataDir, files, modelRegistry };
 }
 
 function readCredentials(config: MedicConfig, baseDir: string): WebhookCredentials {
@@ -156,6 +161,7 @@ export function redactedConfig(config: MedicConfig): unknown {
   const copy = structuredClone(config) as MedicConfig;
   if (copy.webhook.bearer_token) copy.webhook.bearer_token = '<redacted>';
   if (copy.webhook.basic_auth?.password) copy.webhook.basic_auth.password = '<redacted>';
+  for (const t of copy.api.tokens) if (t.token) t.token = '<redacted>';
   // Durations read as written ("10s"), every one of them, not as the milliseconds kept in code.
   return formatDurations(ConfigSchema, copy);
 }

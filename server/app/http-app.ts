@@ -4,7 +4,9 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
+import { apiAccess, requireOperatorForChanges, type ApiAuthResult } from '../api/api-auth.ts';
 import { operatorApiRouter } from '../api/operator-api.ts';
+import { operatorAudit } from '../api/operator-audit.ts';
 import { readApiRouter } from '../api/read-api.ts';
 import { runbooksRouter } from '../api/runbooks.ts';
 import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
@@ -23,6 +25,8 @@ export interface AppDeps {
   log: Logger;
   clock: Clock;
   checkAuth: (authorization: string | undefined) => AuthCheck;
+  /** Who may use /api and with which role (api-auth.ts). */
+  checkApi: (authorization: string | undefined) => ApiAuthResult;
   bodyLimitBytes: number;
   backlog: BacklogGate;
   ingest: { inFlight: number };
@@ -71,13 +75,9 @@ export function createApp(deps: AppDeps): Express {
   // Public documentation, linked from alerts and dashboards: no credentials, nothing from the store.
   app.use(runbooksRouter());
 
-  // The read API shows alert labels and annotations: it takes the webhook's credentials when set.
-  app.use('/api', (req, res, next) => {
-    const auth = deps.checkAuth(req.headers.authorization);
-    if (auth.ok) return next();
-    res.setHeader('WWW-Authenticate', 'Bearer realm="medic"');
-    res.status(401).json({ error: auth.reason });
-  });
+  // The read API shows alert labels and annotations, the operator API decides: both behind the gate,
+  // and every state change on them audited.
+  app.use('/api', apiAccess(deps.checkApi, deps.log, () => deps.clock.now()), operatorAudit(deps.store, deps.clock, deps.log), requireOperatorForChanges());
   app.use(readApiRouter(deps.store, deps.models, deps.predictions));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
 

@@ -16,6 +16,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { createAuthCheck, isLoopbackHost } from '../ingest/webhook-auth.ts';
+import { createApiAuth } from '../api/api-auth.ts';
 import { WorkerPool, type WorkHandler } from '../queue/worker-pool.ts';
 import { RemediationEngine } from '../../remediations/engine.ts';
 import { createDriverRegistry } from '../../remediations/drivers/index.ts';
@@ -68,6 +69,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ]);
     }
     log.warn({ host: config.server.host }, 'listening beyond loopback WITHOUT credentials (--insecure)');
+  }
+  const apiAuth = createApiAuth(options.loaded.apiCredentials, createAuthCheck(credentials), hasCredentials);
+  if (options.loaded.apiCredentials.length === 0) {
+    log.warn('no API tokens (api.tokens, MEDIC_OPERATOR_TOKEN): /api takes the webhook\'s credentials with the operator role; set API tokens to keep deciding apart from delivering');
   }
 
   // Remediation files are validated before anything starts: a typo stops the boot, not a 3 a.m. page.
@@ -186,6 +191,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log,
     clock,
     checkAuth: createAuthCheck(credentials),
+    checkApi: apiAuth,
     bodyLimitBytes: config.server.body_limit,
     backlog: backlogGate({ stats: () => store.stats(), limit: config.server.max_backlog, clock }),
     ingest,

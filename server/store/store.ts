@@ -141,6 +141,32 @@ export interface StoreStats {
   openIncidents: number;
 }
 
+/** One state-changing request on the operator API, as the audit keeps it: who, what, and the answer. */
+export interface AuditEntry {
+  id: number;
+  at: number;
+  who: string;
+  role: string;
+  /** The kind of credential: api-token, webhook-credential (no api tokens set) or open (no credentials). */
+  via: string;
+  method: string;
+  path: string;
+  status: number;
+  requestId: string;
+  client: string | null;
+}
+
+/** An escalation alert waiting to reach Alertmanager, kept until it does. */
+export interface PendingEscalation {
+  id: number;
+  incidentId: number;
+  reason: string;
+  /** The alert as Alertmanager's v2 API takes it, built once when the escalation was decided. */
+  payload: unknown;
+  createdAt: number;
+  tries: number;
+}
+
 export type WorkOutcome =
   | { state: 'done'; attempt?: NewAttempt }
   | { state: 'failed'; error: string; attempt?: NewAttempt }
@@ -198,6 +224,17 @@ export interface Store {
   getIncident(id: number): Promise<IncidentDetail | undefined>;
   listAttempts(filter: AttemptFilter, page: PageRequest): Promise<Page<Attempt>>;
   stats(): Promise<StoreStats>;
+  /** The operator API's audit trail: appended durably, read newest first. */
+  recordAudit(e: Omit<AuditEntry, 'id'>): Promise<void>;
+  listAudit(page: PageRequest): Promise<Page<AuditEntry>>;
+  /** The escalation outbox: an escalation is kept (durably) until Alertmanager has taken it. */
+  enqueueEscalation(e: { incidentId: number; reason: string; payload: unknown; now: number }): Promise<number>;
+  /** Escalations due to be sent (or sent again), oldest first. */
+  dueEscalations(now: number, limit: number): Promise<PendingEscalation[]>;
+  /** Alertmanager took it: sent. Or it did not: try again at `retryAt`, with the error kept. */
+  settleEscalation(id: number, result: { sentAt: number } | { retryAt: number; error: string }): Promise<void>;
+  /** How many escalations have not reached Alertmanager yet. */
+  unsentEscalations(): Promise<number>;
   /** Resolves when the store can commit a write now; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -163,6 +163,37 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'the operator API audit trail, and the escalation outbox',
+    sql: `
+      CREATE TABLE operator_audit (
+        id         INTEGER PRIMARY KEY,
+        at         INTEGER NOT NULL,
+        who        TEXT    NOT NULL,
+        role       TEXT    NOT NULL,
+        via        TEXT    NOT NULL,
+        method     TEXT    NOT NULL,
+        path       TEXT    NOT NULL,
+        status     INTEGER NOT NULL,
+        request_id TEXT    NOT NULL,
+        client     TEXT
+      );
+      CREATE TABLE escalation_outbox (
+        id          INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL,
+        reason      TEXT    NOT NULL,
+        payload     TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        state       TEXT    NOT NULL CHECK (state IN ('pending', 'sent')),
+        tries       INTEGER NOT NULL DEFAULT 0,
+        next_at     INTEGER NOT NULL,
+        last_error  TEXT,
+        sent_at     INTEGER
+      );
+      CREATE INDEX escalation_outbox_due ON escalation_outbox (state, next_at);
+    `,
+  },
 ];
 
 /**

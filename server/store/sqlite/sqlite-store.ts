@@ -1,11 +1,12 @@
 // The embedded store: SQLite through better-sqlite3, in WAL mode. This file only assembles the parts
-// (connection, inbox, queue, records, queries) into the Store port. better-sqlite3 is synchronous, so
+// (connection, inbox, queue, records, queries, ledgers) into the Store port. better-sqlite3 is synchronous, so
 // each method runs to completion on the event loop; they return promises because that is the port's
 // contract, which every adapter implements and test/integration/store-contract.test.ts checks.
 import type Database from 'better-sqlite3';
 import type {
   Approval,
   Attempt,
+  AuditEntry,
   BreakerRecord,
   ChangeRecord,
   ClaimedWork,
@@ -13,6 +14,7 @@ import type {
   IncidentDetail,
   Notification,
   Page,
+  PendingEscalation,
   RecordResult,
   Store,
   StoreStats,
@@ -23,13 +25,14 @@ import { GroupCommit } from './group-commit.ts';
 import { prepareInbox } from './inbox.ts';
 import { prepareQueries } from './queries.ts';
 import { prepareQueue } from './queue.ts';
+import { prepareLedgers } from './ledgers.ts';
 import { prepareRecords } from './records.ts';
 
 export type { SqliteStoreOptions };
 
 function prepareParts(db: Database.Database) {
   const records = prepareRecords(db);
-  return { inbox: prepareInbox(db), queue: prepareQueue(db, records.insertAttempt), records, queries: prepareQueries(db) };
+  return { inbox: prepareInbox(db), queue: prepareQueue(db, records.insertAttempt), records, queries: prepareQueries(db), ledgers: prepareLedgers(db) };
 }
 
 type Parts = ReturnType<typeof prepareParts>;
@@ -147,6 +150,26 @@ export class SqliteStore implements Store {
   }
   async stats(): Promise<StoreStats> {
     return this.conn.run((p) => p.queries.stats());
+  }
+
+  // The ledgers: an audit entry and an escalation are durable before their callers go on.
+  async recordAudit(...args: Args<'recordAudit'>): Promise<void> {
+    await this.durably((p) => p.ledgers.recordAudit(...args));
+  }
+  async listAudit(...args: Args<'listAudit'>): Promise<Page<AuditEntry>> {
+    return this.conn.run((p) => p.ledgers.listAudit(...args));
+  }
+  async enqueueEscalation(...args: Args<'enqueueEscalation'>): Promise<number> {
+    return this.durably((p) => p.ledgers.enqueueEscalation(...args));
+  }
+  async dueEscalations(...args: Args<'dueEscalations'>): Promise<PendingEscalation[]> {
+    return this.conn.run((p) => p.ledgers.dueEscalations(...args));
+  }
+  async settleEscalation(...args: Args<'settleEscalation'>): Promise<void> {
+    this.conn.run((p) => p.ledgers.settleEscalation(...args));
+  }
+  async unsentEscalations(): Promise<number> {
+    return this.conn.run((p) => p.ledgers.unsentEscalations());
   }
 
   async ping(): Promise<void> {
