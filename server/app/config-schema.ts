@@ -122,6 +122,9 @@ export const ConfigSchema = z.strictObject({
       /** Alertmanager's base URL, for escalation alerts and silences; unset: escalations are logged only. */
       url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
       timeout: Duration.default(5000),
+      /** How often escalations Alertmanager has not taken yet are looked at again; an unsent one waits this
+       * long after its first failure, doubling after each further one up to a minute, and is never dropped. */
+      resend_interval: Duration.default(5000),
     })
     .prefault({}),
   prometheus: z

@@ -24,6 +24,7 @@ import { buildInventory, loadInventory } from '../../remediations/inventory.ts';
 import { defaultPolicies, loadPolicies } from '../../remediations/decide/policies.ts';
 import { defaultRules, loadRules } from '../../remediations/decide/selection.ts';
 import { createAlertmanagerClient, createLogEscalator } from '../notify/alertmanager-client.ts';
+import { createEscalationOutbox } from '../notify/escalation-outbox.ts';
 import { startChangeReverter } from '../../remediations/act/change-reverter.ts';
 import { createPrometheusClient } from '../scoring/prometheus-client.ts';
 import { createIncidentScorer } from '../scoring/anomaly-scorer.ts';
@@ -107,7 +108,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   let pool: WorkerPool | undefined;
   const metrics = createMetrics(
-    { storeStats: () => store.stats(), workerStates: () => pool?.states() ?? { busy: 0, idle: 0 }, breakers: () => store.listBreakers() },
+    { storeStats: () => store.stats(), workerStates: () => pool?.states() ?? { busy: 0, idle: 0 }, breakers: () => store.listBreakers(), unsentEscalations: () => store.unsentEscalations() },
     VERSION,
   );
   const r = config.remediation;
@@ -116,6 +117,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const alertmanager = config.alertmanager.url
     ? createAlertmanagerClient({ url: config.alertmanager.url, timeoutMs: config.alertmanager.timeout, medicUrl, log, clock })
     : undefined;
+  // Escalations are kept until Alertmanager takes them, across its outages and Medic's restarts.
+  const outbox = alertmanager && createEscalationOutbox({
+    store, build: (e) => alertmanager.escalationAlerts(e), post: (p) => alertmanager.postAlerts(p), clock,
+    log: log.child({ component: 'escalations' }), intervalMs: config.alertmanager.resend_interval, backoffMs: config.alertmanager.resend_interval,
+  });
+  outbox?.start();
   // Models load before the first incident is taken; a registry that is empty or damaged leaves Medic
   // deciding on alerts alone, never stopped.
   const models = new ModelService(options.loaded.modelRegistry, log.child({ component: 'models' }), metrics);
@@ -140,7 +147,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     policies,
     rules,
     drivers,
-    escalator: alertmanager ?? createLogEscalator(log),
+    escalator: outbox ?? createLogEscalator(log),
     silencer: alertmanager,
     observer: metricsObserver(metrics),
     clock,
@@ -251,6 +258,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       server.closeAllConnections();
       await closed;
       await reverter.stop();
+      outbox?.stop();
       await predictions?.stop();
       models.stop();
       failureStart.stop();

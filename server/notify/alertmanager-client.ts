@@ -19,11 +19,19 @@ export interface AlertmanagerClientOptions {
   clock?: Clock;
 }
 
-export function createAlertmanagerClient(o: AlertmanagerClientOptions): Escalator & Silencer {
+/** Alertmanager's client: escalations are built here, and kept and sent by the outbox (escalation-outbox.ts). */
+export interface AlertmanagerClient extends Silencer {
+  /** The MedicEscalation alert for an escalation, as Alertmanager's v2 API takes it, stamped now. */
+  escalationAlerts(e: Escalation): unknown[];
+  /** Posts alerts; throws when Alertmanager did not take them (unreachable, a timeout, or not a 2xx). */
+  postAlerts(alerts: unknown): Promise<void>;
+}
+
+export function createAlertmanagerClient(o: AlertmanagerClientOptions): AlertmanagerClient {
   const clock = o.clock ?? systemClock;
   const http: AxiosInstance = axios.create({ baseURL: o.url.replace(/\/$/, ''), timeout: o.timeoutMs, validateStatus: () => true });
   return {
-    async escalate(e: Escalation) {
+    escalationAlerts(e: Escalation) {
       const now = new Date(clock.now());
       // Label-derived text is clipped: the alert's labels are anyone's input, and Alertmanager keeps this.
       const labels: Record<string, string> = {
@@ -34,7 +42,7 @@ export function createAlertmanagerClient(o: AlertmanagerClientOptions): Escalato
         ...(e.incident.labels.agent ? { agent: clipText(e.incident.labels.agent, LABEL_MAX) } : {}),
         ...(e.agent ? { agent_type: e.agent.type } : {}),
       };
-      const body = [{
+      return [{
         labels,
         annotations: {
           summary: `Medic escalates ${clipText(e.incident.alertname, LABEL_MAX)} on ${clipText(e.incident.target, LABEL_MAX)}: ${e.reason.replace(/_/g, ' ')}`,
@@ -44,12 +52,10 @@ export function createAlertmanagerClient(o: AlertmanagerClientOptions): Escalato
         startsAt: now.toISOString(),
         generatorURL: `${o.medicUrl}/api/incidents/${e.incident.id}`,
       }];
-      try {
-        const res = await http.post('/api/v2/alerts', body);
-        if (res.status >= 300) o.log.error({ status: res.status, incident: e.incident.id }, 'Alertmanager refused the escalation alert');
-      } catch (err) {
-        o.log.error({ err, incident: e.incident.id }, 'cannot post the escalation alert to Alertmanager');
-      }
+    },
+    async postAlerts(alerts) {
+      const res = await http.post('/api/v2/alerts', alerts);
+      if (res.status >= 300) throw new Error(`Alertmanager answered ${res.status} to POST /api/v2/alerts: ${clipText(JSON.stringify(res.data ?? ''), 300)}`);
     },
     async silence(incident, attemptId, durationMs) {
       const matchers = Object.entries(incident.labels)

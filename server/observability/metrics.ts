@@ -15,6 +15,8 @@ export interface MetricSources {
   workerStates(): { busy: number; idle: number };
   /** Circuit breakers by agent type and state. */
   breakers?(): Promise<{ agentType: string; state: string }[]>;
+  /** Escalations kept in the outbox that Alertmanager has not taken yet. */
+  unsentEscalations?(): Promise<number>;
 }
 
 export const REMEDIATION_RESULTS = ['succeeded', 'failed', 'verify_failed', 'shadow', 'dry_run'] as const;
@@ -138,6 +140,15 @@ export function createMetrics(sources: MetricSources, version: string) {
       labelNames: ['phase'],
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600],
       registers,
+    }),
+    escalationsUnsent: new Gauge({
+      name: 'medic_escalations_unsent',
+      help: 'Escalations kept in the outbox that Alertmanager has not taken yet (it is down, or refuses them); they are sent again until it does.',
+      registers,
+      async collect() {
+        const n = await sources.unsentEscalations?.().catch(() => undefined);
+        if (n !== undefined) this.set(n);
+      },
     }),
     escalations: new Counter({
       name: 'medic_escalations_total',

@@ -309,6 +309,33 @@ for (const impl of implementations) {
       });
     });
 
+    describe('ledgers', () => {
+      it('keeps an escalation until it is sent: due, retried later, then sent and never due again, across a reopen', async () => {
+        const id = await store.enqueueEscalation({ incidentId: 7, reason: 'no_target', payload: [{ labels: { alertname: 'MedicEscalation' } }], now: 1_000 });
+        assert.deepEqual((await store.dueEscalations(1_000, 10)).map((e) => [e.id, e.incidentId, e.reason, e.tries]), [[id, 7, 'no_target', 0]]);
+        await store.settleEscalation(id, { retryAt: 5_000, error: 'connection refused' });
+        assert.deepEqual(await store.dueEscalations(4_999, 10), []);
+        store = await impl.reopen(store);
+        const due = await store.dueEscalations(5_000, 10);
+        assert.deepEqual(due.map((e) => [e.id, e.tries, e.payload]), [[id, 1, [{ labels: { alertname: 'MedicEscalation' } }]]]);
+        assert.equal(await store.unsentEscalations(), 1);
+        await store.settleEscalation(id, { sentAt: 5_100 });
+        assert.equal(await store.unsentEscalations(), 0);
+        assert.deepEqual(await store.dueEscalations(1e12, 10), []);
+      });
+
+      it('appends audit entries and pages them newest first', async () => {
+        for (let i = 0; i < 3; i++) {
+          await store.recordAudit({ at: i, who: `op${i}`, role: 'operator', via: 'api-token', method: 'POST', path: `/api/x/${i}`, status: 200, requestId: `r${i}`, client: null });
+        }
+        const first = await store.listAudit({ limit: 2 });
+        assert.deepEqual(first.items.map((e) => e.who), ['op2', 'op1']);
+        const rest = await store.listAudit({ limit: 2, cursor: first.nextCursor! });
+        assert.deepEqual(rest.items.map((e) => e.who), ['op0']);
+        assert.equal(rest.nextCursor, null);
+      });
+    });
+
     describe('availability', () => {
       it('answers ping while healthy and refuses everything once closed', async () => {
         await store.ping();
