@@ -51,7 +51,7 @@ export const HTTP_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>([
 ]);
 
 export function createHttpDriver(options: { timeoutMs: number }): Driver {
-  async function call(baseUrl: string, token: string, r: Route, signal: AbortSignal): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function call(baseUrl: string, token: string, r: Route, signal: AbortSignal): Promise<{ status: number; body: Record<string | symbol, unknown> }> {
     const bounded = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
     let res: Response;
     try {
@@ -65,14 +65,7 @@ export function createHttpDriver(options: { timeoutMs: number }): Driver {
       const why = signal.aborted ? 'aborted' : bounded.aborted ? `timed out after ${options.timeoutMs} ms` : (err as Error).message;
       throw new DriverError(`${r.method} ${r.path}: ${why}`, true, { cause: err });
     }
-    const text = await res.text().catch(() => '');
-    let body: Record<string, unknown> = {};
-    try {
-      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      body = { error: text.slice(0, 200) };
-    }
-    return { status: res.status, body };
+    return { status: res.status, body: parseBody(await readBounded(res)) };
   }
 
   return {
@@ -101,12 +94,51 @@ export function createHttpDriver(options: { timeoutMs: number }): Driver {
       const t = target(agent);
       const r = route(request);
       const { status, body } = await call(t.base_url, t.token, r, signal);
+      // A 2xx that is not JSON is not the agent's admin API (a proxy's login page, a wrong port): the
+      // action cannot be taken as done, and repeating it will not help.
+      if (status >= 200 && status < 300 && body[NOT_JSON] !== undefined) {
+        throw new DriverError(`${r.method} ${r.path} answered ${status} with a body that is not a JSON object: ${String(body.error)}`, false);
+      }
       if (status >= 200 && status < 300) return { data: body };
       const retryable = status >= 500 || RETRYABLE_STATUS.has(status);
       throw new DriverError(`${r.method} ${r.path} answered ${status}: ${String(body.error ?? '')}`.trim(), retryable);
     },
   };
 }
+
+// An agent's answer is small JSON; a broken or hostile one may send megabytes, or never end (the call's
+// timeout covers the body too). Past this, the rest is not read.
+const MAX_BODY = 256 * 1024;
+
+async function readBounded(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      chunks.push(Buffer.from(chunk as Uint8Array));
+      size += (chunk as Uint8Array).byteLength;
+      if (size >= MAX_BODY) break;
+    }
+  } catch {
+    // A body cut off (a reset, the timeout): what arrived is judged as it is.
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8');
+}
+
+/** The body as an object: garbage, or JSON that is not an object (null, a number, a list), is kept as text under `error`. */
+function parseBody(text: string): Record<string | symbol, unknown> {
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON: below.
+  }
+  return { error: text.slice(0, 200), [NOT_JSON]: true };
+}
+
+const NOT_JSON = Symbol('not JSON');
 
 function target(agent: Agent): HttpTarget {
   return targetOf<HttpTarget>(agent, ['http', 'process'], 'an HTTP admin endpoint');
