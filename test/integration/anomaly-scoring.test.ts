@@ -1,7 +1,8 @@
 // Online scoring against a real Prometheus scraping a simulated fleet: each incident is scored from its
 // agent's window and the reading is stored and explained; the fleet loop makes one range query per
 // model column for the whole fleet and exports medic_anomaly_score; a newly promoted model is taken into
-// service without a restart, and a damaged one is refused while the previous version keeps serving.
+// service without a restart, and a damaged one is refused while the previous version keeps serving; with
+// Prometheus down, incidents are decided on their alerts alone and scoring resumes when it is back.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -164,5 +165,28 @@ describe('online anomaly scoring on a real Prometheus', { timeout: 180_000 }, ()
     await waitFor('the damaged version refused', async () => (metricValue(await metrics(), 'medic_model_reloads_total{result="refused"}') ?? 0) > refusedBefore, 10_000, 100);
     assert.equal((await getJson(`${medic.url}/api/models`)).body.items[0]?.version, 'v0002');
     assert.ok(medic.logs.some((l) => l.msg === 'promoted model refused: it does not load; the previous version stays in service' && String(l.err).includes('v0003')));
+  });
+
+  // Last: it stops Prometheus, then starts it again on the same port and data.
+  it('Prometheus down: incidents are decided on the alert alone, rounds fail and go on; back up, scoring resumes', async () => {
+    const port = new URL(prometheus.url).port;
+    await prometheus.stop();
+    const failedBefore = metricValue(await metrics(), 'medic_prediction_loops_total{result="failed"}') ?? 0;
+    const agent = fleet.agents()[1]!;
+    const delivery = firingDelivery('5c0e1a1a00000002', agent.id, 'warning', new Date().toISOString());
+    delivery.alerts[0]!.labels = { ...delivery.alerts[0]!.labels, alertname: 'AgentHighLatency', agent_type: agent.type, tier: agent.tier };
+    assert.equal((await postJson(`${medic.url}/webhook/alertmanager`, delivery)).status, 200);
+    const incident = await waitFor('the incident decided without Prometheus', async () => {
+      const id = (await getJson(`${medic.url}/api/incidents?agent=${agent.id}`)).body.items[0]?.id;
+      const detail = id && (await getJson(`${medic.url}/api/incidents/${id}`)).body;
+      return detail?.attempts?.length > 0 ? detail : undefined;
+    }, 30_000, 200);
+    assert.equal(incident.anomaly ?? null, null, 'no reading without Prometheus');
+    assert.ok(medic.logs.some((l) => l.msg === 'anomaly scoring failed: deciding on the alert alone'));
+    await waitFor('prediction rounds failing, not stopped', async () => (metricValue(await metrics(), 'medic_prediction_loops_total{result="failed"}') ?? 0) >= failedBefore + 2, 20_000, 200);
+
+    prometheus = await startPrometheus(dir, { targetsFile: join(dir, 'targets.json'), medicTarget: new URL(medic.url).host, alertmanager: 'http://127.0.0.1:9', port: Number(port) });
+    const okBefore = metricValue(await metrics(), 'medic_prediction_loops_total{result="ok"}') ?? 0;
+    await waitFor('prediction rounds succeeding again', async () => (metricValue(await metrics(), 'medic_prediction_loops_total{result="ok"}') ?? 0) > okBefore, 30_000, 200);
   });
 });
