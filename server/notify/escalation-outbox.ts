@@ -49,7 +49,7 @@ export function createEscalationOutbox(o: OutboxOptions): EscalationOutbox {
       const error = err instanceof Error ? err.message : String(err);
       failures((suppressedSinceLast) => o.log.warn({ escalation: id, incident: incidentId, tries: tries + 1, error, retryInMs: retryAt - o.clock.now(), suppressedSinceLast },
         'cannot deliver an escalation to Alertmanager; it is kept and will be sent again'));
-      await o.store.settleEscalation(id, { retryAt, error }).catch(() => undefined);
+      await o.store.settleEscalation(id, { retryAt, error, now: o.clock.now() }).catch(() => undefined);
     }
   };
 

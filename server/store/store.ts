@@ -232,7 +232,7 @@ export interface Store {
   /** Escalations due to be sent (or sent again), oldest first. */
   dueEscalations(now: number, limit: number): Promise<PendingEscalation[]>;
   /** Alertmanager took it: sent. Or it did not: try again at `retryAt`, with the error kept. */
-  settleEscalation(id: number, result: { sentAt: number } | { retryAt: number; error: string }): Promise<void>;
+  settleEscalation(id: number, result: { sentAt: number } | { retryAt: number; error: string; now: number }): Promise<void>;
   /** How many escalations have not reached Alertmanager yet. */
   unsentEscalations(): Promise<number>;
   /** Resolves when the store can commit a write now; rejects with StoreUnavailableError otherwise. */

@@ -309,12 +309,27 @@ for (const impl of implementations) {
       });
     });
 
+    describe('temporary changes', () => {
+      it('are due at expiry, or at once when the clock reads earlier than they were applied', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'c', agent: 'one' })]));
+        const attempt = await store.recordAttempt(attemptFor(created[0]!.id, null, 'one', 100));
+        const change = await store.recordChange({ incidentId: created[0]!.id, attemptId: attempt.id, target: 'one', kind: 'config', before: { a: 1 }, after: { a: 2 }, appliedAt: 10_000, expiresAt: 20_000 });
+        assert.deepEqual(await store.dueChanges(15_000), []);
+        assert.deepEqual((await store.dueChanges(20_000)).map((c) => c.id), [change.id]);
+        assert.deepEqual((await store.dueChanges(9_000)).map((c) => c.id), [change.id], 'the clock stepped back');
+        assert.equal(await store.settleChange(change.id, 'reverted', 20_000, null), true);
+        assert.deepEqual(await store.dueChanges(9_000), []);
+      });
+    });
+
     describe('ledgers', () => {
       it('keeps an escalation until it is sent: due, retried later, then sent and never due again, across a reopen', async () => {
         const id = await store.enqueueEscalation({ incidentId: 7, reason: 'no_target', payload: [{ labels: { alertname: 'MedicEscalation' } }], now: 1_000 });
         assert.deepEqual((await store.dueEscalations(1_000, 10)).map((e) => [e.id, e.incidentId, e.reason, e.tries]), [[id, 7, 'no_target', 0]]);
-        await store.settleEscalation(id, { retryAt: 5_000, error: 'connection refused' });
+        await store.settleEscalation(id, { retryAt: 5_000, error: 'connection refused', now: 2_000 });
         assert.deepEqual(await store.dueEscalations(4_999, 10), []);
+        // A clock stepped back before the retry was scheduled: due at once, not when the old time returns.
+        assert.equal((await store.dueEscalations(1_500, 10)).length, 1);
         store = await impl.reopen(store);
         const due = await store.dueEscalations(5_000, 10);
         assert.deepEqual(due.map((e) => [e.id, e.tries, e.payload]), [[id, 1, [{ labels: { alertname: 'MedicEscalation' } }]]]);

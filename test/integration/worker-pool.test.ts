@@ -191,4 +191,37 @@ describe('WorkerPool', () => {
     pool.wake();
     await waitFor('item done', async () => (await workStates(store, [created[0]!.id]))[0] === 'done', 2000);
   });
+  it('a clock stepped back or forward stalls no work and runs none twice', { timeout: 30_000 }, async () => {
+    const store = openStore();
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset };
+    const calls = new Map<number, number>();
+    const done = new Map<number, number>();
+    // Each incident waits once (as for a breaker or a guard), for 2 s, then acts.
+    const handler: WorkHandler = async ({ incident }) => {
+      const n = (calls.get(incident.id) ?? 0) + 1;
+      calls.set(incident.id, n);
+      if (n === 1) return { defer: { afterMs: 2000, note: 'waiting' } };
+      done.set(incident.id, (done.get(incident.id) ?? 0) + 1);
+      return {};
+    };
+    const pool = makePool(store, handler, { clock });
+    cleanup.push(async () => {
+      await pool.stop(1000);
+      await store.close();
+    });
+    const batch = async (prefix: string) => {
+      const r = await store.recordNotification(notification(Array.from({ length: 10 }, (_, i) => ({ fingerprint: `${prefix}${i}`, agent: `${prefix}-agent-${i}` }))));
+      return r.created.map((c) => c.id);
+    };
+    pool.start();
+    const before = await batch('back');
+    await waitFor('all deferred once', () => before.every((id) => calls.get(id) === 1));
+    offset = -3_600_000; // NTP steps the clock back an hour.
+    await waitFor('the deferred work done within seconds, not an hour', async () => (await workStates(store, before)).every((s) => s === 'done'), 10_000);
+    offset = 3_600_000; // And forward two hours from there.
+    const afterJump = await batch('fwd');
+    await waitFor('new work done after a step forward', async () => (await workStates(store, afterJump)).every((s) => s === 'done'), 10_000);
+    for (const id of [...before, ...afterJump]) assert.equal(done.get(id), 1, `incident ${id} acted on exactly once`);
+  });
 });

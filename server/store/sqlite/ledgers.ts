@@ -21,11 +21,12 @@ export function prepareLedgers(db: Database.Database): SqliteLedgers {
     ),
     listAudit: db.prepare('SELECT * FROM operator_audit WHERE id < ? ORDER BY id DESC LIMIT ?'),
     enqueue: db.prepare(
-      `INSERT INTO escalation_outbox (incident_id, reason, payload, created_at, state, next_at) VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id`,
+      `INSERT INTO escalation_outbox (incident_id, reason, payload, created_at, state, next_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING id`,
     ),
-    due: db.prepare("SELECT * FROM escalation_outbox WHERE state = 'pending' AND next_at <= ? ORDER BY id LIMIT ?"),
+    // Due at its time, or at once when the clock reads earlier than when it was scheduled (stepped back).
+    due: db.prepare("SELECT * FROM escalation_outbox WHERE state = 'pending' AND (next_at <= ? OR updated_at > ?) ORDER BY id LIMIT ?"),
     sent: db.prepare("UPDATE escalation_outbox SET state = 'sent', sent_at = ?, tries = tries + 1, last_error = NULL WHERE id = ? AND state = 'pending'"),
-    retry: db.prepare("UPDATE escalation_outbox SET next_at = ?, tries = tries + 1, last_error = ? WHERE id = ? AND state = 'pending'"),
+    retry: db.prepare("UPDATE escalation_outbox SET next_at = ?, updated_at = ?, tries = tries + 1, last_error = ? WHERE id = ? AND state = 'pending'"),
     unsent: db.prepare("SELECT COUNT(*) AS n FROM escalation_outbox WHERE state = 'pending'"),
   };
 
@@ -36,11 +37,11 @@ export function prepareLedgers(db: Database.Database): SqliteLedgers {
       const items = rows.slice(0, page.limit).map(toAudit);
       return { items, nextCursor: rows.length > page.limit ? items[items.length - 1]!.id : null };
     },
-    enqueueEscalation: (e) => Number((st.enqueue.get(e.incidentId, e.reason, JSON.stringify(e.payload), e.now, e.now) as Row).id),
-    dueEscalations: (now, limit) => (st.due.all(now, limit) as Row[]).map(toPending),
+    enqueueEscalation: (e) => Number((st.enqueue.get(e.incidentId, e.reason, JSON.stringify(e.payload), e.now, e.now, e.now) as Row).id),
+    dueEscalations: (now, limit) => (st.due.all(now, now, limit) as Row[]).map(toPending),
     settleEscalation: (id, result) => {
       if ('sentAt' in result) st.sent.run(result.sentAt, id);
-      else st.retry.run(result.retryAt, result.error.slice(0, 1000), id);
+      else st.retry.run(result.retryAt, result.now, result.error.slice(0, 1000), id);
     },
     unsentEscalations: () => Number((st.unsent.get() as Row).n),
   };

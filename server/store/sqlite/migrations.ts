@@ -188,6 +188,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         state       TEXT    NOT NULL CHECK (state IN ('pending', 'sent')),
         tries       INTEGER NOT NULL DEFAULT 0,
         next_at     INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
         last_error  TEXT,
         sent_at     INTEGER
       );

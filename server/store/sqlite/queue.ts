@@ -16,9 +16,12 @@ export interface SqliteQueue {
 
 export function prepareQueue(db: Database.Database, insertAttempt: (a: NewAttempt) => Attempt): SqliteQueue {
   const st = {
+    // Due when its time has come, or when the clock now reads earlier than when the item was scheduled:
+    // the clock was stepped back (NTP, a VM restored), and waiting for the old time to come round again
+    // would stall healing for as long as the step. Early is harmless: a deferred item looks again.
     nextDue: db.prepare(
       `SELECT w.id FROM work_items w
-       WHERE w.state = 'pending' AND w.not_before <= ?
+       WHERE w.state = 'pending' AND (w.not_before <= ? OR w.updated_at > ?)
          AND NOT EXISTS (SELECT 1 FROM work_items r WHERE r.target = w.target AND r.state = 'running')
        ORDER BY w.priority, w.created_at, w.id LIMIT 1`,
     ),
@@ -53,7 +56,7 @@ export function prepareQueue(db: Database.Database, insertAttempt: (a: NewAttemp
   };
 
   const claimTx = db.transaction((worker: string, now: number): ClaimedWork | undefined => {
-    const next = st.nextDue.get(now) as Row | undefined;
+    const next = st.nextDue.get(now, now) as Row | undefined;
     if (!next) return undefined;
     const item = toWorkItem(st.claim.get(worker, now, now, next.id) as Row);
     const incident: Incident = toIncident(st.incidentById.get(item.incidentId) as Row);

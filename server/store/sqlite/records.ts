@@ -60,7 +60,9 @@ export function prepareRecords(db: Database.Database): SqliteRecords {
       `INSERT INTO changes (incident_id, attempt_id, target, kind, before, after, applied_at, expires_at, state)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active') RETURNING *`,
     ),
-    dueChanges: db.prepare("SELECT * FROM changes WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at, id"),
+    // Due at expiry, or at once when the clock reads earlier than the change was applied (stepped back):
+    // a temporary change must not outlive its term by the size of the step.
+    dueChanges: db.prepare("SELECT * FROM changes WHERE state = 'active' AND (expires_at <= ? OR applied_at > ?) ORDER BY expires_at, id"),
     settleChange: db.prepare("UPDATE changes SET state = ?, settled_at = ?, note = ? WHERE id = ? AND state = 'active'"),
     listChanges: db.prepare('SELECT * FROM changes WHERE (? IS NULL OR state = ?) ORDER BY id DESC LIMIT 500'),
     insertApproval: db.prepare(
@@ -100,7 +102,7 @@ export function prepareRecords(db: Database.Database): SqliteRecords {
       toChange(
         st.insertChange.get(c.incidentId, c.attemptId, c.target, c.kind, JSON.stringify(c.before), JSON.stringify(c.after), c.appliedAt, c.expiresAt) as Row,
       ),
-    dueChanges: (now) => (st.dueChanges.all(now) as Row[]).map(toChange),
+    dueChanges: (now) => (st.dueChanges.all(now, now) as Row[]).map(toChange),
     settleChange: (id, state, now, note) => st.settleChange.run(state, now, note, id).changes === 1,
     listChanges: (state) => (st.listChanges.all(state ?? null, state ?? null) as Row[]).map(toChange),
 
