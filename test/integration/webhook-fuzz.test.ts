@@ -1,6 +1,6 @@
 // 10,000 random and mutated deliveries against a real `medic serve`: no 5xx, no crash, and the store
 // holds exactly what the accepted deliveries carried (no partial rows from refused ones).
-// The seed is printed; MEDIC_FUZZ_SEED=<seed> replays a run.
+// The seed is printed; MEDIC_FUZZ_SEED=<seed> replays a run; MEDIC_FUZZ_RUNS sets the count (npm run test:chaos).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { loadDelivery } from '../helpers/fixtures.ts';
 import { startMedicProcess } from '../../sim/stack/medic-process.ts';
 import { tempDir } from '../helpers/service.ts';
 
-const RUNS = 10_000;
+const RUNS = Number(process.env.MEDIC_FUZZ_RUNS ?? 10_000);
 const IN_FLIGHT = 8;
 
 interface Case {
@@ -94,7 +94,7 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
 );
 
 describe('webhook fuzz', () => {
-  it(`survives ${RUNS} random and mutated deliveries without a 5xx, a crash or a partial row`, { timeout: 300_000 }, async (t) => {
+  it(`survives ${RUNS} random and mutated deliveries without a 5xx, a crash or a partial row`, { timeout: Math.max(300_000, RUNS * 30) }, async (t) => {
     const seed = Number(process.env.MEDIC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
     t.diagnostic(`fast-check seed ${seed} (MEDIC_FUZZ_SEED=${seed} replays it)`);
     const inputs = fc.sample(cases, { numRuns: RUNS, seed });
