@@ -22,7 +22,7 @@ import { soakReport, type SoakSample } from './soak-report.ts';
 const HELP = `Usage: npm run bench:soak -- [--minutes N] [--rate N] [--agents N] [--fault-every S] [--lock-every S] [--sample S] [--out FILE]
 
   --minutes N      length of the run (default 30)
-  --rate N         alerts per second offered, in deliveries of 1-5 (default 20)
+  --rate N         alerts per second offered, in deliveries of 1-5 (default 4: what 4 workers heal as it comes, so the queue stays level)
   --agents N       simulated agents Medic heals over HTTP (default 30)
   --fault-every S  inject a fault (crash, hang, latency, errors) into a random agent, with its alert, every S seconds (default 15)
   --lock-every S   another process holds the database's write lock for 2 s every S seconds (default 300; 0: never)
@@ -31,7 +31,7 @@ const HELP = `Usage: npm run bench:soak -- [--minutes N] [--rate N] [--agents N]
 
 const { values } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '30' }, rate: { type: 'string', default: '20' }, agents: { type: 'string', default: '30' },
+    minutes: { type: 'string', default: '30' }, rate: { type: 'string', default: '4' }, agents: { type: 'string', default: '30' },
     'fault-every': { type: 'string', default: '15' }, 'lock-every': { type: 'string', default: '300' }, sample: { type: 'string', default: '10' },
     out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   },
