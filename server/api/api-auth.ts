@@ -27,7 +27,7 @@ export interface Principal {
 export type ApiAuthResult = { ok: true; principal: Principal } | { ok: false; reason: string };
 
 /** Methods that read; every other method changes state and needs the operator role. */
-const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function createApiAuth(
   credentials: readonly ApiCredential[],
@@ -89,7 +89,7 @@ export function apiAccess(check: (authorization: string | undefined) => ApiAuthR
 export function requireOperatorForChanges(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const principal = res.locals.principal as Principal | undefined;
-    if (READS.has(req.method) || principal?.role === 'operator') return next();
+    if (READ_METHODS.has(req.method) || principal?.role === 'operator') return next();
     res.status(403).json({ error: `${principal?.name ?? 'this credential'} has the ${principal?.role ?? 'no'} role; ${req.method} ${req.originalUrl.split('?')[0]} needs the operator role` });
   };
 }

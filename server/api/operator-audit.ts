@@ -6,14 +6,12 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Store } from '../store/store.ts';
-import type { Principal } from './api-auth.ts';
-
-const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { READ_METHODS, type Principal } from './api-auth.ts';
 
 export function operatorAudit(store: Store, clock: Clock, log: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const principal = res.locals.principal as Principal | undefined;
-    if (READS.has(req.method) || !principal) return next();
+    if (READ_METHODS.has(req.method) || !principal) return next();
     res.on('finish', () => {
       const entry = {
         at: clock.now(), who: principal.name, role: principal.role, via: principal.via, method: req.method,

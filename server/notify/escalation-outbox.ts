@@ -79,7 +79,9 @@ export function createEscalationOutbox(o: OutboxOptions): EscalationOutbox {
         await o.post(payload).catch((postErr: unknown) => o.log.error({ err: postErr, incident: e.incident.id }, `ESCALATION NOT DELIVERED: ${e.message}`));
         return;
       }
-      await flush();
+      // Sent in the background: the worker that escalated is free at once. Awaiting the round would hold
+      // it for up to a whole batch of Alertmanager timeouts while Alertmanager hangs.
+      void flush();
     },
     flush,
     start() {

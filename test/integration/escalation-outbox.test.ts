@@ -2,6 +2,7 @@
 // Alertmanager once it is up, exactly once in the outbox.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -54,5 +55,32 @@ describe('escalation outbox', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('an Alertmanager that accepts and never answers holds no worker: every escalation is kept at once', { timeout: 60_000 }, async (t) => {
+    // The stand-in takes connections and says nothing, as a hung process or a black-holing proxy does.
+    const sockets: Socket[] = [];
+    const hung = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    t.after(() => { for (const s of sockets) s.destroy(); hung.close(); });
+    const amPort = (hung.address() as { port: number }).port;
+    const dir = tempDir('medic-outbox-hung-');
+    // The timeout is long and the workers few: an escalation that waited for its send would hold a
+    // worker for the whole timeout, and twice as many incidents as workers would wait behind them.
+    writeFileSync(join(dir, 'medic.yaml'), 'alertmanager:\n  timeout: 30s\n  resend_interval: 1s\nworkers:\n  concurrency: 2\n');
+    const service = await startTestService({ dataDir: dir, flags: { config: join(dir, 'medic.yaml'), alertmanagerUrl: `http://127.0.0.1:${amPort}` } });
+    t.after(() => service.dispose());
+
+    const started = Date.now();
+    for (let i = 0; i < 6; i++) {
+      const res = await postJson(`${service.url}/webhook/alertmanager`, firingDelivery(`hungam00000000${i}0`, `agent-hung-${i}`));
+      assert.equal(res.status, 200);
+    }
+    await waitFor('every incident escalated and its work done', async () => {
+      const stats = await service.store.stats();
+      return stats.pendingWork === 0 && stats.runningWork === 0 && (await service.store.unsentEscalations()) === 6;
+    }, 10_000, 50);
+    assert.ok(Date.now() - started < 15_000, 'well inside one Alertmanager timeout');
+    assert.ok(sockets.length >= 1, 'a send was attempted and is hanging');
   });
 });
