@@ -152,6 +152,11 @@ console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).
 console.log(`  at ${RATE}/s offered: medic served ${fixed.medic!.rps.toFixed(0)}/s = ${pct(fixed.medic!.rps / fixed.bare!.rps)} of bare's ${fixed.bare!.rps.toFixed(0)}/s`);
 console.log(`  at ${RATE}/s: medic p50 ${fixed.medic!.p50} ms, p99 ${fixed.medic!.p99} ms (target p99 < 20 ms); bare p99 ${fixed.bare!.p99} ms`);
 
+// What the engine got through meanwhile: it shares the process (and the store) with the webhook.
+const exposition = await (await fetch(`${medic.url}/metrics`)).text();
+const processed = exposition.split('\n').filter((l) => l.startsWith('medic_work_processed_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+console.log(`  meanwhile the engine finished ${processed} work items (no inventory: each incident escalated)`);
+
 for (const t of [medic, bare]) t.child.kill('SIGTERM');
 await Promise.all([medic, bare].map((t) => new Promise((r) => t.child.once('exit', r))));
 rmSync(dir, { recursive: true, force: true });

@@ -172,6 +172,21 @@ for (const impl of implementations) {
         assert.equal((await store.stats()).openIncidents, 50);
       });
 
+      it('rolls back a notification that fails alone: the others of its group still commit', async () => {
+        const bad = alert({ fingerprint: 'bad' });
+        // A status the schema refuses: the write fails inside the group's transaction.
+        (bad as { status: string }).status = 'bogus';
+        const results = await Promise.allSettled([
+          store.recordNotification(notification([alert({ fingerprint: 'g1' })])),
+          store.recordNotification(notification([alert({ fingerprint: 'g2' }), bad])),
+          store.recordNotification(notification([alert({ fingerprint: 'g3' })])),
+        ]);
+        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+        assert.ok(!((results[1] as PromiseRejectedResult).reason instanceof StoreUnavailableError), 'the notification is wrong, not the store');
+        const open = (await store.listIncidents({}, { limit: 50 })).items.map((i) => i.fingerprint).sort();
+        assert.deepEqual(open, ['g1', 'g3'], 'g2 went with the alert that failed beside it');
+      });
+
       it('keeps everything it committed across a reopen', async () => {
         await store.recordNotification(notification([alert({ fingerprint: 'a' })]));
         store = await impl.reopen(store);

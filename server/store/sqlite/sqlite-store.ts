@@ -188,6 +188,6 @@ export class SqliteStore implements Store {
     if (this.conn.isClosed) return;
     // Answer what is waiting for the next group commit before the handle goes.
     this.inbox.flush();
-    this.conn.close();
+    await this.conn.close();
   }
 }
