@@ -92,7 +92,14 @@ function startTarget(name: string, args: string[], env: Record<string, string>, 
   });
 }
 
+// While the baseline is measured, Medic is paused (SIGSTOP): its engine would otherwise go on draining
+// the backlog the previous round queued, taking a core from the baseline and flattering the ratio.
+let paused: Target | undefined;
+
 async function load(target: Target, bodies: string[], overallRate?: number) {
+  if (paused) paused.child.kill('SIGCONT');
+  paused = target.name === 'bare' ? medic : undefined;
+  if (paused) paused.child.kill('SIGSTOP');
   let i = 0;
   const result = await autocannon({
     url: `${target.url}/webhook/alertmanager`,
@@ -152,6 +159,8 @@ console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).
 console.log(`  at ${RATE}/s offered: medic served ${fixed.medic!.rps.toFixed(0)}/s = ${pct(fixed.medic!.rps / fixed.bare!.rps)} of bare's ${fixed.bare!.rps.toFixed(0)}/s`);
 console.log(`  at ${RATE}/s: medic p50 ${fixed.medic!.p50} ms, p99 ${fixed.medic!.p99} ms (target p99 < 20 ms); bare p99 ${fixed.bare!.p99} ms`);
 
+if (paused) paused.child.kill('SIGCONT');
+paused = undefined;
 // What the engine got through meanwhile: it shares the process (and the store) with the webhook.
 const exposition = await (await fetch(`${medic.url}/metrics`)).text();
 const processed = exposition.split('\n').filter((l) => l.startsWith('medic_work_processed_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);

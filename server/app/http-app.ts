@@ -12,6 +12,7 @@ import { runbooksRouter } from '../api/runbooks.ts';
 import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
 import { webhookRouter } from '../ingest/webhook.ts';
 import type { BacklogGate } from '../ingest/backlog-gate.ts';
+import type { IngestActivity } from '../ingest/ingest-activity.ts';
 import type { AuthCheck } from '../ingest/webhook-auth.ts';
 
 export interface Readiness {
@@ -29,7 +30,7 @@ export interface AppDeps {
   checkApi: (authorization: string | undefined) => ApiAuthResult;
   bodyLimitBytes: number;
   backlog: BacklogGate;
-  ingest: { inFlight: number };
+  ingest: IngestActivity;
   onRecorded: (result: RecordResult) => void;
   /** An operator decided an approval: work waiting on it may run now. */
   onDecision: () => void;

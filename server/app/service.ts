@@ -9,6 +9,7 @@ import { ConfigError, type LoadedConfig } from './config.ts';
 import { lockDatabase } from './database-lock.ts';
 import { limitConnections } from './connection-limits.ts';
 import { backlogGate } from '../ingest/backlog-gate.ts';
+import { IngestActivity } from '../ingest/ingest-activity.ts';
 import { dryRunHandler } from '../queue/dry-run-handler.ts';
 import { engineRetryRule } from '../queue/retry.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -158,7 +159,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     scorer,
   });
   const configuredHandler = config.workers.handler === 'engine' ? engineHandler(engine) : dryRunHandler(clock, config.workers.dry_run_delay);
-  const ingest = { inFlight: 0 };
+  const ingest = new IngestActivity();
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   pool = new WorkerPool({
     store,
@@ -174,7 +175,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     instanceId,
     // Whatever handler runs, work given up on is closed and escalated by the engine: never left silent.
     onGaveUp: (work, error, { log: l }) => engine.abandon(work.incident, work.item.id, error, l),
-    ingestBusy: () => ingest.inFlight > 0,
+    ingestBusy: () => ingest.busy(),
   });
   const workers = pool;
 

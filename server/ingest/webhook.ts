@@ -11,6 +11,7 @@ import { StoreUnavailableError, type RecordResult, type Store } from '../store/s
 import type { AuthCheck } from './webhook-auth.ts';
 import { logThrottle } from '../../lib/log-throttle.ts';
 import type { BacklogGate } from './backlog-gate.ts';
+import type { IngestActivity } from './ingest-activity.ts';
 
 export interface WebhookDeps {
   store: Store;
@@ -19,8 +20,8 @@ export interface WebhookDeps {
   clock: Clock;
   bodyLimitBytes: number;
   backlog: BacklogGate;
-  /** Deliveries being answered now (the workers defer to them). */
-  ingest: { inFlight: number };
+  /** Deliveries being answered (the workers defer to them). */
+  ingest: IngestActivity;
   /** Called after the answer is sent when new work may be queued; never inside the request. */
   onRecorded: (result: RecordResult) => void;
 }
@@ -35,8 +36,8 @@ export function webhookRouter(deps: WebhookDeps): Router {
     '/webhook/alertmanager',
     (req, res, next) => {
       const started = process.hrtime.bigint();
-      deps.ingest.inFlight++;
-      res.once('close', () => deps.ingest.inFlight--);
+      deps.ingest.started();
+      res.once('close', () => deps.ingest.answered());
       res.on('finish', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         deps.metrics.webhookDuration.observe({ code: String(res.statusCode) }, seconds);
