@@ -26,7 +26,7 @@ const PageQuery = {
 const IncidentsQuery = z.strictObject({ ...PageQuery, status: z.enum(['firing', 'resolved']).optional() });
 // `status` is accepted as another name for `outcome`, as the incidents list filters by status.
 const RemediationsQuery = z.strictObject({ ...PageQuery, outcome: z.string().min(1).optional(), status: z.string().min(1).optional() });
-const IncidentId = z.coerce.number().int().min(1);
+const RowId = z.coerce.number().int().min(1);
 
 export function readApiRouter(store: Store, models?: () => unknown[], predictions?: () => unknown[]): Router {
   const router = express.Router();
@@ -52,7 +52,7 @@ export function readApiRouter(store: Store, models?: () => unknown[], prediction
   });
 
   router.get('/api/incidents/:id', async (req, res) => {
-    const id = IncidentId.safeParse(req.params.id);
+    const id = RowId.safeParse(req.params.id);
     if (!id.success) {
       res.status(400).json({ error: `incident id must be a positive integer, but was ${JSON.stringify(req.params.id)}` });
       return;
@@ -63,6 +63,22 @@ export function readApiRouter(store: Store, models?: () => unknown[], prediction
       return;
     }
     res.json(presentDetail(detail));
+  });
+
+  // One webhook delivery and what became of it: the answer gives its id; its alerts are recorded a
+  // moment after the answer (received, then recorded, or unrecordable with the reason).
+  router.get('/api/notifications/:id', async (req, res) => {
+    const id = RowId.safeParse(req.params.id);
+    if (!id.success) {
+      res.status(400).json({ error: `notification id must be a positive integer, but was ${JSON.stringify(req.params.id)}` });
+      return;
+    }
+    const detail = await store.getNotification(id.data);
+    if (!detail) {
+      res.status(404).json({ error: `no notification ${id.data}` });
+      return;
+    }
+    res.json({ ...detail, receivedAt: new Date(detail.receivedAt).toISOString(), recordedAt: detail.recordedAt === null ? null : new Date(detail.recordedAt).toISOString() });
   });
 
   router.get('/api/remediations', async (req, res) => {

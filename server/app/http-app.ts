@@ -9,7 +9,7 @@ import { operatorApiRouter } from '../api/operator-api.ts';
 import { operatorAudit } from '../api/operator-audit.ts';
 import { readApiRouter } from '../api/read-api.ts';
 import { runbooksRouter } from '../api/runbooks.ts';
-import { StoreUnavailableError, type RecordResult, type Store } from '../store/store.ts';
+import { StoreUnavailableError, type Store } from '../store/store.ts';
 import { webhookRouter } from '../ingest/webhook.ts';
 import type { BacklogGate } from '../ingest/backlog-gate.ts';
 import type { IngestActivity } from '../ingest/ingest-activity.ts';
@@ -31,7 +31,8 @@ export interface AppDeps {
   bodyLimitBytes: number;
   backlog: BacklogGate;
   ingest: IngestActivity;
-  onRecorded: (result: RecordResult) => void;
+  /** A delivery was committed as received: record it (receipt-recorder.ts). */
+  onReceived: () => void;
   /** An operator decided an approval: work waiting on it may run now. */
   onDecision: () => void;
   readiness: () => Promise<Readiness>;

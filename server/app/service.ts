@@ -10,6 +10,7 @@ import { lockDatabase } from './database-lock.ts';
 import { limitConnections } from './connection-limits.ts';
 import { backlogGate } from '../ingest/backlog-gate.ts';
 import { IngestActivity } from '../ingest/ingest-activity.ts';
+import { ReceiptRecorder } from '../ingest/receipt-recorder.ts';
 import { dryRunHandler } from '../queue/dry-run-handler.ts';
 import { engineRetryRule } from '../queue/retry.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -178,6 +179,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ingestBusy: () => ingest.busy(),
   });
   const workers = pool;
+  const backlog = backlogGate({ stats: () => store.stats(), limit: config.server.max_backlog, clock });
+  const recorder = new ReceiptRecorder({ store, clock, log, metrics, ingestBusy: () => ingest.busy(), catchUp: () => backlog.pressing(), onRecorded: () => workers.wake() });
 
   let stopping = false;
   const readiness = async (): Promise<Readiness> => {
@@ -201,9 +204,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     checkAuth: createAuthCheck(credentials),
     checkApi: apiAuth,
     bodyLimitBytes: config.server.body_limit,
-    backlog: backlogGate({ stats: () => store.stats(), limit: config.server.max_backlog, clock }),
+    backlog,
     ingest,
-    onRecorded: () => workers.wake(),
+    onReceived: () => recorder.kick(),
     onDecision: () => workers.wake(),
     readiness,
     models: () => [...models.inService().map((m) => ({ family: 'anomaly', ...m })), ...failureModels.inService().map((m) => ({ family: 'failure', backend: failureStart.backend()?.name ?? null, ...m }))],
@@ -227,6 +230,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   server.requestTimeout = 30_000;
 
   workers.start();
+  recorder.start();
   predictions?.start(config.models.prediction_interval);
   const reverter = startChangeReverter({
     store, inventory, drivers, policies, clock, log,
@@ -250,11 +254,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     stopped ??= (async () => {
       stopping = true;
       const timeout = config.server.shutdown_timeout;
+      const deadline = Date.now() + timeout;
       log.info({ timeoutMs: timeout }, 'shutting down: no new requests; finishing in-flight work');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Requests already inside get their answer (their commit included) before connections are cut.
       const [{ released }] = await Promise.all([workers.stop(timeout), Promise.race([closed, sleep(timeout, undefined, { ref: false })])]);
+      // Deliveries answered and not yet recorded are recorded now, within the timeout; any left stay
+      // committed as received and the next start records them.
+      if ((await recorder.stop(Math.max(0, deadline - Date.now()))).left) log.warn('deliveries still waiting to be recorded at the timeout: the next start records them');
       if (released > 0) log.warn({ released }, 'work still running at the timeout returned to the queue');
       server.closeAllConnections();
       await closed;

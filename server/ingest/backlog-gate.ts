@@ -9,6 +9,11 @@ export interface BacklogGate {
   check(): Promise<{ full: boolean; depth: number; limit: number }>;
   /** Work this process just queued, counted until the next look at the store. */
   queued(count: number): void;
+  /**
+   * Past half the limit: recording received deliveries should stop letting answers go first and catch
+   * up, so that a flood slows the answers before it fills the backlog and they turn to 503.
+   */
+  pressing(): boolean;
 }
 
 export function backlogGate(o: { stats: () => Promise<StoreStats>; limit: number; clock: Clock; refreshMs?: number }): BacklogGate {
@@ -18,7 +23,8 @@ export function backlogGate(o: { stats: () => Promise<StoreStats>; limit: number
   let counting: Promise<void> | undefined;
   const count = async () => {
     const s = await o.stats();
-    depth = s.pendingWork + s.runningWork;
+    // Alerts received and not yet recorded count as the work they may queue.
+    depth = s.pendingWork + s.runningWork + s.receivedAlerts;
     countedAt = o.clock.now();
   };
   return {
@@ -33,6 +39,9 @@ export function backlogGate(o: { stats: () => Promise<StoreStats>; limit: number
     },
     queued(n) {
       depth += n;
+    },
+    pressing() {
+      return depth >= o.limit / 2;
     },
   };
 }

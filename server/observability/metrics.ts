@@ -94,6 +94,20 @@ export function createMetrics(sources: MetricSources, version: string) {
         if (s) this.set(s.pendingWork);
       },
     }),
+    alertsWaiting: new Gauge({
+      name: 'medic_alerts_waiting',
+      help: 'Alerts in deliveries answered and committed but not yet recorded as incidents (the inbox\'s second step).',
+      registers,
+      async collect() {
+        const s = await stats();
+        if (s) this.set(s.receivedAlerts);
+      },
+    }),
+    notificationsUnrecordable: new Counter({
+      name: 'medic_notifications_unrecordable_total',
+      help: 'Deliveries committed whose alerts could not be recorded (kept with the error; GET /api/notifications/:id).',
+      registers,
+    }),
     incidentsOpen: new Gauge({
       name: 'medic_incidents_open',
       help: 'Incidents whose alert is still firing.',

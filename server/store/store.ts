@@ -72,6 +72,30 @@ export interface RecordResult {
   cancelledWork: number;
 }
 
+/** A delivery received and not yet recorded, or recorded: where it is, for GET /api/notifications/:id. */
+export interface NotificationDetail {
+  id: number;
+  receivedAt: number;
+  receiver: string;
+  status: AlertStatus;
+  groupKey: string;
+  alertCount: number;
+  requestId: string | null;
+  /** received: committed, alerts not yet recorded; recorded; unrecordable: kept with the error below. */
+  state: 'received' | 'recorded' | 'unrecordable';
+  recordedAt: number | null;
+  /** Incident ids, when recorded (null for deliveries recorded before Medic kept these). */
+  created: number[] | null;
+  resolved: number[] | null;
+  duplicates: number | null;
+  error: string | null;
+}
+
+/** What recording one received delivery came to: its result, or the error that made it unrecordable. */
+export type RecordedReceipt =
+  | { notificationId: number; requestId: string | null; result: RecordResult }
+  | { notificationId: number; requestId: string | null; error: string };
+
 export interface WorkItem {
   id: number;
   incidentId: number;
@@ -139,6 +163,8 @@ export interface StoreStats {
   pendingWork: number;
   runningWork: number;
   openIncidents: number;
+  /** Alerts in deliveries received and not yet recorded. */
+  receivedAlerts: number;
 }
 
 /** One state-changing request on the operator API, as the audit keeps it: who, what, and the answer. */
@@ -184,6 +210,20 @@ export interface Store {
    * Alertmanager retries.
    */
   recordNotification(n: Notification): Promise<RecordResult>;
+  /**
+   * The webhook's first step: the delivery committed as received, durably (resolves after the fsync
+   * under synchronous full), its alerts recorded later by recordReceived. Same rejections as above.
+   */
+  receiveNotification(n: Notification): Promise<{ notificationId: number }>;
+  /**
+   * The second step: records the oldest received deliveries (at most `limit`), in the order received,
+   * each exactly once: its alerts and its mark as recorded commit together. One whose alerts cannot be
+   * recorded for a reason other than the store (a rule of the schema) is marked unrecordable with the
+   * error, kept, and does not hold up the ones after it.
+   */
+  recordReceived(limit: number, now: number): Promise<RecordedReceipt[]>;
+  /** One delivery and what became of it. */
+  getNotification(id: number): Promise<NotificationDetail | undefined>;
   /** Takes the most urgent pending work whose target has nothing running; undefined when none is due. */
   claimNext(worker: string, now: number): Promise<ClaimedWork | undefined>;
   /** Ends a claimed item; the attempt, if any, is recorded in the same transaction. */

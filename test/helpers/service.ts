@@ -6,6 +6,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { startService, type RunningService } from '../../server/app/service.ts';
 import type { WorkHandler } from '../../server/queue/worker-pool.ts';
 import { tempDir } from '../../sim/stack/temp-dir.ts';
+import { waitFor } from './wait.ts';
 
 // Tests import tempDir from here; it lives with the stack, which needs it without the test helpers.
 export { tempDir };
@@ -57,6 +58,36 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     // Not JSON: keep the text.
   }
   return { status: res.status, body: parsed };
+}
+
+/** A delivery as GET /api/notifications/:id shows it once its alerts are recorded. */
+export interface RecordedNotification {
+  id: number;
+  state: 'recorded' | 'unrecordable';
+  created: number[];
+  resolved: number[];
+  duplicates: number;
+  error: string | null;
+}
+
+/**
+ * Posts a delivery and, when it is accepted, waits until Medic has recorded its alerts (the inbox's
+ * second step, after the answer), asking with `readHeaders` (by default the delivery's credential).
+ */
+export async function deliver(
+  hookUrl: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  readHeaders?: Record<string, string>,
+): Promise<{ status: number; body: any; recorded: RecordedNotification }> {
+  const r = await postJson(hookUrl, body, headers);
+  if (r.status !== 200) return { ...r, recorded: undefined as unknown as RecordedNotification };
+  const auth: Record<string, string> = readHeaders ?? (headers.authorization ? { authorization: headers.authorization } : {});
+  const recorded = await waitFor(`notification ${r.body.notification} recorded`, async () => {
+    const d = await getJson(`${new URL(hookUrl).origin}/api/notifications/${r.body.notification}`, auth);
+    return d.status === 200 && d.body.state !== 'received' ? (d.body as RecordedNotification) : undefined;
+  });
+  return { ...r, recorded };
 }
 
 export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {

@@ -8,7 +8,7 @@ import { commandPaths, type CommandSpec } from '../../cli/args.ts';
 import { medicCommand } from '../../cli/main.ts';
 import { firingDelivery, loadDelivery, replayHeaders } from '../helpers/fixtures.ts';
 import { isAlive, MEDIC_BIN, REPO, runMedic, startMedicProcess } from '../../sim/stack/medic-process.ts';
-import { getJson, postJson, tempDir } from '../helpers/service.ts';
+import { deliver, getJson, tempDir } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** Every command and subcommand an operator can type; the first test keeps it equal to the command table. */
@@ -65,7 +65,7 @@ describe('medic command', () => {
     try {
       assert.equal(medic.logs.find((l) => l.msg === 'configuration loaded')?.config, 'defaults');
       const d = loadDelivery('firing-agent-down');
-      const r = await postJson(`${medic.url}/webhook/alertmanager`, d.body, replayHeaders(d));
+      const r = await deliver(`${medic.url}/webhook/alertmanager`, d.body, replayHeaders(d));
       assert.equal(r.status, 200);
       const list = await getJson(`${medic.url}/api/incidents`);
       assert.equal(list.body.items[0].fingerprint, 'c6cd2679d1bf3925');
@@ -83,8 +83,8 @@ describe('medic command', () => {
     const slow = join(dataDir, 'slow.yaml');
     writeFileSync(slow, 'server:\n  shutdown_timeout: 200ms\nworkers:\n  handler: dry-run\n  dry_run_delay: 30s\n');
     const first = await startMedicProcess({ env: { MEDIC_DATA_DIR: dataDir, MEDIC_CONFIG: slow } });
-    const r = await postJson(`${first.url}/webhook/alertmanager`, firingDelivery('shutdown00000001', 'crewai-9'));
-    const id = r.body.created[0];
+    const r = await deliver(`${first.url}/webhook/alertmanager`, firingDelivery('shutdown00000001', 'crewai-9'));
+    const id = r.recorded.created[0];
     await waitFor('the work to run', async () => (await getJson(`${first.url}/api/incidents/${id}`)).body.work[0].state === 'running');
     const signalled = Date.now();
     first.child.kill('SIGINT');

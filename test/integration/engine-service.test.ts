@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { startAgentServer, type AgentServer } from '../../sim/agent-server.ts';
 import { firingDelivery } from '../helpers/fixtures.ts';
-import { getJson, metricValue, postJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
+import { deliver, getJson, metricValue, postJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const TOKEN = 'agent-token';
@@ -85,8 +85,8 @@ describe('the engine in the service', () => {
     agent.state.summary.error_rate = 0.3;
     agent.injectFault({ kind: 'errors', fixedBy: ['restart'], unhealthy: true });
     const bootBefore = agent.state.bootId;
-    const r = await postJson(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000001', 'autogpt-1', 'AgentHighErrorRate', { error_rate: '0.3' }));
-    const id = r.body.created[0];
+    const r = await deliver(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000001', 'autogpt-1', 'AgentHighErrorRate', { error_rate: '0.3' }));
+    const id = r.recorded.created[0];
     const detail = await waitFor('the remediation to finish', async () => {
       const d = (await getJson(`${medic.url}/api/incidents/${id}`)).body;
       return d.work[0].state === 'done' ? d : undefined;
@@ -117,8 +117,8 @@ describe('the engine in the service', () => {
   it('a second failure inside the cooldown climbs the ladder, and the record says why', async () => {
     const agent = agents[0]!;
     agent.injectFault({ kind: 'bad-version', fixedBy: ['rollback'], unhealthy: true });
-    const r = await postJson(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000002', 'autogpt-1', 'AgentHighErrorRate', { error_rate: '0.3' }));
-    const id = r.body.created[0];
+    const r = await deliver(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000002', 'autogpt-1', 'AgentHighErrorRate', { error_rate: '0.3' }));
+    const id = r.recorded.created[0];
     const detail = await waitFor('the rollback', async () => {
       const d = (await getJson(`${medic.url}/api/incidents/${id}`)).body;
       return d.work[0].state === 'done' ? d : undefined;
@@ -133,8 +133,8 @@ describe('the engine in the service', () => {
   it('an approval-mode strategy waits for POST /api/approvals/:id/approve, then acts', async () => {
     const agent = agents[1]!;
     agent.injectFault({ kind: 'bad-version', fixedBy: ['rollback'], unhealthy: true });
-    const r = await postJson(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000003', 'semgrep-1', 'AgentBadVersion'));
-    const id = r.body.created[0];
+    const r = await deliver(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000003', 'semgrep-1', 'AgentBadVersion'));
+    const id = r.recorded.created[0];
     const approval = await waitFor('an approval request', async () => (await getJson(`${medic.url}/api/approvals?state=pending`)).body.items[0]);
     assert.equal(approval.incidentId, id);
     assert.match(approval.plan.summary, /roll semgrep-1 back from 1\.4\.2 to the last known-good 1\.4\.1/);
@@ -156,8 +156,8 @@ describe('the engine in the service', () => {
   });
 
   it('escalates an unknown agent to Alertmanager as a MedicEscalation alert', async () => {
-    const r = await postJson(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000004', 'stranger-9', 'AgentDown'));
-    const id = r.body.created[0];
+    const r = await deliver(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000004', 'stranger-9', 'AgentDown'));
+    const id = r.recorded.created[0];
     const posted = await waitFor('the escalation alert', () => am.requests.find((q) => q.path === '/api/v2/alerts'));
     const alert = posted.body[0];
     assert.equal(alert.labels.alertname, 'MedicEscalation');
@@ -173,8 +173,8 @@ describe('the engine in the service', () => {
   it('escalates an agent with a 100 KB name with that name clipped, in the alert and the audit', async () => {
     const huge = `x${'y'.repeat(100_000)}`;
     const before = am.requests.length;
-    const r = await postJson(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000005', huge, 'AgentDown'));
-    const id = r.body.created[0];
+    const r = await deliver(`${medic.url}/webhook/alertmanager`, alertWith('eng0000000000005', huge, 'AgentDown'));
+    const id = r.recorded.created[0];
     const posted = await waitFor('the escalation alert', () => am.requests.slice(before).find((q) => q.path === '/api/v2/alerts'));
     assert.ok(JSON.stringify(posted.body).length < 8_000, `escalation of ${JSON.stringify(posted.body).length} characters`);
     assert.match(posted.body[0].labels.agent, /^xy+… \(99745 more characters\)$/);

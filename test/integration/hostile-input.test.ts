@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getJson, postJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
+import { deliver, getJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
 
 const TOKEN = 'hostile-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -46,9 +46,9 @@ describe('hostile deliveries', () => {
       alert('sev-tostring', { severity: 'toString', agent: 'crewai-3' }),
       alert('sev-good', { severity: 'critical', agent: 'crewai-4' }),
     ]);
-    const r = await postJson(hook, body, AUTH);
+    const r = await deliver(hook, body, AUTH);
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.equal(r.body.created.length, 4);
+    assert.equal(r.recorded.created.length, 4);
     const rows = incidentsOf(['sev-ctor', 'sev-proto', 'sev-tostring', 'sev-good']);
     assert.deepEqual(rows.map((x) => x.severity).sort(), ['__proto__', 'constructor', 'critical', 'toString']);
   });
@@ -57,7 +57,7 @@ describe('hostile deliveries', () => {
     const raw = `{"version":"4","receiver":"m","status":"firing","groupKey":"g","alerts":[{"status":"firing",
       "labels":{"alertname":"AgentDown","agent":"crewai-5","__proto__":{"polluted":"yes"},"constructor":"c"},
       "annotations":{"__proto__":"x","prototype":{"polluted":"yes"}},"startsAt":"2026-11-28T22:36:22Z","fingerprint":"proto-keys"}]}`;
-    const r = await postJson(hook, raw, AUTH);
+    const r = await deliver(hook, raw, AUTH);
     // The label values must be strings: an object under __proto__ is refused or dropped, never merged.
     assert.ok(r.status === 200 || r.status === 400, `${r.status} ${JSON.stringify(r.body)}`);
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype polluted');
@@ -66,7 +66,7 @@ describe('hostile deliveries', () => {
 
   it('records control characters in labels as data, and no log line is forged by them', async () => {
     const forged = 'x"}\n{"level":50,"msg":"forged"}\r\u0000\u001b[31m';
-    const r = await postJson(hook, delivery([alert('ctrl-chars', { agent: forged, severity: 'warning' }, { annotations: { summary: forged } })]), AUTH);
+    const r = await deliver(hook, delivery([alert('ctrl-chars', { agent: forged, severity: 'warning' }, { annotations: { summary: forged } })]), AUTH);
     assert.equal(r.status, 200);
     assert.ok(!medic.logs.some((l) => l.msg === 'forged'), 'a log line was forged');
     assert.deepEqual(incidentsOf(['ctrl-chars']).length, 1);
@@ -77,14 +77,14 @@ describe('hostile deliveries', () => {
     const invalidUtf8 = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body: bad });
     assert.ok(invalidUtf8.status >= 400 && invalidUtf8.status < 500, `invalid UTF-8: ${invalidUtf8.status}`);
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-    const nested = await postJson(hook, deep, AUTH);
+    const nested = await deliver(hook, deep, AUTH);
     assert.ok(nested.status >= 400 && nested.status < 500, `deep nesting: ${nested.status}`);
     const health = await getJson(`${medic.url}/healthz`);
     assert.equal(health.status, 200);
   });
 
   it('answers a megabyte label beyond the body limit with 413 naming the setting', async () => {
-    const r = await postJson(hook, delivery([alert('huge', { agent: 'a'.repeat(2 * 1024 * 1024) })]), AUTH);
+    const r = await deliver(hook, delivery([alert('huge', { agent: 'a'.repeat(2 * 1024 * 1024) })]), AUTH);
     assert.equal(r.status, 413);
     assert.match(r.body.error, /server\.body_limit/);
   });
@@ -92,18 +92,18 @@ describe('hostile deliveries', () => {
   it('records 10,000 alerts of one delivery (within the default 1 MiB body limit), each once', async () => {
     const alerts = Array.from({ length: 10_000 }, (_, i) => ({ status: 'firing', labels: { alertname: 'X' }, startsAt: '2026-11-28T22:36:22Z', fingerprint: `m${i}` }));
     assert.ok(JSON.stringify(delivery(alerts)).length < 1024 * 1024);
-    const r = await postJson(hook, delivery(alerts), AUTH);
+    const r = await deliver(hook, delivery(alerts), AUTH);
     assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300));
-    assert.equal(r.body.created.length, 10_000);
-    const again = await postJson(hook, delivery(alerts), AUTH);
-    assert.equal(again.body.duplicates, 10_000);
+    assert.equal(r.recorded.created.length, 10_000);
+    const again = await deliver(hook, delivery(alerts), AUTH);
+    assert.equal(again.recorded.duplicates, 10_000);
   });
 
   it('refuses dates outside what Alertmanager sends with 400 naming the field, and records far but real ones', async () => {
-    const refused = await postJson(hook, delivery([alert('date-bad', {}, { startsAt: '2026-13-45T99:00:00Z' })]), AUTH);
+    const refused = await deliver(hook, delivery([alert('date-bad', {}, { startsAt: '2026-13-45T99:00:00Z' })]), AUTH);
     assert.equal(refused.status, 400);
     assert.equal(refused.body.problems[0].path, 'alerts[0].startsAt');
-    const far = await postJson(hook, delivery([
+    const far = await deliver(hook, delivery([
       alert('date-past', { agent: 'crewai-8' }, { startsAt: '0001-01-02T00:00:00Z' }),
       alert('date-future', { agent: 'crewai-9' }, { startsAt: '9999-12-31T23:59:59Z' }),
     ]), AUTH);

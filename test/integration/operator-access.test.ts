@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../server/app/config.ts';
 import { firingDelivery } from '../helpers/fixtures.ts';
-import { getJson, postJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
+import { deliver, getJson, postJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const WEBHOOK_TOKEN = 'webhook-secret-4f1c9a7e2b';
@@ -36,7 +36,7 @@ describe('operator API access control', () => {
       flags: { config: join(dir, 'medic.yaml') },
       env: { MEDIC_WEBHOOK_TOKEN: WEBHOOK_TOKEN, MEDIC_OPERATOR_TOKEN: `${ENV_OPERATOR_TOKEN}\n` },
     });
-    const delivered = await postJson(`${svc.url}/webhook/alertmanager`, firingDelivery('acc00000000001', 'agent-access-1'), bearer(WEBHOOK_TOKEN));
+    const delivered = await deliver(`${svc.url}/webhook/alertmanager`, firingDelivery('acc00000000001', 'agent-access-1'), bearer(WEBHOOK_TOKEN), bearer(GRAFANA_TOKEN));
     assert.equal(delivered.status, 200);
     const incidents = await getJson(`${svc.url}/api/incidents`, bearer(GRAFANA_TOKEN));
     incidentId = incidents.body.items[0].id;
@@ -59,7 +59,7 @@ describe('operator API access control', () => {
   });
 
   it('an API token does not deliver alerts', async () => {
-    const res = await postJson(`${svc.url}/webhook/alertmanager`, firingDelivery('acc00000000002', 'agent-access-2'), bearer(ALICE_TOKEN));
+    const res = await deliver(`${svc.url}/webhook/alertmanager`, firingDelivery('acc00000000002', 'agent-access-2'), bearer(ALICE_TOKEN));
     assert.equal(res.status, 401);
   });
 
@@ -114,7 +114,7 @@ describe('operator API without API tokens', () => {
     const svc = await startTestService({ env: { MEDIC_WEBHOOK_TOKEN: WEBHOOK_TOKEN } });
     try {
       assert.ok(svc.logs.some((l) => String(l.msg).startsWith('no API tokens')));
-      await postJson(`${svc.url}/webhook/alertmanager`, firingDelivery('acc00000000003', 'agent-access-3'), bearer(WEBHOOK_TOKEN));
+      await deliver(`${svc.url}/webhook/alertmanager`, firingDelivery('acc00000000003', 'agent-access-3'), bearer(WEBHOOK_TOKEN));
       const incidents = await getJson(`${svc.url}/api/incidents`, bearer(WEBHOOK_TOKEN));
       const approval = await svc.store.createApproval({ incidentId: incidents.body.items[0].id, strategy: 'restart', plan: {}, requestedAt: Date.now(), expiresAt: Date.now() + 60_000 });
       assert.equal((await postJson(`${svc.url}/api/approvals/${approval.id}/approve`, {}, bearer(WEBHOOK_TOKEN))).status, 400, 'by is required');

@@ -84,7 +84,7 @@ for (const impl of implementations) {
         assert.equal(r.created.length, 2);
         assert.equal(r.duplicates, 0);
         assert.equal(r.created[0]!.status, 'firing');
-        assert.deepEqual(await store.stats(), { pendingWork: 2, runningWork: 0, openIncidents: 2 });
+        assert.deepEqual(await store.stats(), { pendingWork: 2, runningWork: 0, openIncidents: 2, receivedAlerts: 0 });
       });
 
       it('counts a repeated firing alert as a duplicate and changes nothing else', async () => {
@@ -192,6 +192,67 @@ for (const impl of implementations) {
         store = await impl.reopen(store);
         assert.equal((await store.listIncidents({}, { limit: 50 })).items.length, 1);
         assert.equal((await store.stats()).pendingWork, 1);
+      });
+    });
+
+    describe('receiving, then recording (the webhook\'s two steps)', () => {
+      const resolvedAlert = (fingerprint: string) => alert({ fingerprint, status: 'resolved', endsAt: '2026-11-28T22:40:00Z' });
+
+      it('commits a received delivery without recording it, and says so', async () => {
+        const { notificationId } = await store.receiveNotification(notification([alert({ fingerprint: 'r1' }), alert({ fingerprint: 'r2' })]));
+        assert.deepEqual(await store.stats(), { pendingWork: 0, runningWork: 0, openIncidents: 0, receivedAlerts: 2 });
+        const n = await store.getNotification(notificationId);
+        assert.equal(n?.state, 'received');
+        assert.equal(n?.created, null);
+        assert.equal(n?.alertCount, 2);
+      });
+
+      it('records in the order received, each exactly once, and keeps what came of each', async () => {
+        const first = await store.receiveNotification(notification([alert({ fingerprint: 'o1' })], 1_000));
+        const second = await store.receiveNotification(notification([resolvedAlert('o1'), alert({ fingerprint: 'o2' })], 2_000));
+        const one = await store.recordReceived(1, 5_000);
+        assert.deepEqual(one.map((r) => r.notificationId), [first.notificationId], 'the oldest first, and no more than asked');
+        const rest = await store.recordReceived(10, 6_000);
+        assert.deepEqual(rest.map((r) => r.notificationId), [second.notificationId]);
+        assert.deepEqual(await store.recordReceived(10, 7_000), [], 'nothing is recorded twice');
+        const r = rest[0]!;
+        assert.ok('result' in r);
+        assert.equal(r.result.resolved[0]!.fingerprint, 'o1', 'the resolve found the incident its firing delivery opened');
+        assert.equal(r.result.created[0]!.fingerprint, 'o2');
+        // The inbox rules ran as of the delivery's receipt, not of its recording.
+        assert.equal(r.result.created[0]!.firstSeenAt, 2_000);
+        const detail = await store.getNotification(second.notificationId);
+        assert.deepEqual(
+          { state: detail?.state, created: detail?.created, resolved: detail?.resolved, duplicates: detail?.duplicates, recordedAt: detail?.recordedAt },
+          { state: 'recorded', created: [r.result.created[0]!.id], resolved: [r.result.resolved[0]!.id], duplicates: 0, recordedAt: 6_000 },
+        );
+        assert.deepEqual(await store.stats(), { pendingWork: 1, runningWork: 0, openIncidents: 1, receivedAlerts: 0 });
+      });
+
+      it('keeps a received delivery across a reopen, and records it after', async () => {
+        await store.receiveNotification(notification([alert({ fingerprint: 'k1' })]));
+        store = await impl.reopen(store);
+        assert.equal((await store.stats()).receivedAlerts, 1);
+        const recorded = await store.recordReceived(10, 9_000);
+        assert.equal(recorded.length, 1);
+        assert.equal((await store.listIncidents({}, { limit: 50 })).items[0]?.fingerprint, 'k1');
+      });
+
+      it('marks a delivery it cannot record as unrecordable, keeps it, and records the ones after it', async () => {
+        const bad = alert({ fingerprint: 'ubad' });
+        (bad as { status: string }).status = 'bogus';
+        await store.receiveNotification(notification([alert({ fingerprint: 'u1' })]));
+        const broken = await store.receiveNotification(notification([alert({ fingerprint: 'u2' }), bad]));
+        await store.receiveNotification(notification([alert({ fingerprint: 'u3' })]));
+        const recorded = await store.recordReceived(10, 9_000);
+        assert.deepEqual(recorded.map((r) => ('error' in r ? 'error' : 'ok')), ['ok', 'error', 'ok']);
+        const detail = await store.getNotification(broken.notificationId);
+        assert.equal(detail?.state, 'unrecordable');
+        assert.match(detail?.error ?? '', /CHECK|constraint/i);
+        const open = (await store.listIncidents({}, { limit: 50 })).items.map((i) => i.fingerprint).sort();
+        assert.deepEqual(open, ['u1', 'u3'], 'u2 went with the alert that failed beside it');
+        assert.deepEqual(await store.recordReceived(10, 9_500), [], 'not tried again');
+        assert.equal((await store.stats()).receivedAlerts, 0, 'nothing counted as waiting any more');
       });
     });
 

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkHandler } from '../../server/queue/worker-pool.ts';
 import { firingDelivery, loadDelivery, replayHeaders } from '../helpers/fixtures.ts';
-import { getJson, metricValue, postJson, startTestService, type TestService } from '../helpers/service.ts';
+import { deliver, getJson, metricValue, startTestService, type TestService } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const TOKEN = 's3cret-token';
@@ -21,9 +21,9 @@ describe('POST /webhook/alertmanager', () => {
 
   it('accepts a recorded delivery with its own headers, and the incident appears in the API', async () => {
     const d = loadDelivery('firing-agent-down');
-    const r = await postJson(hook, d.body, replayHeaders(d));
+    const r = await deliver(hook, d.body, replayHeaders(d));
     assert.equal(r.status, 200);
-    assert.equal(r.body.created.length, 1);
+    assert.equal(r.recorded.created.length, 1);
     const list = await getJson(`${medic.url}/api/incidents?agent=crewai-7`, AUTH);
     assert.equal(list.status, 200);
     assert.equal(list.body.items.length, 1);
@@ -35,7 +35,7 @@ describe('POST /webhook/alertmanager', () => {
     const body = firingDelivery('dup0000000000001', 'autogpt-1');
     const before = metricValue(await (await fetch(`${medic.url}/metrics`)).text(), 'medic_alert_duplicates_total') ?? 0;
     const answers = [];
-    for (let i = 0; i < 10; i++) answers.push(await postJson(hook, body, AUTH));
+    for (let i = 0; i < 10; i++) answers.push(await deliver(hook, body, AUTH));
     assert.ok(answers.every((a) => a.status === 200));
     const list = await getJson(`${medic.url}/api/incidents?agent=autogpt-1`, AUTH);
     assert.equal(list.body.items.length, 1);
@@ -46,12 +46,12 @@ describe('POST /webhook/alertmanager', () => {
 
   it('closes the incident on the recorded resolve and records when', async () => {
     const firing = loadDelivery('firing-agent-down');
-    await postJson(hook, firing.body, replayHeaders(firing));
+    await deliver(hook, firing.body, replayHeaders(firing));
     const resolved = loadDelivery('resolved-agent-down');
-    const r = await postJson(hook, resolved.body, replayHeaders(resolved));
+    const r = await deliver(hook, resolved.body, replayHeaders(resolved));
     assert.equal(r.status, 200);
-    assert.equal(r.body.resolved.length, 1);
-    const detail = await getJson(`${medic.url}/api/incidents/${r.body.resolved[0]}`, AUTH);
+    assert.equal(r.recorded.resolved.length, 1);
+    const detail = await getJson(`${medic.url}/api/incidents/${r.recorded.resolved[0]}`, AUTH);
     assert.equal(detail.body.status, 'resolved');
     assert.equal(detail.body.endsAt, '2026-11-28T22:36:27Z');
     assert.ok(Date.parse(detail.body.resolvedAt) > 0);
@@ -60,13 +60,13 @@ describe('POST /webhook/alertmanager', () => {
 
   it('opens one incident per alert of a grouped delivery', async () => {
     const d = loadDelivery('firing-two-alerts-one-group');
-    const r = await postJson(hook, d.body, replayHeaders(d));
-    assert.equal(r.body.created.length, 2);
+    const r = await deliver(hook, d.body, replayHeaders(d));
+    assert.equal(r.recorded.created.length, 2);
   });
 
   it('runs queued work after answering, and escalates an agent that is not in the inventory', async () => {
-    const r = await postJson(hook, firingDelivery('work000000000001', 'bigagi-3'), AUTH);
-    const id = r.body.created[0];
+    const r = await deliver(hook, firingDelivery('work000000000001', 'bigagi-3'), AUTH);
+    const id = r.recorded.created[0];
     const detail = await waitFor('work done', async () => {
       const d = await getJson(`${medic.url}/api/incidents/${id}`, AUTH);
       return d.body.work[0]?.state === 'done' ? d.body : undefined;
@@ -135,7 +135,7 @@ describe('POST /webhook/alertmanager', () => {
       const body = good() as any;
       body.alerts[0].startsAt = 'soon';
       delete body.alerts[0].fingerprint;
-      const r = await postJson(hook, body, AUTH);
+      const r = await deliver(hook, body, AUTH);
       assert.equal(r.status, 400);
       assert.deepEqual(r.body.problems.map((p: { path: string }) => p.path).sort(), ['alerts[0].fingerprint', 'alerts[0].startsAt']);
     });
@@ -245,20 +245,20 @@ describe('queued work and resolves', () => {
     try {
       const hook = `${medic.url}/webhook/alertmanager`;
       // Two incidents on one target: the second waits while the first runs.
-      const first = await postJson(hook, firingDelivery('aaaaaaaaaaaaaaa1', 'shellgpt-1'));
-      const second = await postJson(hook, firingDelivery('aaaaaaaaaaaaaaa2', 'shellgpt-1'));
-      await waitFor('first running', async () => (await getJson(`${medic.url}/api/incidents/${first.body.created[0]}`)).body.work[0].state === 'running');
+      const first = await deliver(hook, firingDelivery('aaaaaaaaaaaaaaa1', 'shellgpt-1'));
+      const second = await deliver(hook, firingDelivery('aaaaaaaaaaaaaaa2', 'shellgpt-1'));
+      await waitFor('first running', async () => (await getJson(`${medic.url}/api/incidents/${first.recorded.created[0]}`)).body.work[0].state === 'running');
       const resolved = firingDelivery('aaaaaaaaaaaaaaa2', 'shellgpt-1') as any;
       resolved.status = 'resolved';
       resolved.alerts[0].status = 'resolved';
       resolved.alerts[0].endsAt = '2026-11-28T22:40:00Z';
-      assert.equal((await postJson(hook, resolved)).status, 200);
-      const detail = await getJson(`${medic.url}/api/incidents/${second.body.created[0]}`);
+      assert.equal((await deliver(hook, resolved)).status, 200);
+      const detail = await getJson(`${medic.url}/api/incidents/${second.recorded.created[0]}`);
       assert.equal(detail.body.work[0].state, 'cancelled');
       release();
-      await waitFor('first done', async () => (await getJson(`${medic.url}/api/incidents/${first.body.created[0]}`)).body.work[0].state === 'done');
+      await waitFor('first done', async () => (await getJson(`${medic.url}/api/incidents/${first.recorded.created[0]}`)).body.work[0].state === 'done');
       await sleep(50);
-      assert.equal((await getJson(`${medic.url}/api/incidents/${second.body.created[0]}`)).body.work[0].state, 'cancelled');
+      assert.equal((await getJson(`${medic.url}/api/incidents/${second.recorded.created[0]}`)).body.work[0].state, 'cancelled');
     } finally {
       release();
       await medic.dispose();

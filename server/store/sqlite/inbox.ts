@@ -3,7 +3,7 @@
 // by the rules in server/ingest/inbox.ts; this file only writes what they decide.
 import type Database from 'better-sqlite3';
 import { CANCELLED_BY_RESOLVE, decideKnownAlert, openIncident, resolveCancels } from '../../ingest/inbox.ts';
-import { StoreUnavailableError, type AlertStatus, type Incident, type Notification, type RecordResult } from '../store.ts';
+import { StoreUnavailableError, type AlertStatus, type Incident, type Notification, type ReceivedAlert, type RecordedReceipt, type RecordResult } from '../store.ts';
 import { mapError } from './connection.ts';
 import type { Settled } from './group-commit.ts';
 import { toIncident, toWorkItem, type Row } from './rows.ts';
@@ -14,14 +14,23 @@ export interface SqliteInbox {
    * fails rolls back alone and the others still commit. Throws only when the transaction as a whole fails.
    */
   recordAll(notifications: readonly Notification[]): Settled<RecordResult>[];
+  /** Commits the notifications as received, alerts not yet recorded, in one transaction; their ids. */
+  receiveAll(notifications: readonly Notification[]): Settled<{ notificationId: number }>[];
+  /** Records the oldest received notifications, at most `limit` (Store.recordReceived). */
+  recordReceived(limit: number, now: number): RecordedReceipt[];
 }
 
 export function prepareInbox(db: Database.Database): SqliteInbox {
   const st = {
     insertNotification: db.prepare(
-      `INSERT INTO notifications (received_at, receiver, status, group_key, external_url, alert_count, truncated_alerts, request_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      `INSERT INTO notifications (received_at, receiver, status, group_key, external_url, alert_count, truncated_alerts, request_id, received_alerts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     ),
+    // Oldest first: a resolve must be recorded after the firing delivery received before it.
+    waiting: db.prepare('SELECT id, received_at, request_id, alert_count, received_alerts FROM notifications WHERE received_alerts IS NOT NULL ORDER BY id LIMIT ?'),
+    countWaiting: db.prepare('UPDATE inbox_waiting SET alerts = alerts + ? WHERE id = 1'),
+    markRecorded: db.prepare('UPDATE notifications SET received_alerts = NULL, recorded_at = ?, outcome = ? WHERE id = ?'),
+    markUnrecordable: db.prepare('UPDATE notifications SET received_alerts = NULL, recorded_at = ?, record_error = ? WHERE id = ?'),
     // Only what the rules look at: repeats are frequent, and decoding the whole row would be wasted.
     incidentByKey: db.prepare('SELECT id, status FROM incidents WHERE fingerprint = ? AND starts_at = ?'),
     insertIncident: db.prepare(
@@ -60,13 +69,13 @@ export function prepareInbox(db: Database.Database): SqliteInbox {
     return cancelled;
   };
 
-  const recordOne = (n: Notification): RecordResult => {
-    const now = n.receivedAt;
-    const notificationId = Number(
-      (st.insertNotification.get(now, n.receiver, n.status, n.groupKey, n.externalURL, n.alerts.length, n.truncatedAlerts, n.requestId) as Row).id,
-    );
+  const insertNotification = (n: Notification, received: string | null): number =>
+    Number((st.insertNotification.get(n.receivedAt, n.receiver, n.status, n.groupKey, n.externalURL, n.alerts.length, n.truncatedAlerts, n.requestId, received) as Row).id);
+
+  /** Applies the inbox rules to a notification's alerts, as of `now` (when it was received). */
+  const recordAlerts = (notificationId: number, alerts: readonly ReceivedAlert[], now: number): RecordResult => {
     const result: RecordResult = { notificationId, created: [], resolved: [], duplicates: 0, cancelledWork: 0 };
-    for (const a of n.alerts) {
+    for (const a of alerts) {
       const annotations = JSON.stringify(a.annotations);
       // Most alerts are new: try the insert first, and look the incident up only when it exists.
       const fresh = openIncident(a, now);
@@ -98,6 +107,47 @@ export function prepareInbox(db: Database.Database): SqliteInbox {
     return result;
   };
 
+  const outcomeOf = (r: RecordResult): string =>
+    JSON.stringify({ created: r.created.map((i) => i.id), resolved: r.resolved.map((i) => i.id), duplicates: r.duplicates, cancelledWork: r.cancelledWork });
+
+  const recordOne = (n: Notification): RecordResult => {
+    const result = recordAlerts(insertNotification(n, null), n.alerts, n.receivedAt);
+    st.markRecorded.run(n.receivedAt, outcomeOf(result), result.notificationId);
+    return result;
+  };
+
+  /** A received notification's alerts recorded and the notification marked, as of its receipt. */
+  const recordWaiting = (row: Row, now: number): RecordedReceipt => {
+    const result = recordAlerts(Number(row.id), JSON.parse(String(row.received_alerts)) as ReceivedAlert[], Number(row.received_at));
+    st.markRecorded.run(now, outcomeOf(result), result.notificationId);
+    st.countWaiting.run(-Number(row.alert_count));
+    return { notificationId: result.notificationId, requestId: row.request_id === null ? null : String(row.request_id), result };
+  };
+  // As for recordAll: the batch without savepoints first; after a failure, again with one each, and the
+  // notification that breaks a rule of the schema is marked unrecordable and kept, not retried forever.
+  const recordWaitingTx = db.transaction(recordWaiting);
+  const waitingTx = db.transaction((limit: number, now: number) => (st.waiting.all(limit) as Row[]).map((row) => recordWaiting(row, now)));
+  const waitingIsolatedTx = db.transaction((limit: number, now: number): RecordedReceipt[] =>
+    (st.waiting.all(limit) as Row[]).map((row): RecordedReceipt => {
+      try {
+        return recordWaitingTx(row, now);
+      } catch (err) {
+        const mapped = mapError(err);
+        // The store itself failing is not this notification's fault: all of them wait for the next try.
+        if (mapped instanceof StoreUnavailableError) throw mapped;
+        const error = (mapped as Error).message;
+        st.markUnrecordable.run(now, error, Number(row.id));
+        st.countWaiting.run(-Number(row.alert_count));
+        return { notificationId: Number(row.id), requestId: row.request_id === null ? null : String(row.request_id), error };
+      }
+    }),
+  );
+  const receiveAllTx = db.transaction((notifications: readonly Notification[]) => {
+    const received = notifications.map((n) => ({ ok: { notificationId: insertNotification(n, JSON.stringify(n.alerts)) } }));
+    st.countWaiting.run(notifications.reduce((sum, n) => sum + n.alerts.length, 0));
+    return received;
+  });
+
   // The common case, every notification good: one transaction for the group with no savepoints, since
   // each savepoint copies every page it touches to a sub-journal first (a third of the commit's cost).
   const allTx = db.transaction((notifications: readonly Notification[]) => notifications.map(recordOne));
@@ -115,6 +165,17 @@ export function prepareInbox(db: Database.Database): SqliteInbox {
   );
 
   return {
+    // One insert per delivery, into a table without secondary indexes but the small one of waiting rows:
+    // what a delivery costs before its answer. A failure here is the store's, for the whole group.
+    receiveAll: (notifications) => receiveAllTx.immediate(notifications),
+    recordReceived(limit, now) {
+      try {
+        return waitingTx.immediate(limit, now);
+      } catch (err) {
+        if (mapError(err) instanceof StoreUnavailableError) throw err;
+        return waitingIsolatedTx.immediate(limit, now);
+      }
+    },
     recordAll(notifications) {
       try {
         return allTx.immediate(notifications).map((ok) => ({ ok }));

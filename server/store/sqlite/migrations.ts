@@ -195,6 +195,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX escalation_outbox_due ON escalation_outbox (state, next_at);
     `,
   },
+  {
+    version: 6,
+    name: 'the inbox in two steps: a delivery committed as received, its alerts recorded after the answer',
+    sql: `
+      -- The received alerts, until they are recorded (then NULL); rows from before this version were
+      -- recorded in one step and have none.
+      ALTER TABLE notifications ADD COLUMN received_alerts TEXT;
+      -- What recording made of them (created, resolved, duplicates), or why it could not.
+      ALTER TABLE notifications ADD COLUMN recorded_at INTEGER;
+      ALTER TABLE notifications ADD COLUMN outcome TEXT;
+      ALTER TABLE notifications ADD COLUMN record_error TEXT;
+      CREATE INDEX notifications_waiting ON notifications (id) WHERE received_alerts IS NOT NULL;
+      -- How many alerts wait, kept by the writes themselves: the back-pressure gate and the metrics read it
+      -- often, and a sum over a flood's waiting rows took tens of milliseconds of the event loop.
+      CREATE TABLE inbox_waiting (id INTEGER PRIMARY KEY CHECK (id = 1), alerts INTEGER NOT NULL);
+      INSERT INTO inbox_waiting (id, alerts) VALUES (1, 0);
+    `,
+  },
 ];
 
 /**

@@ -1,7 +1,7 @@
 // Read queries for the API and the metrics: incident and attempt listings (filtered, paged), one
-// incident with everything recorded about it, and the queue's gauges. Nothing here writes.
+// incident with everything recorded about it, one delivery and what became of it, and the queue's gauges. Nothing here writes.
 import type Database from 'better-sqlite3';
-import type { AttemptFilter, IncidentFilter, Page, PageRequest } from '../store.ts';
+import type { AttemptFilter, IncidentFilter, NotificationDetail, Page, PageRequest } from '../store.ts';
 import type { SyncStore } from './connection.ts';
 import { toAlertEvent, toAttempt, toIncident, toWorkItem, type Row } from './rows.ts';
 
@@ -9,6 +9,7 @@ export interface SqliteQueries {
   listIncidents: SyncStore<'listIncidents'>;
   listAttempts: SyncStore<'listAttempts'>;
   getIncident: SyncStore<'getIncident'>;
+  getNotification: SyncStore<'getNotification'>;
   stats: SyncStore<'stats'>;
 }
 
@@ -35,7 +36,13 @@ export function prepareQueries(db: Database.Database): SqliteQueries {
     stats: db.prepare(
       `SELECT (SELECT COUNT(*) FROM work_items WHERE state = 'pending') AS pending,
               (SELECT COUNT(*) FROM work_items WHERE state = 'running') AS running,
-              (SELECT COUNT(*) FROM incidents WHERE status = 'firing') AS open`,
+              (SELECT COUNT(*) FROM incidents WHERE status = 'firing') AS open,
+              (SELECT alerts FROM inbox_waiting WHERE id = 1) AS received`,
+    ),
+    notificationById: db.prepare(
+      `SELECT id, received_at, receiver, status, group_key, alert_count, request_id, recorded_at, outcome, record_error,
+              received_alerts IS NOT NULL AS waiting
+       FROM notifications WHERE id = ?`,
     ),
   };
 
@@ -74,9 +81,29 @@ export function prepareQueries(db: Database.Database): SqliteQueries {
         attempts: (st.attemptsOfIncident.all(id) as Row[]).map(toAttempt),
       };
     },
+    getNotification: (id) => {
+      const row = st.notificationById.get(id) as Row | undefined;
+      if (!row) return undefined;
+      const outcome = row.outcome === null ? null : (JSON.parse(String(row.outcome)) as { created: number[]; resolved: number[]; duplicates: number });
+      return {
+        id: Number(row.id),
+        receivedAt: Number(row.received_at),
+        receiver: String(row.receiver),
+        status: String(row.status) as NotificationDetail['status'],
+        groupKey: String(row.group_key),
+        alertCount: Number(row.alert_count),
+        requestId: row.request_id === null ? null : String(row.request_id),
+        state: Number(row.waiting) ? 'received' : row.record_error !== null ? 'unrecordable' : 'recorded',
+        recordedAt: row.recorded_at === null ? null : Number(row.recorded_at),
+        created: outcome?.created ?? null,
+        resolved: outcome?.resolved ?? null,
+        duplicates: outcome?.duplicates ?? null,
+        error: row.record_error === null ? null : String(row.record_error),
+      };
+    },
     stats: () => {
       const row = st.stats.get() as Row;
-      return { pendingWork: Number(row.pending), runningWork: Number(row.running), openIncidents: Number(row.open) };
+      return { pendingWork: Number(row.pending), runningWork: Number(row.running), openIncidents: Number(row.open), receivedAlerts: Number(row.received) };
     },
   };
 }

@@ -13,6 +13,8 @@ import type {
   Incident,
   IncidentDetail,
   Notification,
+  NotificationDetail,
+  RecordedReceipt,
   Page,
   PendingEscalation,
   RecordResult,
@@ -43,6 +45,7 @@ export class SqliteStore implements Store {
   // Notifications arriving in the same turn of the event loop share one transaction and one fsync;
   // each still commits or fails as a whole (a savepoint each).
   private readonly inbox = new GroupCommit<Notification, RecordResult>((ns) => this.conn.run((p) => p.inbox.recordAll(ns)));
+  private readonly receipts = new GroupCommit<Notification, { notificationId: number }>((ns) => this.conn.run((p) => p.inbox.receiveAll(ns)));
 
   private constructor(options: SqliteStoreOptions) {
     this.conn = new SqliteConnection(options, prepareParts);
@@ -60,6 +63,22 @@ export class SqliteStore implements Store {
       await this.conn.durable();
       return result;
     });
+  }
+
+  receiveNotification(notification: Notification): Promise<{ notificationId: number }> {
+    if (this.conn.isClosed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return this.receipts.submit(notification).then(async (result) => {
+      await this.conn.durable();
+      return result;
+    });
+  }
+  // Recording commits as the queue does (no fsync of its own): a power loss can only undo it back to
+  // "received", and then it is recorded again; the receipt itself was durable before its answer.
+  async recordReceived(...args: Args<'recordReceived'>): Promise<RecordedReceipt[]> {
+    return this.conn.runQueueWrite((p) => p.inbox.recordReceived(...args));
+  }
+  async getNotification(...args: Args<'getNotification'>): Promise<NotificationDetail | undefined> {
+    return this.conn.run((p) => p.queries.getNotification(...args));
   }
 
   // The queue: its bookkeeping commits without a fsync of its own (see SqliteConnection.runQueueWrite).
@@ -188,6 +207,7 @@ export class SqliteStore implements Store {
     if (this.conn.isClosed) return;
     // Answer what is waiting for the next group commit before the handle goes.
     this.inbox.flush();
+    this.receipts.flush();
     await this.conn.close();
   }
 }
