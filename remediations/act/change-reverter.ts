@@ -7,6 +7,7 @@ import type { ActionRequest } from '../types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { ChangeRecord, Store } from '../../server/store/store.ts';
+import { deadlineSignal } from '../../lib/deadline-signal.ts';
 
 export interface ChangeReverterOptions {
   store: Store;
@@ -41,7 +42,7 @@ export async function revertDueChanges(o: Omit<ChangeReverterOptions, 'intervalM
       continue;
     }
     try {
-      await driver.perform(agent, revertRequest(c), AbortSignal.timeout(o.timeoutMs));
+      await driver.perform(agent, revertRequest(c), deadlineSignal(o.timeoutMs));
       await o.store.settleChange(c.id, 'reverted', o.clock.now(), `${acting.dryRun ? 'dry-run: would have restored' : 'restored'} ${JSON.stringify(c.before)}`);
       log.info({ before: c.before, after: c.after }, 'expired change reverted');
       reverted++;

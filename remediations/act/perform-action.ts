@@ -11,6 +11,7 @@ import type { Plan, Strategy } from '../strategies/strategy.ts';
 import type { ActionRequest, Agent, Driver } from '../types.ts';
 import { incidentRecorder } from './record.ts';
 import { verify } from './verification.ts';
+import { deadlineSignal } from '../../lib/deadline-signal.ts';
 
 export interface ActionInput {
   incident: EngineIncident;
@@ -45,7 +46,7 @@ export async function performAction(o: EngineOptions, a: ActionInput): Promise<E
   // Attempts recorded before the key was (older databases) keep the id they were sent with.
   const requestId = typeof attempt.details.requestId === 'string' ? attempt.details.requestId : `medic-${attempt.id}`;
   const phases = (attempt.details.phases as unknown[] | undefined) ?? [];
-  const timeout = AbortSignal.any([signal, AbortSignal.timeout(o.actionTimeoutMs ?? tier.verify_timeout)]);
+  const timeout = deadlineSignal(o.actionTimeoutMs ?? tier.verify_timeout, signal);
   const finish = async (outcome: string, reason: string, extra: Record<string, unknown>) =>
     o.store.updateAttempt(attempt.id, {
       outcome, reason, finishedAt: outcome === 'in_progress' ? null : now(),

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DriverError, type ActionName, type ActionRequest, type ActionResult, type Agent, type Driver, type Health } from '../types.ts';
 import { ONE_TOKEN, oneToken, targetOf, TokenFields, type DriverDefinition } from './driver-definition.ts';
+import { deadlineSignal } from '../../lib/deadline-signal.ts';
 
 /** An agent's admin endpoint (the http driver's, and the process driver's for everything but its lifecycle). */
 export interface HttpTarget {
@@ -52,7 +53,7 @@ export const HTTP_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>([
 
 export function createHttpDriver(options: { timeoutMs: number }): Driver {
   async function call(baseUrl: string, token: string, r: Route, signal: AbortSignal): Promise<{ status: number; body: Record<string | symbol, unknown> }> {
-    const bounded = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
+    const bounded = deadlineSignal(options.timeoutMs, signal);
     let res: Response;
     try {
       res = await fetch(`${baseUrl.replace(/\/$/, '')}${r.path}`, {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DriverError, type ActionResult, type Agent, type Driver, type Health } from '../types.ts';
 import { ONE_TOKEN, oneToken, targetOf, TokenFields, type DriverDefinition } from './driver-definition.ts';
 import { createHttpDriver, HttpUrl } from './http-driver.ts';
+import { deadlineSignal } from '../../lib/deadline-signal.ts';
 
 interface ProcessTarget {
   readonly kind: 'process';
@@ -61,7 +62,7 @@ export function createProcessDriver(options: { http: Driver; startTimeoutMs: num
     const deadline = Date.now() + options.startTimeoutMs;
     const up = (async () => {
       while (Date.now() < deadline) {
-        const h = await options.http.health(agent, AbortSignal.timeout(1000));
+        const h = await options.http.health(agent, deadlineSignal(1000));
         if (h.pid === child.pid) return child.pid!;
         await sleep(50);
       }

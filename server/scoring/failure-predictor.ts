@@ -13,6 +13,7 @@ import type { MedicMetrics } from '../observability/metrics.ts';
 import { fetchAgentSeries, historyNeed, samplingOf } from './anomaly-scorer.ts';
 import type { ModelService } from './model-service.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
+import { deadlineSignal } from '../../lib/deadline-signal.ts';
 
 /** A sample older than this many steps is not scored: the agent is down, and AgentDown says so. */
 const STALE_STEPS = 3;
@@ -61,7 +62,7 @@ export class FailurePredictor {
       const need = historyNeed(m);
       const sampling = samplingOf(m);
       const t0 = performance.now();
-      const series = await fetchAgentSeries(this.o.prometheus, m.model.columns, sampling, need.fetchRows, '', now, AbortSignal.any([signal, AbortSignal.timeout(this.o.timeoutMs)]));
+      const series = await fetchAgentSeries(this.o.prometheus, m.model.columns, sampling, need.fetchRows, '', now, deadlineSignal(this.o.timeoutMs, signal));
       const t1 = performance.now();
       round.queries += m.model.columns.length;
       round.queryMs += t1 - t0;

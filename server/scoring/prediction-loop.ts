@@ -10,6 +10,7 @@ import type { MedicMetrics } from '../observability/metrics.ts';
 import type { ModelService } from './model-service.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
 import type { FailurePredictor, FailurePrediction } from './failure-predictor.ts';
+import { deadlineSignal } from '../../lib/deadline-signal.ts';
 
 /** A sample older than this many steps is not scored: the agent is down, and AgentDown says so. */
 const STALE_STEPS = 3;
@@ -66,7 +67,7 @@ export class PredictionLoop {
     const thresholds = new Map<string, number>();
     for (const [key, g] of groups) {
       const t0 = performance.now();
-      const series: Map<string, AgentSeries> = await fetchAgentSeries(this.o.prometheus, g.columns, g.sampling, g.rows, '', now, AbortSignal.any([signal, AbortSignal.timeout(this.o.timeoutMs)]));
+      const series: Map<string, AgentSeries> = await fetchAgentSeries(this.o.prometheus, g.columns, g.sampling, g.rows, '', now, deadlineSignal(this.o.timeoutMs, signal));
       const t1 = performance.now();
       round.queries += g.columns.length;
       for (const s of series.values()) {

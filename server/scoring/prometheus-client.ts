@@ -2,6 +2,7 @@
 // anomaly model's windows. Every call is bounded by the configured timeout.
 import type { MatrixSeries } from '../../models/signal-queries.ts';
 import type { PromQuery } from '../../remediations/act/verification.ts';
+import { deadlineSignal } from '../../lib/deadline-signal.ts';
 
 export interface PrometheusClient extends PromQuery {
   /** One range query; start and end in Unix seconds, step in seconds. */
@@ -11,7 +12,7 @@ export interface PrometheusClient extends PromQuery {
 export function createPrometheusClient(baseUrl: string, timeoutMs: number): PrometheusClient {
   const base = baseUrl.replace(/\/$/, '');
   const get = async (path: string, params: Record<string, string>, signal: AbortSignal) => {
-    const res = await fetch(`${base}${path}?${new URLSearchParams(params)}`, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    const res = await fetch(`${base}${path}?${new URLSearchParams(params)}`, { signal: deadlineSignal(timeoutMs, signal) });
     const body = (await res.json().catch(() => ({}))) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown[] } };
     if (!res.ok || body.status !== 'success') throw new Error(`Prometheus answered ${res.status} to ${path}: ${body.error ?? 'no error text'}`);
     return body.data ?? {};
