@@ -6,7 +6,8 @@
 // A measurement, not a test: nothing here passes or fails.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -96,6 +97,26 @@ function startTarget(name: string, args: string[], env: Record<string, string>, 
   });
 }
 
+// CPU time a target used (all its threads: the event loop, the fsyncs on libuv's pool, SQLite's
+// checkpoint thread), in ms, from /proc; undefined where there is no /proc. Throughput on this shared
+// 2-core machine depends on what else runs; CPU per delivery says what a delivery costs the server.
+const TICKS_PER_S = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
 // While the baseline is measured, Medic is paused (SIGSTOP): its engine would otherwise go on draining
 // the backlog the previous round queued, taking a core from the baseline and flattering the ratio.
 let paused: Target | undefined;
@@ -105,6 +126,7 @@ async function load(target: Target, bodies: string[], overallRate?: number) {
   paused = target.name === 'bare' ? medic : undefined;
   if (paused) paused.child.kill('SIGSTOP');
   let i = 0;
+  const cpuBefore = cpuMs(target.child.pid);
   const result = await autocannon({
     url: `${target.url}/webhook/alertmanager`,
     connections: CONNECTIONS,
@@ -118,10 +140,13 @@ async function load(target: Target, bodies: string[], overallRate?: number) {
       },
     ],
   });
+  const cpuAfter = cpuMs(target.child.pid);
   const non2xx = result.non2xx + result.errors + result.timeouts;
+  // Server CPU per delivery answered 200, in microseconds.
+  const cpuUs = cpuBefore !== undefined && cpuAfter !== undefined && result['2xx'] > 0 ? ((cpuAfter - cpuBefore) * 1000) / result['2xx'] : undefined;
   // Deliveries answered 200 per second: a 503 (backlog full) is not a delivery taken.
   const ok = result.requests.total > 0 ? result['2xx'] / result.requests.total : 0;
-  return { rps: result.requests.average * ok, p50: result.latency.p50, p99: result.latency.p99, sent: result.requests.total, non2xx };
+  return { rps: result.requests.average * ok, p50: result.latency.p50, p99: result.latency.p99, sent: result.requests.total, non2xx, cpuUs };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'medic-bench-'));
@@ -137,41 +162,66 @@ const medic = await startTarget('medic', [...profile, join(repo, 'bin/medic.js')
 const bare = await startTarget('bare', ['--import', 'tsx', join(repo, 'bench/bare-endpoint.ts')], {}, join(dir, 'bare.log'));
 
 console.log(`bench:webhook: store.sqlite.synchronous ${values.synchronous}, ${CONNECTIONS} connections, ${SECONDS}s per measurement, ${ROUNDS} alternating rounds; deliveries of 1-20 alerts, 20% repeats`);
-const ratios: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  const rps: Record<string, number> = {};
-  for (const target of round % 2 === 0 ? [bare, medic] : [medic, bare]) {
-    const r = await load(target, deliveries(20_000, `r${round}${target.name[0]}`));
-    rps[target.name] = r.rps;
-    console.log(`  round ${round + 1} ${target.name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} deliveries/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (non-2xx/errors ${r.non2xx})`);
-  }
-  ratios.push(rps.medic! / rps.bare!);
+const cpuText = (us: number | undefined) => (us === undefined ? '' : `  server CPU ${us.toFixed(0)} us/delivery`);
+// Medic's own figures, from its /metrics.
+async function medicSample(prefix: string): Promise<number> {
+  const exposition = await (await fetch(`${medic.url}/metrics`)).text();
+  return exposition.split('\n').filter((l) => l.startsWith(prefix)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
-ratios.sort((a, b) => a - b);
 
+// The fixed rate first, on a fresh Medic: its steady state, where recording the alerts as incidents and
+// work keeps up between deliveries (so its CPU figure is a delivery's whole cost); then the saturated
+// rounds, a burst that Medic answers first and records after.
 console.log(`fixed rate: ${RATE} deliveries/s for ${SECONDS}s each`);
 const fixed: Record<string, Awaited<ReturnType<typeof load>>> = {};
 for (const target of [bare, medic]) {
   fixed[target.name] = await load(target, deliveries(20_000, `f${target.name[0]}`), RATE);
   const r = fixed[target.name]!;
-  console.log(`  ${target.name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} deliveries/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (non-2xx/errors ${r.non2xx})`);
+  console.log(`  ${target.name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} deliveries/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (non-2xx/errors ${r.non2xx})${cpuText(r.cpuUs)}`);
 }
+// The last load was Medic's: nothing is paused.
+const waitingAfterFixed = await medicSample('medic_alerts_waiting');
+console.log(`  alerts answered but not yet recorded when the fixed rate ended: ${waitingAfterFixed}`);
+
+const ratios: number[] = [];
+const cpuRatios: number[] = [];
+const cpuPerDelivery: Record<string, number[]> = { medic: [], bare: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  const rps: Record<string, number> = {};
+  for (const target of round % 2 === 0 ? [bare, medic] : [medic, bare]) {
+    const r = await load(target, deliveries(20_000, `r${round}${target.name[0]}`));
+    rps[target.name] = r.rps;
+    if (r.cpuUs !== undefined) cpuPerDelivery[target.name]!.push(r.cpuUs);
+    console.log(`  round ${round + 1} ${target.name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} deliveries/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (non-2xx/errors ${r.non2xx})${cpuText(r.cpuUs)}`);
+  }
+  ratios.push(rps.medic! / rps.bare!);
+  const [m, b] = [cpuPerDelivery.medic!.at(-1), cpuPerDelivery.bare!.at(-1)];
+  if (cpuPerDelivery.medic!.length === round + 1 && cpuPerDelivery.bare!.length === round + 1) cpuRatios.push(m! / b!);
+}
+ratios.sort((a, b) => a - b);
+cpuRatios.sort((a, b) => a - b);
 
 console.log('\nsummary');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const mid = ratios.length / 2;
-const median = ratios.length % 2 ? ratios[Math.floor(mid)]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+const medianOf = (xs: number[]) => (xs.length % 2 ? xs[Math.floor(xs.length / 2)]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2);
+const median = medianOf(ratios);
 console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).join(', ')}; median ${pct(median)} (target >= 80%)`);
+if (cpuRatios.length > 0) {
+  const us = (name: string) => medianOf([...cpuPerDelivery[name]!].sort((a, b) => a - b)).toFixed(0);
+  console.log(`  server CPU per delivery answered (all threads, during the rounds): medic ${us('medic')} us, bare ${us('bare')} us; medic / bare per round ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}, median ${medianOf(cpuRatios).toFixed(2)}x`);
+  console.log(`  (recording the alerts as incidents and work is deferred past the rounds, so it is not in medic's figure)`);
+}
 console.log(`  at ${RATE}/s offered: medic served ${fixed.medic!.rps.toFixed(0)}/s = ${pct(fixed.medic!.rps / fixed.bare!.rps)} of bare's ${fixed.bare!.rps.toFixed(0)}/s`);
 console.log(`  at ${RATE}/s: medic p50 ${fixed.medic!.p50} ms, p99 ${fixed.medic!.p99} ms (target p99 < 20 ms); bare p99 ${fixed.bare!.p99} ms`);
+if (fixed.medic!.cpuUs !== undefined && fixed.bare!.cpuUs !== undefined) {
+  console.log(`  at ${RATE}/s: server CPU per delivery medic ${fixed.medic!.cpuUs.toFixed(0)} us (recording included: ${waitingAfterFixed} alerts left waiting), bare ${fixed.bare!.cpuUs.toFixed(0)} us`);
+}
 
 if (paused) paused.child.kill('SIGCONT');
 paused = undefined;
 // What the engine got through meanwhile: it shares the process (and the store) with the webhook.
-const exposition = await (await fetch(`${medic.url}/metrics`)).text();
-const sample = (prefix: string) => exposition.split('\n').filter((l) => l.startsWith(prefix)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-console.log(`  meanwhile Medic recorded ${sample('medic_incidents_created_total')} incidents; ${sample('medic_alerts_waiting')} alerts answered were still waiting to be recorded`);
-console.log(`  and the engine finished ${sample('medic_work_processed_total')} work items (no inventory: each incident escalated)`);
+console.log(`  meanwhile Medic recorded ${await medicSample('medic_incidents_created_total')} incidents; ${await medicSample('medic_alerts_waiting')} alerts answered were still waiting to be recorded`);
+console.log(`  and the engine finished ${await medicSample('medic_work_processed_total')} work items (no inventory: each incident escalated)`);
 
 for (const t of [medic, bare]) t.child.kill('SIGTERM');
 await Promise.all([medic, bare].map((t) => new Promise((r) => t.child.once('exit', r))));

@@ -99,6 +99,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       synchronous: config.store.sqlite.synchronous,
       busyTimeoutMs: config.store.sqlite.busy_timeout,
       minFreeBytes: config.store.sqlite.min_free_space,
+      onWarning: (message) => log.warn({ store: sqlitePath }, message),
     });
   } catch (err) {
     lock.release();

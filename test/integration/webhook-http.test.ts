@@ -44,6 +44,22 @@ describe('POST /webhook/alertmanager', () => {
     assert.equal(metricValue(metrics, 'medic_alert_duplicates_total'), before + 9);
   });
 
+  it('counts the alerts it received by status', async () => {
+    const count = async (status: string) =>
+      metricValue(await (await fetch(`${medic.url}/metrics`)).text(), `medic_alerts_received_total{status="${status}"}`) ?? 0;
+    const [firingBefore, resolvedBefore] = [await count('firing'), await count('resolved')];
+    const body: { alerts: Record<string, unknown>[] } = firingDelivery('cnt0000000000001', 'counted-1');
+    const alert = body.alerts[0]!;
+    body.alerts = [
+      alert,
+      { ...alert, fingerprint: 'cnt0000000000002' },
+      { ...alert, fingerprint: 'cnt0000000000003', status: 'resolved', endsAt: '2026-11-28T22:40:00Z' },
+    ];
+    assert.equal((await deliver(hook, body, AUTH)).status, 200);
+    assert.equal(await count('firing'), firingBefore + 2);
+    assert.equal(await count('resolved'), resolvedBefore + 1);
+  });
+
   it('closes the incident on the recorded resolve and records when', async () => {
     const firing = loadDelivery('firing-agent-down');
     await deliver(hook, firing.body, replayHeaders(firing));

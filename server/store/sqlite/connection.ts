@@ -15,6 +15,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs: number;
   /** Below this much free space on the database's file system the store says it is not ready (0: never). */
   minFreeBytes?: number;
+  /** What the store works around on its own but an operator should hear of (the checkpoint thread failing). */
+  onWarning?: (message: string) => void;
 }
 
 // SQLite's own automatic checkpoint, in pages: what the event loop's connection falls back to.
@@ -103,14 +105,17 @@ export class SqliteConnection<Parts> {
     try {
       this.checkpointer = startCheckpointer({
         path, busyTimeoutMs, intervalMs: CHECKPOINT_INTERVAL_MS,
-        onFailure: () => {
-          if (this.db === db && !this.closed) db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+        onFailure: (reason) => {
+          if (this.db !== db || this.closed) return;
+          db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+          this.options.onWarning?.(`${reason}; SQLite checkpoints inside commits instead, on the event loop (slower under load)`);
         },
       });
       db.pragma(`wal_autocheckpoint = ${SAFETY_NET_AUTOCHECKPOINT}`);
-    } catch {
+    } catch (err) {
       // No thread: SQLite's own checkpoints, as before.
       db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+      this.options.onWarning?.(`the checkpoint thread could not start (${describe(err)}); SQLite checkpoints inside commits instead, on the event loop (slower under load)`);
     }
   }
 
