@@ -7,7 +7,7 @@ import type { Policies } from './decide/policies.ts';
 import type { SelectionRule } from './decide/selection.ts';
 import type { DriverRegistry } from './drivers/index.ts';
 import type { Inventory } from './inventory.ts';
-import type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
+import type { ActionsPause, AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
 import type { StrategyRegistry } from './strategies/index.ts';
 import type { PromQuery } from './act/verification.ts';
 import type { Agent, StrategyName } from './types.ts';
@@ -49,6 +49,8 @@ export interface EngineStore {
   latestApproval(incidentId: number, strategy: string): Promise<Approval | undefined>;
   settleApproval(id: number, from: ApprovalState, to: ApprovalState, by: string | null, now: number, note: string | null): Promise<boolean>;
   saveAnomaly(incidentId: number, a: AnomalyAssessment): Promise<void>;
+  /** The kill switch: while an operator has paused automatic actions, no new action starts. */
+  actionsPaused(): Promise<ActionsPause | undefined>;
 }
 
 export const ESCALATION_REASONS = [

@@ -130,7 +130,11 @@ export class RemediationEngine {
       this.o.observer.escalated('notify');
       return { kind: 'done', outcome: 'notified', reason: plan.summary };
     }
-    if (mode === 'approve') {
+    // The kill switch: while an operator has paused automatic actions, no new one starts, and none is put
+    // to an approver either; a remediation already under way (resumed) is carried to its end, since an
+    // open breaker must still close. Held like a guard below: recorded once, escalated past max_wait.
+    const pause = resumed ? undefined : await this.o.store.actionsPaused();
+    if (mode === 'approve' && !pause) {
       const gate = await approvalGate({
         store: this.o.store, incidentId: incident.id, strategy: name, plan, decision, now, approvalTimeoutMs: this.o.policies.guards.approval_timeout,
         recheckMs: this.recheckMs, record: rec.record, escalate: (reason, message) => rec.escalate(reason, message, undefined),
@@ -142,7 +146,9 @@ export class RemediationEngine {
 
     let release = (): void => undefined;
     if (!resumed) {
-      const admitted = await this.admit(agent, observed.health.healthy === false, incident, now, log);
+      const admitted: Admission = pause
+        ? { ok: false, guard: 'paused', reason: `automatic actions are paused (by ${clipText(pause.by, 200)} at ${new Date(pause.at).toISOString()}${pause.note ? `: ${clipText(pause.note, 200)}` : ''})` }
+        : await this.admit(agent, observed.health.healthy === false, incident, now, log);
       // One held incident counts once per guard, however often it is checked again while it waits.
       const held = mine[mine.length - 1]?.outcome === 'blocked' ? mine[mine.length - 1] : undefined;
       if (!admitted.ok) {

@@ -41,6 +41,13 @@ export interface AttemptUpdate {
 }
 
 
+/** The kill switch (an operator's pause of automatic actions): who paused, when, and why. */
+export interface ActionsPause {
+  by: string;
+  at: number;
+  note: string | null;
+}
+
 export interface BreakerRecord {
   target: string;
   agentType: string;

@@ -4,7 +4,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { Guards } from './policies.ts';
 
-export const GUARD_NAMES = ['concurrency', 'blast_radius_type', 'blast_radius_fleet', 'storm', 'budget'] as const;
+export const GUARD_NAMES = ['paused', 'concurrency', 'blast_radius_type', 'blast_radius_fleet', 'storm', 'budget'] as const;
 export type GuardName = (typeof GUARD_NAMES)[number];
 
 export type GuardVerdict = { ok: true; release: () => void } | { ok: false; guard: GuardName; reason: string };

@@ -5,6 +5,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import { apiAccess, requireOperatorForChanges, type ApiAuthResult } from '../api/api-auth.ts';
+import { controlsApiRouter } from '../api/controls-api.ts';
 import { operatorApiRouter } from '../api/operator-api.ts';
 import { operatorAudit } from '../api/operator-audit.ts';
 import { readApiRouter } from '../api/read-api.ts';
@@ -33,7 +34,7 @@ export interface AppDeps {
   ingest: IngestActivity;
   /** A delivery was committed as received: record it (receipt-recorder.ts). */
   onReceived: () => void;
-  /** An operator decided an approval: work waiting on it may run now. */
+  /** An operator decided an approval (or resumed automatic actions): work waiting on it may run now. */
   onDecision: () => void;
   readiness: () => Promise<Readiness>;
   /** The anomaly models in service, for GET /api/models. */
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', apiAccess(deps.checkApi, deps.log, () => deps.clock.now()), operatorAudit(deps.store, deps.clock, deps.log), requireOperatorForChanges());
   app.use(readApiRouter(deps.store, deps.models, deps.predictions));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
+  app.use(controlsApiRouter(deps.store, deps.clock, deps.log, deps.onDecision));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

@@ -108,6 +108,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   const recovered = await store.recoverInterrupted(clock.now());
   if (recovered > 0) log.warn({ recovered }, 'work interrupted by the previous process returned to the queue');
+  const pause = await store.actionsPaused();
+  if (pause) log.warn({ by: pause.by, since: new Date(pause.at).toISOString(), note: pause.note }, 'automatic actions are PAUSED (the kill switch): no remediation starts until POST /api/controls/resume');
 
   let pool: WorkerPool | undefined;
   const metrics = createMetrics(

@@ -39,6 +39,16 @@ export function createMetrics(sources: MetricSources, version: string) {
     return lastStats;
   };
 
+  // A gauge read from the store's figures at scrape time (nothing set when the store cannot answer).
+  const storeGauge = (name: string, help: string, pick: (s: StoreStats) => number) =>
+    new Gauge({
+      name, help, registers,
+      async collect() {
+        const s = await stats();
+        if (s) this.set(pick(s));
+      },
+    });
+
   const metrics = {
     registry,
     buildInfo: new Gauge({ name: 'medic_build_info', help: 'Medic version running; always 1.', labelNames: ['version'], registers }),
@@ -85,38 +95,15 @@ export function createMetrics(sources: MetricSources, version: string) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    queueDepth: new Gauge({
-      name: 'medic_queue_depth',
-      help: 'Work items waiting for a worker.',
-      registers,
-      async collect() {
-        const s = await stats();
-        if (s) this.set(s.pendingWork);
-      },
-    }),
-    alertsWaiting: new Gauge({
-      name: 'medic_alerts_waiting',
-      help: 'Alerts in deliveries answered and committed but not yet recorded as incidents (the inbox\'s second step).',
-      registers,
-      async collect() {
-        const s = await stats();
-        if (s) this.set(s.receivedAlerts);
-      },
-    }),
+    queueDepth: storeGauge('medic_queue_depth', 'Work items waiting for a worker.', (st) => st.pendingWork),
+    alertsWaiting: storeGauge('medic_alerts_waiting', 'Alerts in deliveries answered and committed but not yet recorded as incidents (the inbox\'s second step).', (st) => st.receivedAlerts),
+    actionsPaused: storeGauge('medic_actions_paused', '1 while an operator has paused automatic actions (the kill switch: POST /api/controls/pause), else 0.', (st) => st.actionsPaused ? 1 : 0),
     notificationsUnrecordable: new Counter({
       name: 'medic_notifications_unrecordable_total',
       help: 'Deliveries committed whose alerts could not be recorded (kept with the error; GET /api/notifications/:id).',
       registers,
     }),
-    incidentsOpen: new Gauge({
-      name: 'medic_incidents_open',
-      help: 'Incidents whose alert is still firing.',
-      registers,
-      async collect() {
-        const s = await stats();
-        if (s) this.set(s.openIncidents);
-      },
-    }),
+    incidentsOpen: storeGauge('medic_incidents_open', 'Incidents whose alert is still firing.', (st) => st.openIncidents),
     workers: new Gauge({
       name: 'medic_workers',
       help: 'Workers by state.',

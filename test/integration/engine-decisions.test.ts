@@ -103,6 +103,59 @@ describe('decision modes', () => {
   });
 });
 
+describe('the kill switch', () => {
+  it('holds every new action while paused, records it once, asks no approver, and acts once resumed', async () => {
+    const clock = movableClock();
+    h = await startHarness({
+      agents: [{ id: 'a1', type: 'generic' }], clock,
+    });
+    assert.ok(await h.store.setActionsPaused({ by: 'sre@example', at: clock.now(), note: 'bad deploy of Medic rules' }));
+    assert.equal(await h.store.setActionsPaused({ by: 'someone-else', at: clock.now(), note: null }), false, 'pausing again changes nothing');
+    assert.equal((await h.store.actionsPaused())?.by, 'sre@example', 'the first pause stands');
+    const incident = await h.incident('AgentDown', 'a1');
+    const first = await h.heal(incident);
+    assert.equal(first.kind, 'defer');
+    assert.match(first.kind === 'defer' ? first.note ?? '' : '', /paused: automatic actions are paused \(by sre@example at .*: bad deploy of Medic rules\)/);
+    clock.advance(10_000);
+    assert.equal((await h.heal(incident)).kind, 'defer');
+    assert.equal(h.agents.get('a1')!.state.restarts, 0, 'nothing acted');
+    const held = (await attemptsOf(h.store, incident.id)).filter((a) => a.outcome === 'blocked');
+    assert.equal(held.length, 1, 'held once, however often it is checked');
+    assert.equal(held[0]!.details.guard, 'paused');
+    assert.deepEqual(h.events.filter((e) => e.startsWith('blocked')), ['blocked paused']);
+
+    assert.ok(await h.store.setActionsPaused(null));
+    assert.equal(await h.store.actionsPaused(), undefined);
+    assert.equal((await h.heal(incident)).kind, 'done');
+    assert.equal(h.agents.get('a1')!.state.restarts, 1, 'acts once resumed');
+  });
+
+  it('in approve mode, puts nothing to an approver while paused', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { mode: 'approve' } } }) });
+    await h.store.setActionsPaused({ by: 'sre@example', at: Date.now(), note: null });
+    const incident = await h.incident('AgentDown', 'a1');
+    assert.equal((await h.heal(incident)).kind, 'defer');
+    assert.deepEqual(await h.store.listApprovals(), [], 'no approval requested');
+    await h.store.setActionsPaused(null);
+    assert.equal((await h.heal(incident)).kind, 'defer');
+    assert.equal((await h.store.listApprovals('pending')).length, 1, 'asked once resumed');
+  });
+
+  it('escalates a paused incident once it has waited past max_wait', async () => {
+    const clock = movableClock();
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], clock, policiesYaml: policiesWith({ guards: { blast_radius: { max_wait: '5m' } } }) });
+    await h.store.setActionsPaused({ by: 'sre@example', at: clock.now(), note: null });
+    const incident = await h.incident('AgentDown', 'a1');
+    assert.equal((await h.heal(incident)).kind, 'defer');
+    clock.advance(6 * 60_000);
+    const r = await h.heal(incident);
+    assert.deepEqual([r.kind, r.kind === 'done' && r.outcome], ['done', 'escalated']);
+    assert.equal(h.escalations[0]!.reason, 'guard_wait_exceeded');
+    assert.match(h.escalations[0]!.message, /for paused: automatic actions are paused/);
+    assert.equal(h.agents.get('a1')!.state.restarts, 0);
+  });
+});
+
 describe('deploy-aware selection', () => {
   it('errors soon after a deploy of a version not known good are rolled back first, not restarted', async () => {
     h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }] });

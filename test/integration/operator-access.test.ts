@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../server/app/config.ts';
 import { firingDelivery } from '../helpers/fixtures.ts';
-import { deliver, getJson, postJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
+import { deliver, getJson, metricValue, postJson, startTestService, tempDir, type TestService } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const WEBHOOK_TOKEN = 'webhook-secret-4f1c9a7e2b';
@@ -98,6 +98,39 @@ describe('operator API access control', () => {
     assert.ok(rows.some((e) => e.who === 'alice' && e.status === 200 && e.via === 'api-token' && e.path.endsWith(`/${approval.id}/approve`) && e.requestId));
     assert.ok(rows.some((e) => e.who === 'alice' && e.status === 400), 'the forged attempt is audited too');
     assert.ok(rows.some((e) => e.who === 'env-operator' && e.status === 200));
+  });
+
+  it('the kill switch: an operator pauses and resumes automatic actions; read-only cannot; audited, logged, exported', async () => {
+    const paused = async () => metricValue(await (await fetch(`${svc.url}/metrics`)).text(), 'medic_actions_paused');
+    assert.equal(await paused(), 0);
+    const refused = await postJson(`${svc.url}/api/controls/pause`, {}, bearer(GRAFANA_TOKEN));
+    assert.equal(refused.status, 403, 'read-only cannot pause');
+    assert.equal(await svc.store.actionsPaused(), undefined);
+
+    const pause = await postJson(`${svc.url}/api/controls/pause`, { note: 'investigating a bad rule' }, bearer(ALICE_TOKEN));
+    assert.equal(pause.status, 200);
+    assert.equal(pause.body.changed, true);
+    assert.equal(pause.body.actionsPaused.by, 'alice');
+    assert.equal(pause.body.actionsPaused.note, 'investigating a bad rule');
+    const again = await postJson(`${svc.url}/api/controls/pause`, {}, bearer(ENV_OPERATOR_TOKEN));
+    assert.deepEqual([again.status, again.body.changed, again.body.actionsPaused.by], [200, false, 'alice'], 'the first pause stands');
+    const seen = await getJson(`${svc.url}/api/controls`, bearer(GRAFANA_TOKEN));
+    assert.equal(seen.status, 200, 'read-only sees the state');
+    assert.equal(seen.body.actionsPaused.by, 'alice');
+    assert.equal(await paused(), 1);
+    assert.ok(svc.logs.some((l) => String(l.msg).startsWith('automatic actions PAUSED') && l.by === 'alice'), 'the pause is logged');
+    assert.equal((await postJson(`${svc.url}/api/controls/pause`, { note: 7 }, bearer(ALICE_TOKEN))).status, 400, 'a bad body is refused');
+
+    assert.equal((await postJson(`${svc.url}/api/controls/resume`, {}, bearer(GRAFANA_TOKEN))).status, 403, 'read-only cannot resume');
+    const resume = await postJson(`${svc.url}/api/controls/resume`, {}, bearer(ALICE_TOKEN));
+    assert.deepEqual([resume.status, resume.body.changed, resume.body.actionsPaused], [200, true, null]);
+    assert.equal(await paused(), 0);
+    await waitFor('pause and resume audited', async () => {
+      const items = (await svc.store.listAudit({ limit: 50 })).items;
+      return items.some((e) => e.who === 'alice' && e.status === 200 && e.path.endsWith('/controls/pause'))
+        && items.some((e) => e.who === 'alice' && e.status === 200 && e.path.endsWith('/controls/resume'))
+        && items.some((e) => e.who === 'grafana' && e.status === 403 && e.path.endsWith('/controls/pause'));
+    });
   });
 
   it('no secret appears in any log line of the run', () => {

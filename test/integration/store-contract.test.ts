@@ -84,7 +84,7 @@ for (const impl of implementations) {
         assert.equal(r.created.length, 2);
         assert.equal(r.duplicates, 0);
         assert.equal(r.created[0]!.status, 'firing');
-        assert.deepEqual(await store.stats(), { pendingWork: 2, runningWork: 0, openIncidents: 2, receivedAlerts: 0 });
+        assert.deepEqual(await store.stats(), { pendingWork: 2, runningWork: 0, openIncidents: 2, receivedAlerts: 0, actionsPaused: false });
       });
 
       it('counts a repeated firing alert as a duplicate and changes nothing else', async () => {
@@ -200,7 +200,7 @@ for (const impl of implementations) {
 
       it('commits a received delivery without recording it, and says so', async () => {
         const { notificationId } = await store.receiveNotification(notification([alert({ fingerprint: 'r1' }), alert({ fingerprint: 'r2' })]));
-        assert.deepEqual(await store.stats(), { pendingWork: 0, runningWork: 0, openIncidents: 0, receivedAlerts: 2 });
+        assert.deepEqual(await store.stats(), { pendingWork: 0, runningWork: 0, openIncidents: 0, receivedAlerts: 2, actionsPaused: false });
         const n = await store.getNotification(notificationId);
         assert.equal(n?.state, 'received');
         assert.equal(n?.created, null);
@@ -226,7 +226,7 @@ for (const impl of implementations) {
           { state: detail?.state, created: detail?.created, resolved: detail?.resolved, duplicates: detail?.duplicates, recordedAt: detail?.recordedAt },
           { state: 'recorded', created: [r.result.created[0]!.id], resolved: [r.result.resolved[0]!.id], duplicates: 0, recordedAt: 6_000 },
         );
-        assert.deepEqual(await store.stats(), { pendingWork: 1, runningWork: 0, openIncidents: 1, receivedAlerts: 0 });
+        assert.deepEqual(await store.stats(), { pendingWork: 1, runningWork: 0, openIncidents: 1, receivedAlerts: 0, actionsPaused: false });
       });
 
       it('keeps a received delivery across a reopen, and records it after', async () => {
@@ -424,6 +424,21 @@ for (const impl of implementations) {
         const rest = await store.listAudit({ limit: 2, cursor: first.nextCursor! });
         assert.deepEqual(rest.items.map((e) => e.who), ['op0']);
         assert.equal(rest.nextCursor, null);
+      });
+    });
+
+    describe('controls', () => {
+      it('keeps the kill switch across a reopen: the first pause stands, a resume clears it, stats say so', async () => {
+        assert.equal(await store.actionsPaused(), undefined);
+        assert.equal((await store.stats()).actionsPaused, false);
+        assert.equal(await store.setActionsPaused({ by: 'alice', at: 1_000, note: 'bad rule' }), true);
+        assert.equal(await store.setActionsPaused({ by: 'bob', at: 2_000, note: null }), false);
+        store = await impl.reopen(store);
+        assert.deepEqual(await store.actionsPaused(), { by: 'alice', at: 1_000, note: 'bad rule' });
+        assert.equal((await store.stats()).actionsPaused, true);
+        assert.equal(await store.setActionsPaused(null), true);
+        assert.equal(await store.setActionsPaused(null), false, 'resuming twice changes nothing');
+        assert.equal(await store.actionsPaused(), undefined);
       });
     });
 

@@ -45,6 +45,12 @@ export function healingOverview() {
       queries: [{ expr: 'sum(medic_workers{state="busy"})', legend: 'busy workers' }],
     }))
     .withPanel(stat({
+      title: 'Actions paused', unit: 'short', min: 0, max: 1,
+      description: '1 while an operator has paused Medic\'s automatic actions (the kill switch, POST /api/controls/pause): incidents are held and escalated, none is healed. GET /api/controls says by whom and why.',
+      queries: [{ expr: 'max(medic_actions_paused)', legend: 'paused' }],
+      links: [{ title: 'Controls in Medic', url: '${medic_url}/api/controls' }],
+    }))
+    .withPanel(stat({
       title: 'Breakers not closed', unit: 'short', description: 'Circuit breakers Medic holds open or half-open: traffic to those agents is cut or being tried again.',
       queries: [{ expr: 'sum(medic_circuit_breakers{state!="closed"})', legend: 'open or half-open' }],
     }))

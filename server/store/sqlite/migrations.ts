@@ -213,6 +213,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO inbox_waiting (id, alerts) VALUES (1, 0);
     `,
   },
+  {
+    version: 7,
+    name: 'the kill switch: automatic actions paused by an operator',
+    sql: `
+      -- One row while automatic actions are paused; none otherwise.
+      CREATE TABLE actions_paused (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        paused_by TEXT NOT NULL,
+        paused_at INTEGER NOT NULL,
+        note TEXT
+      );
+    `,
+  },
 ];
 
 /**

@@ -37,7 +37,8 @@ export function prepareQueries(db: Database.Database): SqliteQueries {
       `SELECT (SELECT COUNT(*) FROM work_items WHERE state = 'pending') AS pending,
               (SELECT COUNT(*) FROM work_items WHERE state = 'running') AS running,
               (SELECT COUNT(*) FROM incidents WHERE status = 'firing') AS open,
-              (SELECT alerts FROM inbox_waiting WHERE id = 1) AS received`,
+              (SELECT alerts FROM inbox_waiting WHERE id = 1) AS received,
+              EXISTS (SELECT 1 FROM actions_paused) AS paused`,
     ),
     notificationById: db.prepare(
       `SELECT id, received_at, receiver, status, group_key, alert_count, request_id, recorded_at, outcome, record_error,
@@ -103,7 +104,7 @@ export function prepareQueries(db: Database.Database): SqliteQueries {
     },
     stats: () => {
       const row = st.stats.get() as Row;
-      return { pendingWork: Number(row.pending), runningWork: Number(row.running), openIncidents: Number(row.open), receivedAlerts: Number(row.received) };
+      return { pendingWork: Number(row.pending), runningWork: Number(row.running), openIncidents: Number(row.open), receivedAlerts: Number(row.received), actionsPaused: Number(row.paused) === 1 };
     },
   };
 }

@@ -4,6 +4,7 @@
 // contract, which every adapter implements and test/integration/store-contract.test.ts checks.
 import type Database from 'better-sqlite3';
 import type {
+  ActionsPause,
   Approval,
   Attempt,
   AuditEntry,
@@ -27,6 +28,7 @@ import { GroupCommit } from './group-commit.ts';
 import { prepareInbox } from './inbox.ts';
 import { prepareQueries } from './queries.ts';
 import { prepareQueue } from './queue.ts';
+import { prepareControls } from './controls.ts';
 import { prepareLedgers } from './ledgers.ts';
 import { prepareRecords } from './records.ts';
 
@@ -34,7 +36,7 @@ export type { SqliteStoreOptions };
 
 function prepareParts(db: Database.Database) {
   const records = prepareRecords(db);
-  return { inbox: prepareInbox(db), queue: prepareQueue(db, records.insertAttempt), records, queries: prepareQueries(db), ledgers: prepareLedgers(db) };
+  return { inbox: prepareInbox(db), queue: prepareQueue(db, records.insertAttempt), records, queries: prepareQueries(db), ledgers: prepareLedgers(db), controls: prepareControls(db) };
 }
 
 type Parts = ReturnType<typeof prepareParts>;
@@ -189,6 +191,14 @@ export class SqliteStore implements Store {
   }
   async unsentEscalations(): Promise<number> {
     return this.conn.run((p) => p.ledgers.unsentEscalations());
+  }
+
+  // The kill switch: durable before the operator is told it holds (or no longer holds).
+  async actionsPaused(): Promise<ActionsPause | undefined> {
+    return this.conn.run((p) => p.controls.actionsPaused());
+  }
+  async setActionsPaused(...args: Args<'setActionsPaused'>): Promise<boolean> {
+    return this.durably((p) => p.controls.setActionsPaused(...args));
   }
 
   async ping(): Promise<void> {
