@@ -1,4 +1,4 @@
-// What operators decide: approvals for remediations in `approve` mode, promotion of temporary changes,
+// What operators decide: approvals for remediations in `approve` mode, promotion (or early revert) of temporary changes,
 // and the circuit breakers' states; and the audit of who decided what. Mounted under /api behind the
 // access gate (api-auth.ts): deciding needs the operator role, and who decides is the API token's name.
 import express, { type Router } from 'express';
@@ -58,6 +58,20 @@ export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => 
     const done = await store.settleChange(id.data, 'promoted', clock.now(), `promoted by ${who.by}${body.data.note ? `: ${body.data.note}` : ''}`);
     if (!done) return void res.status(409).json({ error: `change ${id.data} is not active (unknown, reverted or promoted)` });
     res.json({ id: id.data, state: 'promoted', by: who.by });
+  });
+
+  // Reverting before the expiry: the change becomes due now, and the change reverter puts the target back
+  // on its next round (remediation.revert_interval), through the same driver, recorded the same way.
+  router.post('/api/changes/:id/revert', json, async (req, res) => {
+    const id = Id.safeParse(req.params.id);
+    const body = Decision.safeParse(req.body ?? {});
+    if (!id.success) return void res.status(400).json({ error: 'change id must be a positive integer' });
+    if (!body.success) return void res.status(400).json({ error: 'the body must be {"by"?: "<who>", "note"?: "<why>"}' });
+    const who = decider(res.locals.principal as Principal | undefined, body.data.by);
+    if ('error' in who) return void res.status(400).json({ error: who.error });
+    const done = await store.expireChange(id.data, clock.now());
+    if (!done) return void res.status(409).json({ error: `change ${id.data} is not active (unknown, reverted or promoted)` });
+    res.status(202).json({ id: id.data, state: 'active', revert: 'due now: the change reverter restores the target on its next round', by: who.by });
   });
 
   router.get('/api/breakers', async (req, res) => {

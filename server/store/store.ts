@@ -254,6 +254,8 @@ export interface Store {
   /** Moves an active change to a final state; false when it was no longer active. */
   settleChange(id: number, state: Exclude<ChangeState, 'active'>, now: number, note: string | null): Promise<boolean>;
   listChanges(state?: ChangeState): Promise<ChangeRecord[]>;
+  /** Makes an active change due now (an operator reverts it before its expiry); false when it was not active. */
+  expireChange(id: number, now: number): Promise<boolean>;
   createApproval(a: Omit<Approval, 'id' | 'state' | 'decidedBy' | 'decidedAt' | 'note'>): Promise<Approval>;
   /** The newest approval request for an incident and strategy. */
   latestApproval(incidentId: number, strategy: string): Promise<Approval | undefined>;

@@ -100,6 +100,22 @@ describe('operator API access control', () => {
     assert.ok(rows.some((e) => e.who === 'env-operator' && e.status === 200));
   });
 
+  it('an operator brings the revert of a change forward; read-only cannot; an inactive one is refused', async () => {
+    const attempt = await svc.store.recordAttempt({
+      incidentId, workItemId: null, target: 'agent-access-1', strategy: 'repair', driver: 'http', mode: 'auto', outcome: 'succeeded',
+      reason: 'raised the memory limit', startedAt: Date.now(), finishedAt: Date.now(), details: {}, agentType: 'generic', alertname: 'AgentMemoryHigh',
+    });
+    const change = await svc.store.recordChange({ incidentId, attemptId: attempt.id, target: 'agent-access-1', kind: 'config', before: { m: 512 }, after: { m: 768 }, appliedAt: Date.now(), expiresAt: Date.now() + 3_600_000 });
+    assert.equal((await postJson(`${svc.url}/api/changes/${change.id}/revert`, {}, bearer(GRAFANA_TOKEN))).status, 403);
+    assert.deepEqual(await svc.store.dueChanges(Date.now()), [], 'not due yet');
+    const res = await postJson(`${svc.url}/api/changes/${change.id}/revert`, { note: 'the leak is fixed upstream' }, bearer(ALICE_TOKEN));
+    assert.equal(res.status, 202);
+    assert.equal(res.body.by, 'alice');
+    assert.deepEqual((await svc.store.dueChanges(Date.now())).map((c) => c.id), [change.id], 'due now');
+    await svc.store.settleChange(change.id, 'reverted', Date.now(), null);
+    assert.equal((await postJson(`${svc.url}/api/changes/${change.id}/revert`, {}, bearer(ALICE_TOKEN))).status, 409);
+  });
+
   it('the kill switch: an operator pauses and resumes automatic actions; read-only cannot; audited, logged, exported', async () => {
     const paused = async () => metricValue(await (await fetch(`${svc.url}/metrics`)).text(), 'medic_actions_paused');
     assert.equal(await paused(), 0);

@@ -396,6 +396,19 @@ for (const impl of implementations) {
         assert.equal(await store.settleChange(change.id, 'reverted', 20_000, null), true);
         assert.deepEqual(await store.dueChanges(9_000), []);
       });
+
+      it('are due at once when an operator brings the revert forward, never later than their expiry', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'e', agent: 'one' })]));
+        const attempt = await store.recordAttempt(attemptFor(created[0]!.id, null, 'one', 100));
+        const change = await store.recordChange({ incidentId: created[0]!.id, attemptId: attempt.id, target: 'one', kind: 'config', before: { a: 1 }, after: { a: 2 }, appliedAt: 10_000, expiresAt: 20_000 });
+        assert.equal(await store.expireChange(change.id, 12_000), true);
+        assert.deepEqual((await store.dueChanges(12_000)).map((c) => c.id), [change.id]);
+        assert.equal(await store.expireChange(change.id, 50_000), true);
+        assert.deepEqual((await store.dueChanges(12_000)).map((c) => c.id), [change.id], 'not pushed back');
+        assert.equal(await store.settleChange(change.id, 'reverted', 12_500, null), true);
+        assert.equal(await store.expireChange(change.id, 13_000), false, 'no longer active');
+        assert.equal(await store.expireChange(999_999, 13_000), false, 'unknown');
+      });
     });
 
     describe('ledgers', () => {

@@ -154,6 +154,18 @@ for (const kind of ['http', 'process'] as const) {
       assert.equal((await t.state()).config.memory_limit_mib, 768);
     });
 
+    it('repair: an operator reverts a change before its expiry', async () => {
+      const { t, h } = await setUp(kind, 'agent-m', 'generic', { policiesYaml: policiesWith({ tiers: { default: { change_expiry: '1h' } } }) });
+      await t.patchSummary({ memory_bytes: 500 * MIB });
+      await h.heal(await h.incident('AgentMemoryHigh', 'agent-m'));
+      const [change] = await h.store.listChanges('active');
+      assert.equal(await revert(h), 0, 'not due for an hour');
+      assert.ok(await h.store.expireChange(change!.id, Date.now()));
+      assert.equal(await revert(h), 1);
+      assert.equal((await t.state()).config.memory_limit_mib, 512, 'reverted at once');
+      assert.equal((await h.store.listChanges('reverted')).length, 1);
+    });
+
     it('runtime_patch: raises the request timeout for a timeout signature, bounded and reversible', async () => {
       const { t, h } = await setUp(kind, 'agent-t', 'generic', { policiesYaml: policiesWith({ tiers: { default: { change_expiry: '50ms' } } }) });
       const result = await h.heal(await h.incident('AgentHighLatency', 'agent-t', { annotations: { error_signature: 'timeout' } }));

@@ -23,6 +23,7 @@ export interface SqliteRecords {
   dueChanges: SyncStore<'dueChanges'>;
   settleChange: SyncStore<'settleChange'>;
   listChanges: SyncStore<'listChanges'>;
+  expireChange: SyncStore<'expireChange'>;
   createApproval: SyncStore<'createApproval'>;
   latestApproval: SyncStore<'latestApproval'>;
   settleApproval: SyncStore<'settleApproval'>;
@@ -65,6 +66,8 @@ export function prepareRecords(db: Database.Database): SqliteRecords {
     dueChanges: db.prepare("SELECT * FROM changes WHERE state = 'active' AND (expires_at <= ? OR applied_at > ?) ORDER BY expires_at, id"),
     settleChange: db.prepare("UPDATE changes SET state = ?, settled_at = ?, note = ? WHERE id = ? AND state = 'active'"),
     listChanges: db.prepare('SELECT * FROM changes WHERE (? IS NULL OR state = ?) ORDER BY id DESC LIMIT 500'),
+    // Never later than it was: an operator only brings a revert forward.
+    expireChange: db.prepare("UPDATE changes SET expires_at = MIN(expires_at, ?) WHERE id = ? AND state = 'active'"),
     insertApproval: db.prepare(
       `INSERT INTO approvals (incident_id, strategy, plan, requested_at, expires_at, state) VALUES (?, ?, ?, ?, ?, 'pending') RETURNING *`,
     ),
@@ -105,6 +108,7 @@ export function prepareRecords(db: Database.Database): SqliteRecords {
     dueChanges: (now) => (st.dueChanges.all(now, now) as Row[]).map(toChange),
     settleChange: (id, state, now, note) => st.settleChange.run(state, now, note, id).changes === 1,
     listChanges: (state) => (st.listChanges.all(state ?? null, state ?? null) as Row[]).map(toChange),
+    expireChange: (id, now) => st.expireChange.run(now, id).changes === 1,
 
     createApproval: (a) => toApproval(st.insertApproval.get(a.incidentId, a.strategy, JSON.stringify(a.plan), a.requestedAt, a.expiresAt) as Row),
     latestApproval: (incidentId, strategy) => optional(st.latestApproval.get(incidentId, strategy), toApproval),

@@ -140,6 +140,9 @@ export class SqliteStore implements Store {
   async dueChanges(...args: Args<'dueChanges'>): Promise<ChangeRecord[]> {
     return this.conn.run((p) => p.records.dueChanges(...args));
   }
+  async expireChange(...args: Args<'expireChange'>): Promise<boolean> {
+    return this.durably((p) => p.records.expireChange(...args));
+  }
   async settleChange(...args: Args<'settleChange'>): Promise<boolean> {
     return this.durably((p) => p.records.settleChange(...args));
   }
