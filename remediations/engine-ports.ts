@@ -7,7 +7,7 @@ import type { Policies } from './decide/policies.ts';
 import type { SelectionRule } from './decide/selection.ts';
 import type { DriverRegistry } from './drivers/index.ts';
 import type { Inventory } from './inventory.ts';
-import type { ActionsPause, AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
+import type { ActionsPause, ModeOverride, AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, NewAttempt } from './records.ts';
 import type { StrategyRegistry } from './strategies/index.ts';
 import type { PromQuery } from './act/verification.ts';
 import type { Agent, StrategyName } from './types.ts';
@@ -51,6 +51,8 @@ export interface EngineStore {
   saveAnomaly(incidentId: number, a: AnomalyAssessment): Promise<void>;
   /** The kill switch: while an operator has paused automatic actions, no new action starts. */
   actionsPaused(): Promise<ActionsPause | undefined>;
+  /** Operators' decision modes per tier (they replace the policy's modes for that tier). */
+  modeOverrides(): Promise<ModeOverride[]>;
 }
 
 export const ESCALATION_REASONS = [

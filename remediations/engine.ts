@@ -117,7 +117,10 @@ export class RemediationEngine {
     };
 
     // A resumed attempt was admitted when it began: its mode and the fleet guards are not asked again.
-    const mode = resumed ? 'auto' : modeFor(tier, name, incident.alertname === PREEMPTIVE_ALERTNAME);
+    // An operator's mode for the whole tier (PUT /api/controls/tiers/:tier/mode) replaces the policy's.
+    const override = resumed ? undefined : (await this.o.store.modeOverrides()).find((o) => o.tier === tier.name);
+    if (override) decision.modeOverride = { mode: override.mode, by: override.by, at: new Date(override.at).toISOString(), note: override.note };
+    const mode = resumed ? 'auto' : override?.mode ?? modeFor(tier, name, incident.alertname === PREEMPTIVE_ALERTNAME);
     if (mode === 'shadow') {
       await rec.record({ strategy: name, outcome: 'shadow', mode, reason: `shadow mode: would ${plan.summary}`, details: decision });
       this.o.observer.remediation(name, 'shadow', 0);

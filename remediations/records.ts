@@ -48,6 +48,16 @@ export interface ActionsPause {
   note: string | null;
 }
 
+/** An operator's decision mode for a whole tier, in force until cleared: it replaces the policy file's
+ * mode, strategy_modes and preemptive_mode for that tier. */
+export interface ModeOverride {
+  tier: string;
+  mode: 'auto' | 'shadow' | 'approve' | 'notify';
+  by: string;
+  at: number;
+  note: string | null;
+}
+
 export interface BreakerRecord {
   target: string;
   agentType: string;

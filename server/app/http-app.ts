@@ -37,6 +37,8 @@ export interface AppDeps {
   /** An operator decided an approval (or resumed automatic actions): work waiting on it may run now. */
   onDecision: () => void;
   readiness: () => Promise<Readiness>;
+  /** The policies' tier names (operators may switch a tier's decision mode). */
+  tiers?: readonly string[];
   /** The anomaly models in service, for GET /api/models. */
   models?: () => unknown[];
   /** The last round's failure predictions, for GET /api/predictions. */
@@ -83,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', apiAccess(deps.checkApi, deps.log, () => deps.clock.now()), operatorAudit(deps.store, deps.clock, deps.log), requireOperatorForChanges());
   app.use(readApiRouter(deps.store, deps.models, deps.predictions));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
-  app.use(controlsApiRouter(deps.store, deps.clock, deps.log, deps.onDecision));
+  app.use(controlsApiRouter(deps.store, deps.clock, deps.log, deps.onDecision, deps.tiers ?? ['default']));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

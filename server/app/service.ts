@@ -200,7 +200,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
 
   const app = createApp({
-    store,
+    store, tiers: [...policies.tiers.keys()],
     metrics,
     log,
     clock,

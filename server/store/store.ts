@@ -2,9 +2,9 @@
 // implements (today server/store/sqlite/, the embedded default). test/integration/store-contract.test.ts runs
 // the same cases against each adapter. Adapters hold SQL only: what an alert means for incidents and
 // work is decided by the inbox rules in server/ingest/inbox.ts, which they apply in their transaction.
-import type { ActionsPause, AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
-
-export type { ActionsPause, AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, BreakerState, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
+import type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
+import type { ControlsStore } from './controls-store.ts';
+export type { ActionsPause, ModeOverride, AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, BreakerState, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
 
 export type AlertStatus = 'firing' | 'resolved';
 export type WorkState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -202,7 +202,7 @@ export type WorkOutcome =
   /** Come back later without counting an attempt: a breaker waiting, an approval pending, a guard full. */
   | { state: 'defer'; notBefore: number; note: string; attempt?: NewAttempt };
 
-export interface Store {
+export interface Store extends ControlsStore {
   /**
    * Records every alert of a notification in one transaction, or none of them, by the inbox rules
    * (server/ingest/inbox.ts): a new alert (fingerprint and startsAt) opens an incident and, if firing,
@@ -262,10 +262,6 @@ export interface Store {
   /** Decides (or expires, or uses) an approval; false when it was not in the expected state. */
   settleApproval(id: number, from: ApprovalState, to: ApprovalState, by: string | null, now: number, note: string | null): Promise<boolean>;
   listApprovals(state?: ApprovalState): Promise<Approval[]>;
-  /** The kill switch: the pause in force, if any. */
-  actionsPaused(): Promise<ActionsPause | undefined>;
-  /** Pauses automatic actions (a pause), or resumes them (null); false when that was already the state. Durable. */
-  setActionsPaused(pause: ActionsPause | null): Promise<boolean>;
   /** Attempts on a target since a time, oldest first. */
   history(target: string, since: number): Promise<Attempt[]>;
   listIncidents(filter: IncidentFilter, page: PageRequest): Promise<Page<Incident>>;

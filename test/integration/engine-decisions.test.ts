@@ -156,6 +156,27 @@ describe('the kill switch', () => {
   });
 });
 
+describe("an operator's decision mode for a tier", () => {
+  it('replaces the policy file\'s modes for that tier until cleared, and the decision says so', async () => {
+    h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { mode: 'auto', strategy_modes: { restart: 'auto' } } } }) });
+    await h.store.setModeOverride({ tier: 'default', mode: 'shadow', by: 'sre@example', at: Date.now(), note: 'rollout of new rules' });
+    const incident = await h.incident('AgentDown', 'a1');
+    const r = await h.heal(incident);
+    assert.deepEqual([r.kind, r.kind === 'done' && r.outcome], ['done', 'shadow'], 'shadow, though the policy says auto even for restart');
+    assert.equal(h.agents.get('a1')!.state.restarts, 0);
+    const [a] = await attemptsOf(h.store, incident.id);
+    assert.deepEqual({ ...(a!.details.modeOverride as object), at: undefined }, { mode: 'shadow', by: 'sre@example', at: undefined, note: 'rollout of new rules' });
+
+    await h.store.setModeOverride({ tier: 'default', mode: 'approve', by: 'sre@example', at: Date.now(), note: null });
+    assert.equal((await h.heal(await h.incident('AgentDown', 'a1'))).kind, 'defer');
+    assert.equal((await h.store.listApprovals('pending')).length, 1, 'approve: an approval requested');
+
+    assert.ok(await h.store.clearModeOverride('default'));
+    assert.equal((await h.heal(await h.incident('AgentDown', 'a1'))).kind, 'done');
+    assert.equal(h.agents.get('a1')!.state.restarts, 1, 'back to the policy: auto acts');
+  });
+});
+
 describe('deploy-aware selection', () => {
   it('errors soon after a deploy of a version not known good are rolled back first, not restarted', async () => {
     h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }] });

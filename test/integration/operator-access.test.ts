@@ -149,6 +149,30 @@ describe('operator API access control', () => {
     });
   });
 
+  it('an operator switches a tier\'s decision mode and back to the policy; read-only cannot; unknown tiers and modes refused', async () => {
+    const put = (tier: string, body: unknown, token: string) => fetch(`${svc.url}/api/controls/tiers/${tier}/mode`, {
+      method: 'PUT', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    assert.equal((await put('default', { mode: 'shadow' }, GRAFANA_TOKEN)).status, 403);
+    const unknown = await put('nosuchtier', { mode: 'shadow' }, ALICE_TOKEN);
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body.error, /no tier "nosuchtier" in the policies; the tiers are .*default/);
+    const bad = await put('default', { mode: 'yolo' }, ALICE_TOKEN);
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body.problems), /must be one of auto, shadow, approve, notify, or policy/);
+    assert.deepEqual(await svc.store.modeOverrides(), []);
+
+    const set = await put('default', { mode: 'shadow', note: 'new rules rolling out' }, ALICE_TOKEN);
+    assert.deepEqual([set.status, set.body.mode, set.body.by], [200, 'shadow', 'alice']);
+    const seen = await getJson(`${svc.url}/api/controls`, bearer(GRAFANA_TOKEN));
+    assert.deepEqual(seen.body.tierModes.map((m: { tier: string; mode: string; by: string; note: string }) => [m.tier, m.mode, m.by, m.note]), [['default', 'shadow', 'alice', 'new rules rolling out']]);
+    assert.ok(svc.logs.some((l) => String(l.msg).startsWith('tier default switched to shadow mode')), 'logged');
+    assert.equal((await put('default', { mode: 'policy' }, ALICE_TOKEN)).status, 200);
+    assert.deepEqual(await svc.store.modeOverrides(), []);
+    await waitFor('the switch audited', async () => (await svc.store.listAudit({ limit: 50 })).items
+      .some((e) => e.who === 'alice' && e.method === 'PUT' && e.status === 200 && e.path.endsWith('/tiers/default/mode')));
+  });
+
   it('no secret appears in any log line of the run', () => {
     assert.ok(svc.logs.length > 10);
     for (const line of svc.logs) {

@@ -453,6 +453,21 @@ for (const impl of implementations) {
         assert.equal(await store.setActionsPaused(null), false, 'resuming twice changes nothing');
         assert.equal(await store.actionsPaused(), undefined);
       });
+
+      it('keeps operators\' decision modes per tier across a reopen; a second one replaces the first; cleared once', async () => {
+        assert.deepEqual(await store.modeOverrides(), []);
+        await store.setModeOverride({ tier: 'standard', mode: 'shadow', by: 'alice', at: 1_000, note: 'new rules' });
+        await store.setModeOverride({ tier: 'critical_agents', mode: 'approve', by: 'alice', at: 1_500, note: null });
+        await store.setModeOverride({ tier: 'standard', mode: 'notify', by: 'bob', at: 2_000, note: null });
+        store = await impl.reopen(store);
+        assert.deepEqual(await store.modeOverrides(), [
+          { tier: 'critical_agents', mode: 'approve', by: 'alice', at: 1_500, note: null },
+          { tier: 'standard', mode: 'notify', by: 'bob', at: 2_000, note: null },
+        ]);
+        assert.equal(await store.clearModeOverride('standard'), true);
+        assert.equal(await store.clearModeOverride('standard'), false);
+        assert.deepEqual((await store.modeOverrides()).map((m) => m.tier), ['critical_agents']);
+      });
     });
 
     describe('availability', () => {

@@ -226,6 +226,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: "operators' decision modes per tier",
+    sql: `
+      CREATE TABLE tier_modes (
+        tier TEXT PRIMARY KEY,
+        mode TEXT NOT NULL CHECK (mode IN ('auto', 'shadow', 'approve', 'notify')),
+        set_by TEXT NOT NULL,
+        set_at INTEGER NOT NULL,
+        note TEXT
+      );
+    `,
+  },
 ];
 
 /**

@@ -13,6 +13,7 @@ import type {
   ClaimedWork,
   Incident,
   IncidentDetail,
+  ModeOverride,
   Notification,
   NotificationDetail,
   RecordedReceipt,
@@ -202,6 +203,15 @@ export class SqliteStore implements Store {
   }
   async setActionsPaused(...args: Args<'setActionsPaused'>): Promise<boolean> {
     return this.durably((p) => p.controls.setActionsPaused(...args));
+  }
+  async modeOverrides(): Promise<ModeOverride[]> {
+    return this.conn.run((p) => p.controls.modeOverrides());
+  }
+  async setModeOverride(...args: Args<'setModeOverride'>): Promise<void> {
+    await this.durably((p) => p.controls.setModeOverride(...args));
+  }
+  async clearModeOverride(...args: Args<'clearModeOverride'>): Promise<boolean> {
+    return this.durably((p) => p.controls.clearModeOverride(...args));
   }
 
   async ping(): Promise<void> {
