@@ -137,6 +137,7 @@ export class RemediationEngine {
     // to an approver either; a remediation already under way (resumed) is carried to its end, since an
     // open breaker must still close. Held like a guard below: recorded once, escalated past max_wait.
     const pause = resumed ? undefined : await this.o.store.actionsPaused();
+    let spendApproval: (() => Promise<void>) | undefined;
     if (mode === 'approve' && !pause) {
       const gate = await approvalGate({
         store: this.o.store, incidentId: incident.id, strategy: name, plan, decision, now, approvalTimeoutMs: this.o.policies.guards.approval_timeout,
@@ -144,7 +145,8 @@ export class RemediationEngine {
         blocked: () => this.o.observer.guardBlocked('mode'),
         waited: (seconds) => this.o.observer.guardWaited('mode', seconds),
       });
-      if (gate) return gate;
+      if ('kind' in gate) return gate;
+      spendApproval = gate.spend;
     }
 
     let release = (): void => undefined;
@@ -176,6 +178,8 @@ export class RemediationEngine {
       }
     }
     try {
+      // Admitted: the approval is spent on this action (held by a guard, it was kept for the next run).
+      await spendApproval?.();
       return await performAction(this.o, { incident, workItemId, agent, tier, driver, dryRun, strategy, plan, decision, resumed, signal, log });
     } finally {
       release();

@@ -1,6 +1,7 @@
 // `approve` mode: the first run asks an operator (an approval record the API settles), later runs
 // wait for the answer; a rejection ends the incident, no answer in time escalates, an approval is
-// spent on exactly one action.
+// spent on exactly one action: the one the fleet guards then admit (an approved incident a guard holds
+// keeps its approval, and is not put to the operator again).
 import type { EngineResult, EngineStore } from '../engine-ports.ts';
 import type { Plan } from '../strategies/strategy.ts';
 import type { StrategyName } from '../types.ts';
@@ -21,8 +22,8 @@ export interface ApprovalGateInput {
   waited?(seconds: number): void;
 }
 
-/** Undefined: approved, act now. Otherwise what this run ends with. */
-export async function approvalGate(g: ApprovalGateInput): Promise<EngineResult | undefined> {
+/** Approved: `spend` it when the action is admitted. Otherwise what this run ends with. */
+export async function approvalGate(g: ApprovalGateInput): Promise<EngineResult | { spend: () => Promise<void> }> {
   const approval = await g.store.latestApproval(g.incidentId, g.strategy);
   if (!approval || approval.state === 'used' || approval.state === 'expired') {
     const created = await g.store.createApproval({
@@ -50,8 +51,10 @@ export async function approvalGate(g: ApprovalGateInput): Promise<EngineResult |
     });
     return { kind: 'done', outcome: 'rejected', reason: 'rejected by an operator' };
   }
-  // Approved: spend the approval on this one action.
-  await g.store.settleApproval(approval.id, 'approved', 'used', approval.decidedBy, g.now, approval.note);
-  g.waited?.((g.now - approval.requestedAt) / 1000);
-  return undefined;
+  return {
+    spend: async () => {
+      await g.store.settleApproval(approval.id, 'approved', 'used', approval.decidedBy, g.now, approval.note);
+      g.waited?.((g.now - approval.requestedAt) / 1000);
+    },
+  };
 }

@@ -58,6 +58,34 @@ describe('decision modes', () => {
     assert.equal((await h.store.listApprovals('used')).length, 1, 'an approval is spent on one action');
   });
 
+  it('approve: an approved action that a guard holds keeps its approval, and is not put to the operator again', async () => {
+    const clock = movableClock();
+    h = await startHarness({
+      agents: [{ id: 'a1', type: 'generic' }, { id: 'a2', type: 'generic' }], clock,
+      policiesYaml: policiesWith({ tiers: { default: { mode: 'approve' } }, guards: { budget: { capacity: 1, refill_per_minute: 1 } } }),
+    });
+    const approveAll = async () => {
+      for (const a of await h!.store.listApprovals('pending')) await h!.store.settleApproval(a.id, 'pending', 'approved', 'sre@example', clock.now(), null);
+    };
+    const first = await h.incident('AgentDown', 'a1');
+    await h.heal(first);
+    await approveAll();
+    assert.equal((await h.heal(first)).kind, 'done', 'a1 acts, spending the budget');
+    const second = await h.incident('AgentDown', 'a2');
+    await h.heal(second);
+    await approveAll();
+    const held = await h.heal(second);
+    assert.match(held.kind === 'defer' ? held.note ?? '' : '', /^budget:/, 'approved, then held by the healing budget');
+    clock.advance(5_000);
+    assert.equal((await h.heal(second)).kind, 'defer', 'still held');
+    assert.deepEqual(await h.store.listApprovals('pending'), [], 'no second request to the operator');
+    assert.equal((await h.store.listApprovals('approved')).length, 1, 'the approval is kept');
+    clock.advance(61_000);
+    assert.equal((await h.heal(second)).kind, 'done', 'acts once the budget refills');
+    assert.equal(h.agents.get('a2')!.state.restarts, 1);
+    assert.equal((await h.store.listApprovals('used')).length, 2, 'each approval spent on exactly one action');
+  });
+
   it('approve: a rejection ends it without acting', async () => {
     h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { mode: 'approve' } } }) });
     const incident = await h.incident('AgentDown', 'a1');
