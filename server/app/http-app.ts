@@ -2,10 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Clock } from '../../lib/clock.ts';
+import type { Agent } from '../../remediations/types.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import { apiAccess, requireOperatorForChanges, type ApiAuthResult } from '../api/api-auth.ts';
 import { controlsApiRouter } from '../api/controls-api.ts';
+import { fleetApiRouter } from '../api/fleet-api.ts';
 import { operatorApiRouter } from '../api/operator-api.ts';
 import { operatorAudit } from '../api/operator-audit.ts';
 import { readApiRouter } from '../api/read-api.ts';
@@ -37,6 +39,8 @@ export interface AppDeps {
   /** An operator decided an approval (or resumed automatic actions): work waiting on it may run now. */
   onDecision: () => void;
   readiness: () => Promise<Readiness>;
+  /** The inventory's agents, for GET /api/fleet. */
+  fleet?: () => readonly Agent[];
   /** The policies' tier names (operators may switch a tier's decision mode). */
   tiers?: readonly string[];
   /** The anomaly models in service, for GET /api/models. */
@@ -84,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   // and every state change on them audited.
   app.use('/api', apiAccess(deps.checkApi, deps.log, () => deps.clock.now()), operatorAudit(deps.store, deps.clock, deps.log), requireOperatorForChanges());
   app.use(readApiRouter(deps.store, deps.models, deps.predictions));
+  app.use(fleetApiRouter(deps.store, deps.fleet ?? (() => [])));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
   app.use(controlsApiRouter(deps.store, deps.clock, deps.log, deps.onDecision, deps.tiers ?? ['default']));
 

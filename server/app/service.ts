@@ -200,7 +200,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
 
   const app = createApp({
-    store, tiers: [...policies.tiers.keys()],
+    store, tiers: [...policies.tiers.keys()], fleet: () => inventory.all(),
     metrics,
     log,
     clock,

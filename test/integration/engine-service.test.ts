@@ -181,4 +181,20 @@ describe('the engine in the service', () => {
     const detail = (await getJson(`${medic.url}/api/incidents/${id}`)).body;
     assert.ok(detail.attempts[0].reason.length < 1_000, `audit reason of ${detail.attempts[0].reason.length} characters`);
   });
+
+  it('GET /api/fleet: each inventory agent with its newest remediation, and agents alerts name that the inventory lacks', async () => {
+    const fleet = (await getJson(`${medic.url}/api/fleet`)).body;
+    const byAgent = new Map(fleet.items.map((i: { agent: string }) => [i.agent, i]));
+    const autogpt = byAgent.get('autogpt-1') as any;
+    const semgrep = byAgent.get('semgrep-1') as any;
+    const stranger = byAgent.get('stranger-9') as any;
+    assert.deepEqual([autogpt.type, autogpt.driver, autogpt.inInventory, autogpt.lastRemediation.outcome], ['autogpt', 'http', true, 'succeeded']);
+    assert.match(autogpt.lastRemediation.strategy, /^(restart|rollback)$/);
+    assert.ok(Date.parse(autogpt.lastRemediation.finishedAt) >= Date.parse(autogpt.lastRemediation.startedAt));
+    assert.equal(semgrep.inInventory, true);
+    assert.deepEqual([stranger.inInventory, stranger.type, stranger.lastRemediation], [false, null, null], 'named by an alert, not in the inventory');
+    assert.equal(fleet.summary.agents, 2);
+    assert.ok(fleet.summary.notInInventory >= 1);
+    assert.deepEqual(fleet.items.map((i: { agent: string }) => i.agent), [...fleet.items.map((i: { agent: string }) => i.agent)].sort((a, b) => a.localeCompare(b)), 'sorted by agent');
+  });
 });

@@ -440,6 +440,24 @@ for (const impl of implementations) {
       });
     });
 
+    describe('fleet activity', () => {
+      it('gives each agent its open incidents, newest incident, newest acting attempt and changes in force', async () => {
+        const { created } = await store.recordNotification(notification([alert({ fingerprint: 'f1', agent: 'one' }), alert({ fingerprint: 'f2', agent: 'one' }), alert({ fingerprint: 'f3', agent: 'two' })], 1_000));
+        await store.recordAttempt({ ...attemptFor(created[0]!.id, null, 'one', 2_000), mode: 'auto', outcome: 'succeeded' });
+        const later = await store.recordAttempt({ ...attemptFor(created[1]!.id, null, 'one', 3_000), strategy: 'scale', mode: 'auto', outcome: 'failed' });
+        await store.recordAttempt({ ...attemptFor(created[1]!.id, null, 'one', 4_000), mode: 'auto', outcome: 'blocked' });
+        await store.recordChange({ incidentId: created[1]!.id, attemptId: later.id, target: 'one', kind: 'config', before: { a: 1 }, after: { a: 2 }, appliedAt: 3_000, expiresAt: 9_000 });
+        const activity = await store.agentActivity();
+        assert.deepEqual(activity.map((a) => a.agent), ['one', 'two']);
+        assert.deepEqual(activity[0], {
+          agent: 'one', openIncidents: 2, lastIncidentAt: activity[0]!.lastIncidentAt, activeChanges: 1,
+          lastRemediation: { strategy: 'scale', outcome: 'failed', mode: 'auto', startedAt: 3_000, finishedAt: 3_005 },
+        }, 'a blocked attempt is not a remediation');
+        assert.ok(activity[0]!.lastIncidentAt !== null);
+        assert.deepEqual([activity[1]!.openIncidents, activity[1]!.lastRemediation, activity[1]!.activeChanges], [1, null, 0]);
+      });
+    });
+
     describe('controls', () => {
       it('keeps the kill switch across a reopen: the first pause stands, a resume clears it, stats say so', async () => {
         assert.equal(await store.actionsPaused(), undefined);

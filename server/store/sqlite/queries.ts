@@ -1,7 +1,8 @@
 // Read queries for the API and the metrics: incident and attempt listings (filtered, paged), one
 // incident with everything recorded about it, one delivery and what became of it, and the queue's gauges. Nothing here writes.
 import type Database from 'better-sqlite3';
-import type { AttemptFilter, IncidentFilter, NotificationDetail, Page, PageRequest } from '../store.ts';
+import { ACTED_OUTCOMES } from '../../../remediations/records.ts';
+import type { AgentActivity, AttemptFilter, IncidentFilter, NotificationDetail, Page, PageRequest } from '../store.ts';
 import type { SyncStore } from './connection.ts';
 import { toAlertEvent, toAttempt, toIncident, toWorkItem, type Row } from './rows.ts';
 
@@ -11,6 +12,7 @@ export interface SqliteQueries {
   getIncident: SyncStore<'getIncident'>;
   getNotification: SyncStore<'getNotification'>;
   stats: SyncStore<'stats'>;
+  agentActivity: SyncStore<'agentActivity'>;
 }
 
 // Each filter field's condition. Typed by the filter, so a new field does not compile until it has one.
@@ -40,6 +42,15 @@ export function prepareQueries(db: Database.Database): SqliteQueries {
               (SELECT alerts FROM inbox_waiting WHERE id = 1) AS received,
               EXISTS (SELECT 1 FROM actions_paused) AS paused`,
     ),
+    // Per agent: open incidents and the newest one; SQLite returns the other columns of the MAX() row.
+    incidentsByAgent: db.prepare(
+      `SELECT agent, SUM(status = 'firing') AS open, MAX(first_seen_at) AS last FROM incidents WHERE agent IS NOT NULL GROUP BY agent`,
+    ),
+    lastAttempts: db.prepare(
+      `SELECT target, strategy, outcome, mode, started_at, finished_at, MAX(id) AS id FROM attempts
+       WHERE outcome IN (${[...ACTED_OUTCOMES].map(() => '?').join(', ')}) GROUP BY target`,
+    ),
+    activeChanges: db.prepare("SELECT target, COUNT(*) AS n FROM changes WHERE state = 'active' GROUP BY target"),
     notificationById: db.prepare(
       `SELECT id, received_at, receiver, status, group_key, alert_count, request_id, recorded_at, outcome, record_error,
               received_alerts IS NOT NULL AS waiting
@@ -101,6 +112,22 @@ export function prepareQueries(db: Database.Database): SqliteQueries {
         duplicates: outcome?.duplicates ?? null,
         error: row.record_error === null ? null : String(row.record_error),
       };
+    },
+    agentActivity: () => {
+      const byAgent = new Map<string, AgentActivity>();
+      const of = (agent: string) => {
+        let a = byAgent.get(agent);
+        if (!a) byAgent.set(agent, (a = { agent, openIncidents: 0, lastIncidentAt: null, lastRemediation: null, activeChanges: 0 }));
+        return a;
+      };
+      for (const r of st.incidentsByAgent.all() as Row[]) Object.assign(of(String(r.agent)), { openIncidents: Number(r.open), lastIncidentAt: Number(r.last) });
+      for (const r of st.lastAttempts.all(...ACTED_OUTCOMES) as Row[]) {
+        of(String(r.target)).lastRemediation = {
+          strategy: String(r.strategy), outcome: String(r.outcome), mode: String(r.mode), startedAt: Number(r.started_at), finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+        };
+      }
+      for (const r of st.activeChanges.all() as Row[]) of(String(r.target)).activeChanges = Number(r.n);
+      return [...byAgent.values()].sort((a, b) => a.agent.localeCompare(b.agent));
     },
     stats: () => {
       const row = st.stats.get() as Row;

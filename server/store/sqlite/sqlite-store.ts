@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type {
   ActionsPause,
+  AgentActivity,
   Approval,
   Attempt,
   AuditEntry,
@@ -79,6 +80,9 @@ export class SqliteStore implements Store {
   // "received", and then it is recorded again; the receipt itself was durable before its answer.
   async recordReceived(...args: Args<'recordReceived'>): Promise<RecordedReceipt[]> {
     return this.conn.runQueueWrite((p) => p.inbox.recordReceived(...args));
+  }
+  async agentActivity(): Promise<AgentActivity[]> {
+    return this.conn.run((p) => p.queries.agentActivity());
   }
   async getNotification(...args: Args<'getNotification'>): Promise<NotificationDetail | undefined> {
     return this.conn.run((p) => p.queries.getNotification(...args));
