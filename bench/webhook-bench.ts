@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const HELP = `Usage: npm run bench:webhook -- [--seconds N] [--rounds N] [--connections N] [--rate N] [--synchronous full|normal] [--max-backlog N] [--profile DIR]
 
   --seconds N       length of each measurement (default 8)
-  --rounds N        throughput rounds per target, alternating (default 2)
+  --rounds N        throughput rounds per target, alternating (default 2; 0: the fixed rate only)
   --connections N   concurrent connections (default 10)
   --rate N          fixed-rate phase, deliveries/s (default 1000)
   --synchronous X   Medic's store.sqlite.synchronous (default full: fsync per commit)
@@ -205,7 +205,7 @@ console.log('\nsummary');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const medianOf = (xs: number[]) => (xs.length % 2 ? xs[Math.floor(xs.length / 2)]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2);
 const median = medianOf(ratios);
-console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).join(', ')}; median ${pct(median)} (target >= 80%)`);
+if (ratios.length > 0) console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).join(', ')}; median ${pct(median)} (target >= 80%)`);
 if (cpuRatios.length > 0) {
   const us = (name: string) => medianOf([...cpuPerDelivery[name]!].sort((a, b) => a - b)).toFixed(0);
   console.log(`  server CPU per delivery answered (all threads, during the rounds): medic ${us('medic')} us, bare ${us('bare')} us; medic / bare per round ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}, median ${medianOf(cpuRatios).toFixed(2)}x`);
