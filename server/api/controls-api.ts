@@ -10,16 +10,11 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Store } from '../store/store.ts';
 import type { Principal } from './api-auth.ts';
-import { decider } from './operator-audit.ts';
+import { decider, readDecision } from './operator-audit.ts';
 
 const MODES = ['auto', 'shadow', 'approve', 'notify'] as const;
 const ModeBody = z.strictObject({
   mode: z.enum([...MODES, 'policy'], { message: `must be one of ${MODES.join(', ')}, or policy (back to the policy file)` }),
-  by: z.string().min(1, 'must name who decides').max(200).optional(),
-  note: z.string().max(2000).optional(),
-});
-
-const Body = z.strictObject({
   by: z.string().min(1, 'must name who decides').max(200).optional(),
   note: z.string().max(2000).optional(),
 });
@@ -59,13 +54,9 @@ export function controlsApiRouter(store: Store, clock: Clock, log: Logger, onRes
 
   for (const verb of ['pause', 'resume'] as const) {
     router.post(`/api/controls/${verb}`, json, async (req, res) => {
-      const body = Body.safeParse(req.body ?? {});
-      if (!body.success) {
-        return void res.status(400).json({ error: 'the body must be {"by"?: "<who>", "note"?: "<why>"}', problems: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-      }
-      const who = decider(res.locals.principal as Principal | undefined, body.data.by);
-      if ('error' in who) return void res.status(400).json({ error: who.error });
-      const note = body.data.note ?? null;
+      const who = readDecision(req, res);
+      if (!who) return;
+      const { note } = who;
       const changed = await store.setActionsPaused(verb === 'pause' ? { by: who.by, at: clock.now(), note } : null);
       const pause = await store.actionsPaused();
       const state = { actionsPaused: pause ? { by: pause.by, at: new Date(pause.at).toISOString(), note: pause.note } : null, changed };

@@ -5,13 +5,8 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import type { Store } from '../store/store.ts';
-import type { Principal } from './api-auth.ts';
-import { decider } from './operator-audit.ts';
+import { readDecision } from './operator-audit.ts';
 
-const Decision = z.strictObject({
-  by: z.string().min(1, 'must name who decides').max(200).optional(),
-  note: z.string().max(2000).optional(),
-});
 const Id = z.coerce.number().int().min(1);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -29,12 +24,10 @@ export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => 
   for (const [verb, to] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
     router.post(`/api/approvals/:id/${verb}`, json, async (req, res) => {
       const id = Id.safeParse(req.params.id);
-      const body = Decision.safeParse(req.body ?? {});
       if (!id.success) return void res.status(400).json({ error: 'approval id must be a positive integer' });
-      if (!body.success) return void res.status(400).json({ error: 'the body must be {"by"?: "<who>", "note"?: "<why>"}', problems: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-      const who = decider(res.locals.principal as Principal | undefined, body.data.by);
-      if ('error' in who) return void res.status(400).json({ error: who.error });
-      const done = await store.settleApproval(id.data, 'pending', to, who.by, clock.now(), body.data.note ?? null);
+      const who = readDecision(req, res);
+      if (!who) return;
+      const done = await store.settleApproval(id.data, 'pending', to, who.by, clock.now(), who.note);
       if (!done) return void res.status(409).json({ error: `approval ${id.data} is not pending (unknown, already decided or expired)` });
       res.json({ id: id.data, state: to, by: who.by });
       setImmediate(onDecision);
@@ -50,12 +43,10 @@ export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => 
 
   router.post('/api/changes/:id/promote', json, async (req, res) => {
     const id = Id.safeParse(req.params.id);
-    const body = Decision.safeParse(req.body ?? {});
     if (!id.success) return void res.status(400).json({ error: 'change id must be a positive integer' });
-    if (!body.success) return void res.status(400).json({ error: 'the body must be {"by"?: "<who>", "note"?: "<why>"}' });
-    const who = decider(res.locals.principal as Principal | undefined, body.data.by);
-    if ('error' in who) return void res.status(400).json({ error: who.error });
-    const done = await store.settleChange(id.data, 'promoted', clock.now(), `promoted by ${who.by}${body.data.note ? `: ${body.data.note}` : ''}`);
+    const who = readDecision(req, res);
+    if (!who) return;
+    const done = await store.settleChange(id.data, 'promoted', clock.now(), `promoted by ${who.by}${who.note ? `: ${who.note}` : ''}`);
     if (!done) return void res.status(409).json({ error: `change ${id.data} is not active (unknown, reverted or promoted)` });
     res.json({ id: id.data, state: 'promoted', by: who.by });
   });
@@ -64,11 +55,9 @@ export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => 
   // on its next round (remediation.revert_interval), through the same driver, recorded the same way.
   router.post('/api/changes/:id/revert', json, async (req, res) => {
     const id = Id.safeParse(req.params.id);
-    const body = Decision.safeParse(req.body ?? {});
     if (!id.success) return void res.status(400).json({ error: 'change id must be a positive integer' });
-    if (!body.success) return void res.status(400).json({ error: 'the body must be {"by"?: "<who>", "note"?: "<why>"}' });
-    const who = decider(res.locals.principal as Principal | undefined, body.data.by);
-    if ('error' in who) return void res.status(400).json({ error: who.error });
+    const who = readDecision(req, res);
+    if (!who) return;
     const done = await store.expireChange(id.data, clock.now());
     if (!done) return void res.status(409).json({ error: `change ${id.data} is not active (unknown, reverted or promoted)` });
     res.status(202).json({ id: id.data, state: 'active', revert: 'due now: the change reverter restores the target on its next round', by: who.by });

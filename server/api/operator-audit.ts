@@ -3,6 +3,7 @@
 // want of a role, and mistakes alike. Unauthenticated requests are not recorded (anyone can send them;
 // they would fill the disk) but logged, rate-limited, by the access gate.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Store } from '../store/store.ts';
@@ -37,4 +38,27 @@ export function decider(principal: Principal | undefined, claimed: string | unde
   }
   if (claimed === undefined) return { error: 'the body must be {"by": "<who>", "note"?: "<why>"}' };
   return { by: claimed };
+}
+
+const Decision = z.strictObject({
+  by: z.string().min(1, 'must name who decides').max(200).optional(),
+  note: z.string().max(2000).optional(),
+});
+
+/**
+ * An operator's decision from a request: the body ({"by"?, "note"?}) and who decides. Answers 400 and
+ * gives undefined when either is wrong.
+ */
+export function readDecision(req: Request, res: Response): { by: string; note: string | null } | undefined {
+  const body = Decision.safeParse(req.body ?? {});
+  if (!body.success) {
+    res.status(400).json({ error: 'the body must be {"by"?: "<who>", "note"?: "<why>"}', problems: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    return undefined;
+  }
+  const who = decider(res.locals.principal as Principal | undefined, body.data.by);
+  if ('error' in who) {
+    res.status(400).json({ error: who.error });
+    return undefined;
+  }
+  return { by: who.by, note: body.data.note ?? null };
 }
