@@ -11,8 +11,8 @@ const HELP = `Usage: npm run demo -- [--agents 131] [--keep]
 Runs the whole stack with a scripted scenario of faults, then prints an MTTR table.
 
   --agents N  simulated agents (default 131)
-  --keep      leave the stack running at the end and print where to look (Medic's API, Prometheus,
-              Alertmanager), until Ctrl-C`;
+  --keep      leave the stack running at the end and print where to look (the console, Medic's API,
+              Prometheus, Alertmanager), until Ctrl-C`;
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '131' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
   console.log(HELP);
@@ -102,6 +102,7 @@ if (values.keep) {
   const auth = `-H 'Authorization: Bearer ${WEBHOOK_TOKEN}'`;
   console.log(`
 The stack is still running (Ctrl-C stops it):
+  Console        ${stack.medic.url}/console/  (log in with the token ${WEBHOOK_TOKEN}, then give your name)
   Medic          ${stack.medic.url}
     curl ${auth} ${stack.medic.url}/api/incidents
     curl ${auth} ${stack.medic.url}/api/remediations

@@ -57,7 +57,7 @@ export interface EngineStore {
 
 export const ESCALATION_REASONS = [
   'no_target', 'no_driver', 'ladder_exhausted', 'ineffective_chain', 'guard_wait_exceeded', 'approval_timeout', 'notify', 'breaker_stuck',
-  'work_failed', 'storm',
+  'work_failed', 'storm', 'rejected',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 

@@ -147,6 +147,7 @@ export class RemediationEngine {
       });
       if ('kind' in gate) return gate;
       spendApproval = gate.spend;
+      decision.approved = gate.approved;
     }
 
     let release = (): void => undefined;

@@ -39,7 +39,7 @@ export async function performAction(o: EngineOptions, a: ActionInput): Promise<E
   // Its idempotency key is random and recorded with it, so a retry or a resume sends the same key, and no
   // other database (a new one, or one restored from a backup) ever sends it: an attempt id alone repeats.
   const attempt = a.resumed ?? (await o.store.recordAttempt({
-    incidentId: incident.id, workItemId: a.workItemId, target: agent.id, strategy: name, driver: driver.name, mode: dryRun ? 'dry-run' : 'auto',
+    incidentId: incident.id, workItemId: a.workItemId, target: agent.id, strategy: name, driver: driver.name, mode: dryRun ? 'dry-run' : decision.approved ? 'approve' : 'auto',
     outcome: 'in_progress', reason: plan.summary, startedAt, finishedAt: null, details: { ...decision, requestId: `medic-${randomUUID()}` },
     agentType: agent.type, alertname: incident.alertname,
   }));

@@ -1,5 +1,6 @@
 // `approve` mode: the first run asks an operator (an approval record the API settles), later runs
-// wait for the answer; a rejection ends the incident, no answer in time escalates, an approval is
+// wait for the answer; a rejection ends Medic's part and hands the incident to a person (an escalation:
+// the agent is still failing, and nothing else will act on it), no answer in time escalates, an approval is
 // spent on exactly one action: the one the fleet guards then admit (an approved incident a guard holds
 // keeps its approval, and is not put to the operator again).
 import type { EngineResult, EngineStore } from '../engine-ports.ts';
@@ -16,14 +17,14 @@ export interface ApprovalGateInput {
   approvalTimeoutMs: number;
   recheckMs: number;
   record(a: { strategy: string; outcome: string; reason: string; mode?: string; details?: Record<string, unknown> }): Promise<unknown>;
-  escalate(reason: 'approval_timeout', message: string): Promise<EngineResult>;
+  escalate(reason: 'approval_timeout' | 'rejected', message: string): Promise<EngineResult>;
   blocked(): void;
   /** An approved incident acts after waiting this long for its approval. */
   waited?(seconds: number): void;
 }
 
 /** Approved: `spend` it when the action is admitted. Otherwise what this run ends with. */
-export async function approvalGate(g: ApprovalGateInput): Promise<EngineResult | { spend: () => Promise<void> }> {
+export async function approvalGate(g: ApprovalGateInput): Promise<EngineResult | { spend: () => Promise<void>; approved: { approval: number; by: string | null; note: string | null } }> {
   const approval = await g.store.latestApproval(g.incidentId, g.strategy);
   if (!approval || approval.state === 'used' || approval.state === 'expired') {
     const created = await g.store.createApproval({
@@ -49,9 +50,11 @@ export async function approvalGate(g: ApprovalGateInput): Promise<EngineResult |
       strategy: g.strategy, outcome: 'rejected', mode: 'approve',
       reason: `${approval.decidedBy ?? 'an operator'} rejected ${g.plan.summary}${approval.note ? `: ${approval.note}` : ''}`,
     });
-    return { kind: 'done', outcome: 'rejected', reason: 'rejected by an operator' };
+    return g.escalate('rejected', `${approval.decidedBy ?? 'an operator'} rejected ${g.plan.summary}${approval.note ? ` (${approval.note})` : ''}; Medic will not act on this incident: it needs a person`);
   }
   return {
+    // Recorded with the action: who let it run.
+    approved: { approval: approval.id, by: approval.decidedBy, note: approval.note },
     spend: async () => {
       await g.store.settleApproval(approval.id, 'approved', 'used', approval.decidedBy, g.now, approval.note);
       g.waited?.((g.now - approval.requestedAt) / 1000);

@@ -6,12 +6,16 @@ import type { Agent } from '../../remediations/types.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import { apiAccess, requireOperatorForChanges, type ApiAuthResult } from '../api/api-auth.ts';
+import type { ChangeFeed } from '../api/change-feed.ts';
 import { controlsApiRouter } from '../api/controls-api.ts';
+import { eventsApiRouter } from '../api/events-api.ts';
 import { fleetApiRouter } from '../api/fleet-api.ts';
 import { operatorApiRouter } from '../api/operator-api.ts';
 import { operatorAudit } from '../api/operator-audit.ts';
 import { readApiRouter } from '../api/read-api.ts';
 import { runbooksRouter } from '../api/runbooks.ts';
+import { sessionApiRouter } from '../api/session-api.ts';
+import { consoleRouter } from '../console/console-router.ts';
 import { StoreUnavailableError, type Store } from '../store/store.ts';
 import { webhookRouter } from '../ingest/webhook.ts';
 import type { BacklogGate } from '../ingest/backlog-gate.ts';
@@ -47,6 +51,10 @@ export interface AppDeps {
   models?: () => unknown[];
   /** The last round's failure predictions, for GET /api/predictions. */
   predictions?: () => unknown[];
+  /** What changed in the store, for GET /api/events (the console's live views). */
+  events?: ChangeFeed;
+  /** At most this many /api/events streams at once. */
+  maxEventStreams?: number;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -83,10 +91,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(webhookRouter(deps));
   // Public documentation, linked from alerts and dashboards: no credentials, nothing from the store.
   app.use(runbooksRouter());
+  // The console's static files: no data in them, so no credential; it uses /api with its user's token.
+  app.use(consoleRouter());
 
   // The read API shows alert labels and annotations, the operator API decides: both behind the gate,
   // and every state change on them audited.
   app.use('/api', apiAccess(deps.checkApi, deps.log, () => deps.clock.now()), operatorAudit(deps.store, deps.clock, deps.log), requireOperatorForChanges());
+  app.use(sessionApiRouter(deps.tiers ?? ['default']));
+  if (deps.events) app.use(eventsApiRouter(deps.events, deps.maxEventStreams ?? 50));
   app.use(readApiRouter(deps.store, deps.models, deps.predictions));
   app.use(fleetApiRouter(deps.store, deps.fleet ?? (() => [])));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));

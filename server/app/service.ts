@@ -1,9 +1,11 @@
 // The service's lifecycle: open the store, resume interrupted work, listen, and stop gracefully.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp, type Readiness } from './http-app.ts';
+import { listen } from './listen.ts';
+import { changeFeed } from '../api/change-feed.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
 import { lockDatabase } from './database-lock.ts';
@@ -199,6 +201,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return { ready: checks.store === 'ok' && workers.running && !stopping, checks };
   };
 
+  const events = changeFeed({ store, log });
   const app = createApp({
     store, tiers: [...policies.tiers.keys()], fleet: () => inventory.all(),
     metrics,
@@ -214,6 +217,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     readiness,
     models: () => [...models.inService().map((m) => ({ family: 'anomaly', ...m })), ...failureModels.inService().map((m) => ({ family: 'failure', backend: failureStart.backend()?.name ?? null, ...m }))],
     predictions: () => predictions?.failurePredictions() ?? [],
+    events, maxEventStreams: Math.max(1, Math.floor(config.server.max_connections / 4)),
   });
 
   let server: Server;
@@ -260,6 +264,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       const deadline = Date.now() + timeout;
       log.info({ timeoutMs: timeout }, 'shutting down: no new requests; finishing in-flight work');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      events.close(); // live streams end now: they would hold the close until the timeout
       server.closeIdleConnections();
       // Requests already inside get their answer (their commit included) before connections are cut.
       const [{ released }] = await Promise.all([workers.stop(timeout), Promise.race([closed, sleep(timeout, undefined, { ref: false })])]);
@@ -284,17 +289,4 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
 
   return { url: `http://${hostForUrl}:${port}`, port, store, pool: workers, stop };
-}
-
-function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer(app);
-    server.once('listening', () => resolve(server));
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new ConfigError([`${host}:${port} is already in use: stop what listens there, or choose another --port`]));
-      else if (err.code === 'EADDRNOTAVAIL') reject(new ConfigError([`${host} is not an address of this machine: choose another --host`]));
-      else reject(err);
-    });
-    server.listen(port, host);
-  });
 }

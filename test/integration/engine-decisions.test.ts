@@ -86,15 +86,19 @@ describe('decision modes', () => {
     assert.equal((await h.store.listApprovals('used')).length, 2, 'each approval spent on exactly one action');
   });
 
-  it('approve: a rejection ends it without acting', async () => {
+  it('approve: a rejection ends it without acting and hands the incident to a person', async () => {
     h = await startHarness({ agents: [{ id: 'a1', type: 'generic' }], policiesYaml: policiesWith({ tiers: { default: { mode: 'approve' } } }) });
     const incident = await h.incident('AgentDown', 'a1');
     await h.heal(incident);
     const [approval] = await h.store.listApprovals('pending');
     await h.store.settleApproval(approval!.id, 'pending', 'rejected', 'sre@example', Date.now(), 'maintenance window');
     const r = await h.heal(incident);
-    assert.deepEqual([r.kind, r.kind === 'done' && r.outcome], ['done', 'rejected']);
+    assert.deepEqual([r.kind, r.kind === 'done' && r.outcome], ['done', 'escalated']);
     assert.equal(h.agents.get('a1')!.state.restarts, 0);
+    assert.deepEqual((await attemptsOf(h.store, incident.id)).map((a) => a.outcome), ['awaiting_approval', 'rejected', 'escalated'], 'the rejection recorded, then the escalation');
+    assert.equal(h.escalations.length, 1);
+    assert.equal(h.escalations[0]!.reason, 'rejected');
+    assert.match(h.escalations[0]!.message, /sre@example rejected .* \(maintenance window\); Medic will not act/);
   });
 
   it('approve: no decision within approval_timeout escalates', async () => {
