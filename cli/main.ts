@@ -14,9 +14,11 @@ import { serveCommand } from './serve-command.ts';
 function onDemand(name: string, summary: string, subcommands: Record<string, string>, load: () => Promise<CommandSpec>, runsItself = false): CommandSpec {
   return {
     name, summary, load, ...(runsItself ? { args: [] } : {}),
-    subcommands: Object.entries(subcommands).map(([words, sub]) => {
-      const [subName, ...args] = words.split(' ');
-      return { name: subName!, summary: sub, ...(args.length ? { args } : {}) };
+    ...(Object.keys(subcommands).length === 0 ? {} : {
+      subcommands: Object.entries(subcommands).map(([words, sub]) => {
+        const [subName, ...args] = words.split(' ');
+        return { name: subName!, summary: sub, ...(args.length ? { args } : {}) };
+      }),
     }),
   };
 }
@@ -50,6 +52,9 @@ const modelsStub = onDemand('models', 'Inspect the model registry and promote ve
   'rollback TYPE': 'Put back the version promoted before the one in service',
 }, async () => (await import('./models-command.ts')).modelsCommand);
 
+const replayStub = onDemand('replay', 'What-if: replay recorded alerts through candidate policies and rules, without acting', {},
+  async () => (await import('./replay-command.ts')).replayCommand, true);
+
 const versionCommand = defineCommand({
   name: 'version',
   summary: 'Print the version',
@@ -76,7 +81,7 @@ export const medicCommand: CommandSpec = defineCommand({
 Usage: medic <command> [options]
        medic --version`,
   options: { version: { type: 'boolean', short: 'v' } },
-  subcommands: [serveCommand, configCommand, simStub, anomalyStub, failureStub, trainStub, modelsStub, versionCommand, helpCommand],
+  subcommands: [serveCommand, configCommand, simStub, anomalyStub, failureStub, trainStub, modelsStub, replayStub, versionCommand, helpCommand],
   run: ({ values }) => {
     console.log(values.version ? VERSION : helpText(medicCommand, ['medic']));
     return EXIT.ok;

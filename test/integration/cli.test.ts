@@ -19,7 +19,7 @@ const EVERY_COMMAND = [
   ['failure'], ['failure', 'evaluate'], ['failure', 'score'],
   ['train'], ['train', 'anomaly'], ['train', 'failure'], ['train', 'nightly'],
   ['models'], ['models', 'list'], ['models', 'show'], ['models', 'promote'], ['models', 'rollback'],
-  ['version'], ['help'],
+  ['replay'], ['version'], ['help'],
 ];
 
 /** Runs `medic ARGS`, closes its stdout after the first chunk as `| head -1` does, and waits for the exit. */
@@ -51,7 +51,7 @@ describe('every medic command and subcommand', { concurrency: 3 }, () => {
     const stubs = (spec: CommandSpec): CommandSpec[] => (spec.subcommands ?? []).flatMap((s) => [...(s.load ? [s] : []), ...stubs(s)]);
     const shape = (spec: CommandSpec) => ({ name: spec.name, summary: spec.summary, subcommands: spec.subcommands?.map((s) => ({ name: s.name, summary: s.summary, args: s.args })) });
     const loadable = stubs(medicCommand);
-    assert.deepEqual(loadable.map((s) => s.name), ['sim', 'anomaly', 'failure', 'train', 'models']);
+    assert.deepEqual(loadable.map((s) => s.name), ['sim', 'anomaly', 'failure', 'train', 'models', 'replay']);
     for (const stub of loadable) assert.deepEqual(shape(stub), shape(await stub.load!()), stub.name);
   });
 });
