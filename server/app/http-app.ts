@@ -14,6 +14,7 @@ import { operatorApiRouter } from '../api/operator-api.ts';
 import { operatorAudit } from '../api/operator-audit.ts';
 import { readApiRouter } from '../api/read-api.ts';
 import { runbooksRouter } from '../api/runbooks.ts';
+import { replayApiRouter, type ReplayService } from '../api/replay-api.ts';
 import { sessionApiRouter } from '../api/session-api.ts';
 import { consoleRouter } from '../console/console-router.ts';
 import { StoreUnavailableError, type Store } from '../store/store.ts';
@@ -55,6 +56,8 @@ export interface AppDeps {
   events?: ChangeFeed;
   /** At most this many /api/events streams at once. */
   maxEventStreams?: number;
+  /** The policy replay (what-if), for POST /api/replays. */
+  replay?: ReplayService;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -99,6 +102,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', apiAccess(deps.checkApi, deps.log, () => deps.clock.now()), operatorAudit(deps.store, deps.clock, deps.log), requireOperatorForChanges());
   app.use(sessionApiRouter(deps.tiers ?? ['default']));
   if (deps.events) app.use(eventsApiRouter(deps.events, deps.maxEventStreams ?? 50));
+  if (deps.replay) app.use(replayApiRouter(deps.replay, deps.log));
   app.use(readApiRouter(deps.store, deps.models, deps.predictions));
   app.use(fleetApiRouter(deps.store, deps.fleet ?? (() => [])));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));

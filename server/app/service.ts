@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp, type Readiness } from './http-app.ts';
 import { listen } from './listen.ts';
 import { changeFeed } from '../api/change-feed.ts';
+import { replayService } from '../replay/replay-service.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
 import { lockDatabase } from './database-lock.ts';
@@ -218,6 +219,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     models: () => [...models.inService().map((m) => ({ family: 'anomaly', ...m })), ...failureModels.inService().map((m) => ({ family: 'failure', backend: failureStart.backend()?.name ?? null, ...m }))],
     predictions: () => predictions?.failurePredictions() ?? [],
     events, maxEventStreams: Math.max(1, Math.floor(config.server.max_connections / 4)),
+    replay: replayService({ store, inventory, policies, rules, files: options.loaded.files }),
   });
 
   let server: Server;

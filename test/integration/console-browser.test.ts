@@ -21,6 +21,8 @@ const AGENT_TOKEN = 'agent-token';
 const WEBHOOK_TOKEN = 'webhook-secret-console-71c2';
 const ALICE = 'alice-operator-token-5be81f0c';
 const VIEWER = 'viewer-readonly-token-0d94a7';
+/** A time as a datetime-local input takes it (the browser and this process share the time zone). */
+const local = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}T${d.toTimeString().slice(0, 8)}`;
 const SHOTS = process.env.MEDIC_SCREENSHOTS === 'docs' ? fileURLToPath(new URL('../../docs/console/', import.meta.url)) : tempDir('medic-console-shots-');
 
 describe('the operator console in a browser', () => {
@@ -160,7 +162,6 @@ describe('the operator console in a browser', () => {
   it('filters the table by time range', async () => {
     const seen = new Date((await medic.store.getIncident(incidentOf.get('con-a3')!))!.incident.firstSeenAt);
     const from = new Date(Math.floor(seen.getTime() / 1000) * 1000);
-    const local = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}T${d.toTimeString().slice(0, 8)}`;
     await page.getByRole('navigation').getByRole('link', { name: 'Incidents' }).click();
     const table = page.getByRole('table', { name: 'Incidents' });
     await table.getByRole('cell', { name: 'con-a1' }).waitFor();
@@ -173,6 +174,26 @@ describe('the operator console in a browser', () => {
     await page.getByLabel('to', { exact: true }).fill(local(new Date(from.getTime() - 1000)));
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('No incidents match.').waitFor();
+  });
+
+  it('replays the recorded alerts through a changed policy and names the incidents that would differ', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Replay' }).click();
+    const policies = page.getByLabel('Candidate policies (policies.yaml)');
+    await waitFor('the policies in force', async () => (await policies.inputValue()).includes('mode: approve'));
+    await policies.fill((await policies.inputValue()).replace('mode: approve', 'mode: auto'));
+    await page.getByLabel('Incidents first seen from').fill(local(new Date(Date.now() - 3_600_000)));
+    await page.getByLabel('to', { exact: true }).fill(local(new Date(Date.now() + 60_000)));
+    await page.getByRole('button', { name: 'Run the replay' }).click();
+    const differences = page.getByRole('table', { name: 'Differences' });
+    await differences.waitFor();
+    assert.match(await page.locator('#replay-summary').innerText(), /3 incidents first seen .*: 2 incidents would have a different outcome/);
+    // Approved and acted: the same in auto mode. Denied, and held by the kill switch: auto would have acted.
+    assert.equal(await differences.getByRole('link', { name: `#${incidentOf.get('con-a1')}`, exact: true }).count(), 0);
+    for (const agent of ['con-a2', 'con-a3']) await differences.getByRole('link', { name: `#${incidentOf.get(agent)}`, exact: true }).waitFor();
+    await differences.getByText('an operator rejected it; escalated: rejected').waitFor();
+    assert.ok((await differences.getByText('acted: restart').count()) >= 2);
+    await shot('replay');
+    assert.equal(agents.reduce((n, a) => n + a.state.restarts, 0), 1, 'the replay acted on nothing');
   });
 
   it('a read-only user sees everything and no control; the API refuses them', async () => {
@@ -190,6 +211,10 @@ describe('the operator console in a browser', () => {
       assert.equal(await viewer.getByRole('button').filter({ hasText: /Pause|Resume|Set|Revert/ }).count(), 0, 'no control shown');
       assert.equal(await viewer.getByRole('combobox').count(), 0, 'no mode switch shown');
 
+      await viewer.goto(`${medic.url}/console/#/replay`);
+      await viewer.getByText('Running a replay takes the operator role').waitFor();
+      assert.equal(await viewer.getByRole('button', { name: 'Run the replay' }).count(), 0);
+
       // A pending approval, shown without its buttons.
       const { items } = await medic.store.listIncidents({ agent: 'con-a3' }, { limit: 1 });
       await medic.store.createApproval({ incidentId: items[0]!.id, strategy: 'restart', plan: { summary: 'restart con-a3' }, requestedAt: Date.now(), expiresAt: Date.now() + 600_000 });
@@ -204,9 +229,10 @@ describe('the operator console in a browser', () => {
         const auth = { authorization: 'Bearer ' + sessionStorage.getItem('medic-console-token'), 'content-type': 'application/json' };
         const send = (path, method, body) => fetch(path, { method, headers: auth, body }).then((r) => r.status);
         return [await send('/api/controls/resume', 'POST', '{}'), await send('/api/controls/tiers/default/mode', 'PUT', '{"mode":"auto"}'),
-          await send('/api/approvals/1/approve', 'POST', '{}'), await send('/api/changes/1/revert', 'POST', '{}')];
+          await send('/api/approvals/1/approve', 'POST', '{}'), await send('/api/changes/1/revert', 'POST', '{}'),
+          await send('/api/replays', 'POST', JSON.stringify({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }))];
       })()`);
-      assert.deepEqual(statuses, [403, 403, 403, 403]);
+      assert.deepEqual(statuses, [403, 403, 403, 403, 403]);
     } finally {
       await viewer.close();
     }

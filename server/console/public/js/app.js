@@ -8,6 +8,7 @@ import { fleetView } from './views/fleet.js';
 import { incidentView } from './views/incident.js';
 import { incidentsView } from './views/incidents.js';
 import { loginView, nameView } from './views/login.js';
+import { replayView } from './views/replay.js';
 
 const ROUTES = [
   [/^#\/incidents\/(\d+)$/, incidentView, 'incidents'],
@@ -15,6 +16,7 @@ const ROUTES = [
   [/^#\/approvals$/, approvalsView, 'approvals'],
   [/^#\/fleet$/, fleetView, 'fleet'],
   [/^#\/controls$/, controlsView, 'controls'],
+  [/^#\/replay$/, replayView, 'replay'],
 ];
 
 const main = document.getElementById('main');
