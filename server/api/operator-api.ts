@@ -4,13 +4,19 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { BreakerResetResult } from '../../remediations/act/breaker-reset.ts';
 import type { Store } from '../store/store.ts';
 import { readDecision } from './operator-audit.ts';
 
 const Id = z.coerce.number().int().min(1);
+// An agent id as inventories write them: looked up, never used to build anything.
+const AGENT_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => void): Router {
+export type ResetBreaker = (target: string, by: string, note: string | null) => Promise<BreakerResetResult>;
+
+export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => void, resetBreaker?: ResetBreaker): Router {
   const router = express.Router();
   const json = express.json({ limit: '16kb' });
 
@@ -66,6 +72,20 @@ export function operatorApiRouter(store: Store, clock: Clock, onDecision: () => 
   router.get('/api/breakers', async (req, res) => {
     const items = await store.listBreakers();
     res.json({ items: items.map((b) => ({ ...b, changedAt: iso(b.changedAt), nextCheckAt: iso(b.nextCheckAt) })) });
+  });
+
+  // Close a breaker now (remediations/act/breaker-reset.ts): between its phases or stuck open.
+  router.post('/api/breakers/:target/reset', json, async (req, res) => {
+    const target = req.params.target!;
+    if (!AGENT_ID.test(target)) return void res.status(400).json({ error: 'target must be an agent id (letters, digits, . _ : -)' });
+    if (!resetBreaker) return void res.status(404).json({ error: 'breaker reset is not available here' });
+    const who = readDecision(req, res);
+    if (!who) return;
+    const r = await resetBreaker(target, who.by, who.note);
+    if (!r.ok) return void res.status(r.status).json({ error: r.error });
+    (res.locals.log as Logger).warn({ target, from: r.from, by: who.by, note: who.note, attempt: r.attempt }, `circuit breaker of ${target} reset (closed) by an operator`);
+    res.json({ ...r, by: who.by });
+    setImmediate(onDecision);
   });
 
   router.get('/api/audit', async (req, res) => {

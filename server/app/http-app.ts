@@ -10,7 +10,7 @@ import type { ChangeFeed } from '../api/change-feed.ts';
 import { controlsApiRouter } from '../api/controls-api.ts';
 import { eventsApiRouter } from '../api/events-api.ts';
 import { fleetApiRouter } from '../api/fleet-api.ts';
-import { operatorApiRouter } from '../api/operator-api.ts';
+import { operatorApiRouter, type ResetBreaker } from '../api/operator-api.ts';
 import { operatorAudit } from '../api/operator-audit.ts';
 import { readApiRouter } from '../api/read-api.ts';
 import { runbooksRouter } from '../api/runbooks.ts';
@@ -58,6 +58,8 @@ export interface AppDeps {
   maxEventStreams?: number;
   /** The policy replay (what-if), for POST /api/replays. */
   replay?: ReplayService;
+  /** An operator closes a circuit breaker, for POST /api/breakers/:target/reset. */
+  resetBreaker?: ResetBreaker;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -105,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.replay) app.use(replayApiRouter(deps.replay, deps.log));
   app.use(readApiRouter(deps.store, deps.models, deps.predictions));
   app.use(fleetApiRouter(deps.store, deps.fleet ?? (() => [])));
-  app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision));
+  app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision, deps.resetBreaker));
   app.use(controlsApiRouter(deps.store, deps.clock, deps.log, deps.onDecision, deps.tiers ?? ['default']));
 
   app.use((req, res) => {

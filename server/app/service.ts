@@ -31,6 +31,7 @@ import { defaultRules, loadRules } from '../../remediations/decide/selection.ts'
 import { createAlertmanagerClient, createLogEscalator } from '../notify/alertmanager-client.ts';
 import { createEscalationOutbox } from '../notify/escalation-outbox.ts';
 import { startChangeReverter } from '../../remediations/act/change-reverter.ts';
+import { resetBreaker } from '../../remediations/act/breaker-reset.ts';
 import { createPrometheusClient } from '../scoring/prometheus-client.ts';
 import { createIncidentScorer } from '../scoring/anomaly-scorer.ts';
 import { ModelService } from '../scoring/model-service.ts';
@@ -220,6 +221,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     predictions: () => predictions?.failurePredictions() ?? [],
     events, maxEventStreams: Math.max(1, Math.floor(config.server.max_connections / 4)),
     replay: replayService({ store, inventory, policies, rules, files: options.loaded.files }),
+    resetBreaker: (target, by, note) => resetBreaker({ store, inventory, drivers, policies, clock, timeoutMs: r.http_timeout }, target, by, note),
   });
 
   let server: Server;

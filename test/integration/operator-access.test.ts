@@ -173,6 +173,14 @@ describe('operator API access control', () => {
       .some((e) => e.who === 'alice' && e.method === 'PUT' && e.status === 200 && e.path.endsWith('/tiers/default/mode')));
   });
 
+  it('breaker reset: read-only cannot; an operator is told when there is nothing to reset', async () => {
+    assert.equal((await postJson(`${svc.url}/api/breakers/agent-access-1/reset`, {}, bearer(GRAFANA_TOKEN))).status, 403);
+    const none = await postJson(`${svc.url}/api/breakers/agent-access-1/reset`, {}, bearer(ALICE_TOKEN));
+    assert.deepEqual([none.status, none.body.error], [404, 'no circuit breaker for agent-access-1']);
+    const odd = await postJson(`${svc.url}/api/breakers/${encodeURIComponent('a b;rm')}/reset`, {}, bearer(ALICE_TOKEN));
+    assert.equal(odd.status, 400);
+  });
+
   it('no secret appears in any log line of the run', () => {
     assert.ok(svc.logs.length > 10);
     for (const line of svc.logs) {

@@ -55,7 +55,10 @@ export function controlsView({ main, session, failed }) {
         ].filter((v) => v !== null)), { 'aria-label': 'Active changes' }) : h('p', { class: 'muted' }, 'None.'));
 
       show(breakers, h('h2', { id: 'breakers-h' }, 'Circuit breakers'),
-        br.items.length ? table(null, ['Target', 'State', 'Since', 'Next check'], br.items.map((b) => [b.target, b.state, fmtTime(b.changedAt), fmtTime(b.nextCheckAt)]), { 'aria-label': 'Breakers' })
+        br.items.length ? table(null, ['Target', 'State', 'Since', 'Next check', session.canDecide ? 'Reset' : null].filter(Boolean), br.items.map((b) => [
+          b.target, b.state, fmtTime(b.changedAt), fmtTime(b.nextCheckAt),
+          session.canDecide ? (b.state === 'closed' ? '' : h('button', { type: 'button', class: 'secondary', 'aria-label': `Reset the breaker of ${b.target} (close it now)`, onclick: (e) => act(e.currentTarget, () => api.post(`/api/breakers/${encodeURIComponent(b.target)}/reset`), (r) => `Breaker of ${r.target} closed${r.trafficRestored ? ', traffic restored' : ''}.`) }, 'Close now')) : null,
+        ].filter((v) => v !== null)), { 'aria-label': 'Breakers' })
           : h('p', { class: 'muted' }, 'No breaker has opened.'));
     } catch (err) {
       failed(err, kill);
