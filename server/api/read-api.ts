@@ -23,12 +23,22 @@ const PageQuery = {
   agent: z.string().min(1).optional(),
 };
 
-const IncidentsQuery = z.strictObject({ ...PageQuery, status: z.enum(['firing', 'resolved']).optional() });
+const IncidentsQuery = z.strictObject({
+  ...PageQuery,
+  status: z.enum(['firing', 'resolved']).optional(),
+  type: z.string().min(1).max(200).optional(),
+  tier: z.string().min(1).max(200).optional(),
+  strategy: z.string().min(1).max(200).optional(),
+  alertname: z.string().min(1).max(200).optional(),
+});
 // `status` is accepted as another name for `outcome`, as the incidents list filters by status.
 const RemediationsQuery = z.strictObject({ ...PageQuery, outcome: z.string().min(1).optional(), status: z.string().min(1).optional() });
 const RowId = z.coerce.number().int().min(1);
 
-export function readApiRouter(store: Store, models?: () => unknown[], predictions?: () => unknown[]): Router {
+/** A tier's agents, from the inventory and the policies; undefined when the policies have no such tier. */
+export type AgentsOfTier = (tier: string) => string[] | undefined;
+
+export function readApiRouter(store: Store, models?: () => unknown[], predictions?: () => unknown[], agentsOfTier?: AgentsOfTier): Router {
   const router = express.Router();
 
   router.get('/api/models', (req, res) => {
@@ -44,8 +54,11 @@ export function readApiRouter(store: Store, models?: () => unknown[], prediction
   router.get('/api/incidents', async (req, res) => {
     const q = parseQuery(IncidentsQuery, req, res);
     if (!q) return;
+    // A tier is the policies' grouping of the inventory's agents, not a label: it becomes that agent list.
+    const agents = q.tier === undefined ? undefined : agentsOfTier?.(q.tier);
+    if (q.tier !== undefined && agents === undefined) return void res.status(400).json({ error: `no tier ${JSON.stringify(q.tier)} in the policies` });
     const page = await store.listIncidents(
-      { agent: q.agent, status: q.status, since: q.since, until: q.until },
+      { agent: q.agent, agents, agentType: q.type, strategy: q.strategy, alertname: q.alertname, status: q.status, since: q.since, until: q.until },
       { limit: q.limit, cursor: q.cursor },
     );
     res.json({ items: page.items.map(presentIncident), next_cursor: page.nextCursor });

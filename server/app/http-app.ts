@@ -17,6 +17,7 @@ import { runbooksRouter } from '../api/runbooks.ts';
 import { replayApiRouter, type ReplayService } from '../api/replay-api.ts';
 import { sessionApiRouter } from '../api/session-api.ts';
 import { consoleRouter } from '../console/console-router.ts';
+import { STRATEGY_NAMES } from '../../remediations/strategies/index.ts';
 import { StoreUnavailableError, type Store } from '../store/store.ts';
 import { webhookRouter } from '../ingest/webhook.ts';
 import type { BacklogGate } from '../ingest/backlog-gate.ts';
@@ -46,6 +47,8 @@ export interface AppDeps {
   readiness: () => Promise<Readiness>;
   /** The inventory's agents, for GET /api/fleet. */
   fleet?: () => readonly Agent[];
+  /** The tier the policies put an agent in (for filtering incidents by tier). */
+  tierOf?: (agent: Agent) => string;
   /** The policies' tier names (operators may switch a tier's decision mode). */
   tiers?: readonly string[];
   /** The anomaly models in service, for GET /api/models. */
@@ -102,10 +105,12 @@ export function createApp(deps: AppDeps): Express {
   // The read API shows alert labels and annotations, the operator API decides: both behind the gate,
   // and every state change on them audited.
   app.use('/api', apiAccess(deps.checkApi, deps.log, () => deps.clock.now()), operatorAudit(deps.store, deps.clock, deps.log), requireOperatorForChanges());
-  app.use(sessionApiRouter(deps.tiers ?? ['default']));
+  app.use(sessionApiRouter(deps.tiers ?? ['default'], STRATEGY_NAMES));
   if (deps.events) app.use(eventsApiRouter(deps.events, deps.maxEventStreams ?? 50));
   if (deps.replay) app.use(replayApiRouter(deps.replay, deps.log));
-  app.use(readApiRouter(deps.store, deps.models, deps.predictions));
+  const tierOf = deps.tierOf;
+  app.use(readApiRouter(deps.store, deps.models, deps.predictions, (tier) =>
+    (deps.tiers ?? ['default']).includes(tier) ? (deps.fleet?.() ?? []).filter((a) => (tierOf ? tierOf(a) : 'default') === tier).map((a) => a.id) : undefined));
   app.use(fleetApiRouter(deps.store, deps.fleet ?? (() => [])));
   app.use(operatorApiRouter(deps.store, deps.clock, deps.onDecision, deps.resetBreaker));
   app.use(controlsApiRouter(deps.store, deps.clock, deps.log, deps.onDecision, deps.tiers ?? ['default']));

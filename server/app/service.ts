@@ -26,7 +26,7 @@ import { WorkerPool, type WorkHandler } from '../queue/worker-pool.ts';
 import { RemediationEngine } from '../../remediations/engine.ts';
 import { createDriverRegistry } from '../../remediations/drivers/index.ts';
 import { buildInventory, loadInventory } from '../../remediations/inventory.ts';
-import { defaultPolicies, loadPolicies } from '../../remediations/decide/policies.ts';
+import { defaultPolicies, loadPolicies, tierFor } from '../../remediations/decide/policies.ts';
 import { defaultRules, loadRules } from '../../remediations/decide/selection.ts';
 import { createAlertmanagerClient, createLogEscalator } from '../notify/alertmanager-client.ts';
 import { createEscalationOutbox } from '../notify/escalation-outbox.ts';
@@ -205,7 +205,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   const events = changeFeed({ store, log });
   const app = createApp({
-    store, tiers: [...policies.tiers.keys()], fleet: () => inventory.all(),
+    store, tiers: [...policies.tiers.keys()], fleet: () => inventory.all(), tierOf: (a) => tierFor(policies, a.type, a.tier).name,
     metrics,
     log,
     clock,

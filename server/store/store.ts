@@ -142,6 +142,13 @@ export interface Page<T> {
 
 export interface IncidentFilter {
   agent?: string;
+  /** Any of these agents (a tier's, say). */
+  agents?: readonly string[];
+  /** The alert's agent_type label. */
+  agentType?: string;
+  alertname?: string;
+  /** Incidents with a decision or action of this strategy. */
+  strategy?: string;
   status?: AlertStatus;
   /** Incidents first seen at or after / before these epoch milliseconds. */
   since?: number;

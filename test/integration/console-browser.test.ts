@@ -174,6 +174,15 @@ describe('the operator console in a browser', () => {
     await page.getByLabel('to', { exact: true }).fill(local(new Date(from.getTime() - 1000)));
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('No incidents match.').waitFor();
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Tier').selectOption('default');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/tier=default/);
+    await waitFor('all three in the default tier', async () => (await table.getByRole('row').count()) === 4);
+    await page.getByLabel('Strategy tried').selectOption('scale');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No incidents match.').waitFor();
   });
 
   it('replays the recorded alerts through a changed policy and names the incidents that would differ', async () => {

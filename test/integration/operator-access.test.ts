@@ -173,6 +173,15 @@ describe('operator API access control', () => {
       .some((e) => e.who === 'alice' && e.method === 'PUT' && e.status === 200 && e.path.endsWith('/tiers/default/mode')));
   });
 
+  it('filters incidents by tier (the policies\' grouping of the inventory) and refuses an unknown one', async () => {
+    const unknown = await getJson(`${svc.url}/api/incidents?tier=nosuch`, bearer(GRAFANA_TOKEN));
+    assert.deepEqual([unknown.status, unknown.body.error], [400, 'no tier "nosuch" in the policies']);
+    const none = await getJson(`${svc.url}/api/incidents?tier=default`, bearer(GRAFANA_TOKEN));
+    assert.deepEqual([none.status, none.body.items.length], [200, 0], 'agent-access-1 is in no inventory, so in no tier');
+    const byType = await getJson(`${svc.url}/api/incidents?type=crewai&strategy=restart`, bearer(GRAFANA_TOKEN));
+    assert.equal(byType.status, 200);
+  });
+
   it('breaker reset: read-only cannot; an operator is told when there is nothing to reset', async () => {
     assert.equal((await postJson(`${svc.url}/api/breakers/agent-access-1/reset`, {}, bearer(GRAFANA_TOKEN))).status, 403);
     const none = await postJson(`${svc.url}/api/breakers/agent-access-1/reset`, {}, bearer(ALICE_TOKEN));

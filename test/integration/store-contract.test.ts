@@ -353,6 +353,26 @@ for (const impl of implementations) {
         assert.deepEqual(seen, ['f6', 'f5', 'f4', 'f3', 'f2', 'f1', 'f0']);
       });
 
+      it('filters incidents by a set of agents, the agent_type label, the alert and a strategy tried', async () => {
+        const typed = (fingerprint: string, agent: string, type: string, alertname = 'AgentDown') => {
+          const a = alert({ fingerprint, agent });
+          return { ...a, alertname, labels: { ...a.labels, alertname, agent_type: type } };
+        };
+        const { created } = await store.recordNotification(notification([
+          typed('t1', 'crewai-1', 'crewai'), typed('t2', 'crewai-2', 'crewai', 'AgentHighLatency'), typed('t3', 'semgrep-1', 'semgrep'),
+        ]));
+        await store.recordAttempt({ ...attemptFor(created[1]!.id, null, 'crewai-2', 100), strategy: 'scale' });
+        await store.recordAttempt({ ...attemptFor(created[2]!.id, null, 'semgrep-1', 100), strategy: 'restart' });
+        const ids = async (f: Parameters<Store['listIncidents']>[0]) => (await store.listIncidents(f, { limit: 50 })).items.map((i) => i.fingerprint).sort();
+        assert.deepEqual(await ids({ agents: ['crewai-1', 'semgrep-1'] }), ['t1', 't3']);
+        assert.deepEqual(await ids({ agents: [] }), []);
+        assert.deepEqual(await ids({ agentType: 'crewai' }), ['t1', 't2']);
+        assert.deepEqual(await ids({ alertname: 'AgentHighLatency' }), ['t2']);
+        assert.deepEqual(await ids({ strategy: 'restart' }), ['t3']);
+        assert.deepEqual(await ids({ agentType: 'crewai', strategy: 'scale' }), ['t2']);
+        assert.deepEqual(await ids({ agentType: "crewai' OR '1'='1" }), [], 'a value is bound, never part of the statement');
+      });
+
       it('lists attempts by agent and outcome, and a target history since a time', async () => {
         const { created } = await store.recordNotification(notification([alert({ fingerprint: 'a', agent: 'one' }), alert({ fingerprint: 'b', agent: 'two' })]));
         await store.recordAttempt(attemptFor(created[0]!.id, null, 'one', 100));

@@ -18,6 +18,11 @@ export interface SqliteQueries {
 // Each filter field's condition. Typed by the filter, so a new field does not compile until it has one.
 const INCIDENT_FILTERS: Record<keyof IncidentFilter, string> = {
   agent: 'agent = ?',
+  // One bound value however many agents: the list goes in as JSON.
+  agents: 'agent IN (SELECT value FROM json_each(?))',
+  agentType: "json_extract(labels, '$.agent_type') = ?",
+  alertname: 'alertname = ?',
+  strategy: 'EXISTS (SELECT 1 FROM attempts a WHERE a.incident_id = incidents.id AND a.strategy = ?)',
   status: 'status = ?',
   since: 'first_seen_at >= ?',
   until: 'first_seen_at < ?',
@@ -71,7 +76,8 @@ export function prepareQueries(db: Database.Database): SqliteQueries {
     const where: string[] = [];
     const args: unknown[] = [];
     for (const [field, condition] of Object.entries(conditions) as [keyof F, string][]) {
-      if (filter[field] !== undefined) (where.push(condition), args.push(filter[field]));
+      const value = filter[field];
+      if (value !== undefined) (where.push(condition), args.push(Array.isArray(value) ? JSON.stringify(value) : value));
     }
     if (request.cursor !== undefined) (where.push('id < ?'), args.push(request.cursor));
     const sql = `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;

@@ -3,9 +3,13 @@
 import { api } from '../api.js';
 import { field, fmtTime, h, isoToLocal, localToIso, show, table } from '../dom.js';
 
-export function incidentsView({ main, query, failed }) {
+export function incidentsView({ main, session, query, failed }) {
+  const choose = (name, options) => h('select', { name }, ['', ...options].map((s) => h('option', { value: s, selected: (query.get(name) ?? '') === s }, s || 'any')));
   const f = {
-    agent: h('input', { type: 'search', name: 'agent', value: query.get('agent') ?? '', placeholder: 'e.g. autogpt-1' }),
+    agent: h('input', { type: 'search', name: 'agent', value: query.get('agent') ?? '', placeholder: 'e.g. autogpt-1', size: '14' }),
+    type: h('input', { type: 'search', name: 'type', value: query.get('type') ?? '', placeholder: 'e.g. crewai', size: '10' }),
+    tier: choose('tier', session.tiers),
+    strategy: choose('strategy', session.strategies ?? []),
     status: h('select', { name: 'status' }, ['', 'firing', 'resolved'].map((s) => h('option', { value: s, selected: query.get('status') === s }, s || 'any'))),
     since: h('input', { type: 'datetime-local', step: '1', name: 'since', value: isoToLocal(query.get('since')) }),
     until: h('input', { type: 'datetime-local', step: '1', name: 'until', value: isoToLocal(query.get('until')) }),
@@ -13,7 +17,7 @@ export function incidentsView({ main, query, failed }) {
   const apply = (e) => {
     e?.preventDefault();
     const q = new URLSearchParams();
-    if (f.agent.value.trim()) q.set('agent', f.agent.value.trim());
+    for (const k of ['agent', 'type', 'tier', 'strategy']) if (f[k].value.trim()) q.set(k, f[k].value.trim());
     if (f.status.value) q.set('status', f.status.value);
     if (f.since.value) q.set('since', localToIso(f.since.value));
     if (f.until.value) q.set('until', localToIso(f.until.value));
@@ -24,7 +28,7 @@ export function incidentsView({ main, query, failed }) {
   show(main,
     h('h1', {}, 'Incidents'),
     h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter incidents', onsubmit: apply },
-      field('Agent', f.agent), field('Status', f.status), field('First seen from', f.since), field('to', f.until),
+      field('Agent', f.agent), field('Type', f.type), field('Tier', f.tier), field('Strategy tried', f.strategy), field('Status', f.status), field('First seen from', f.since), field('to', f.until),
       h('button', { type: 'submit' }, 'Filter'),
       h('button', { type: 'button', class: 'secondary', onclick: () => (location.hash = '#/incidents') }, 'Clear')),
     count, body);
