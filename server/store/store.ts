@@ -134,39 +134,8 @@ export interface IncidentDetail {
   attempts: Attempt[];
 }
 
-export interface Page<T> {
-  items: T[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: number | null;
-}
-
-export interface IncidentFilter {
-  agent?: string;
-  /** Any of these agents (a tier's, say). */
-  agents?: readonly string[];
-  /** The alert's agent_type label. */
-  agentType?: string;
-  alertname?: string;
-  /** Incidents with a decision or action of this strategy. */
-  strategy?: string;
-  status?: AlertStatus;
-  /** Incidents first seen at or after / before these epoch milliseconds. */
-  since?: number;
-  until?: number;
-}
-
-export interface AttemptFilter {
-  agent?: string;
-  outcome?: string;
-  since?: number;
-  until?: number;
-}
-
-export interface PageRequest {
-  limit: number;
-  /** Items with ids below this (newest first). */
-  cursor?: number;
-}
+export type { AttemptFilter, IncidentFilter, Page, PageRequest } from './read-filters.ts';
+import type { AttemptFilter, IncidentFilter, Page, PageRequest } from './read-filters.ts';
 
 export interface StoreStats {
   pendingWork: number;

@@ -2,36 +2,33 @@
 // under way ends, recorded as theirs) and stuck open past its re-openings; the breaker closes on the
 // agent, its traffic comes back, and the engine does not open it again at once.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { defaultPolicies } from '../../remediations/decide/policies.ts';
 import { resetBreaker } from '../../remediations/act/breaker-reset.ts';
 import { buildInventory } from '../../remediations/inventory.ts';
 import { attemptsOf, policiesWith, startHarness, type Harness } from '../helpers/engine-harness.ts';
 import { simTarget, type SimTarget } from '../helpers/sim-target.ts';
 
-let h: Harness | undefined;
-let t: SimTarget | undefined;
-afterEach(async () => {
-  await t?.stop();
-  await h?.dispose();
-  h = undefined;
-  t = undefined;
-});
 
 const RULES = 'rules:\n  - name: errors\n    match: { alertname: [AgentHighErrorRate] }\n    ladder: [circuit_break, restart]\n    params: { circuit_break: { canary_window_s: 0.03, max_reopens: 1 } }\n';
 
-async function setUp(breakDuration: string) {
-  t = await simTarget('http', 'agent-b', 'generic');
-  h = await startHarness({ agents: [], extraInventory: [t.entry], policiesYaml: policiesWith({ tiers: { default: { circuit_break_duration: breakDuration } } }), rulesYaml: RULES });
+/** One simulated agent behind the engine, for the length of `test`. */
+async function withAgent(breakDuration: string, test: (c: { t: SimTarget; h: Harness; reset: (by: string, note?: string | null) => ReturnType<typeof resetBreaker> }) => Promise<void>) {
+  const t = await simTarget('http', 'agent-b', 'generic');
+  const h = await startHarness({ agents: [], extraInventory: [t.entry], policiesYaml: policiesWith({ tiers: { default: { circuit_break_duration: breakDuration } } }), rulesYaml: RULES });
   const reset = (by: string, note: string | null = null) => resetBreaker({
-    store: h!.store, inventory: buildInventory(h!.inventory), drivers: h!.drivers, policies: defaultPolicies(), clock: { now: () => Date.now() }, timeoutMs: 2000,
+    store: h.store, inventory: buildInventory(h.inventory), drivers: h.drivers, policies: defaultPolicies(), clock: { now: () => Date.now() }, timeoutMs: 2000,
   }, 'agent-b', by, note);
-  return { t, h, reset };
+  try {
+    await test({ t, h, reset });
+  } finally {
+    await t.stop();
+    await h.dispose();
+  }
 }
 
 describe('breaker reset', () => {
-  it('closes a breaker between its phases, gives the traffic back, ends the remediation as the operator\'s', async () => {
-    const { t, h, reset } = await setUp('10m');
+  it('closes a breaker between its phases, gives the traffic back, ends the remediation as the operator\'s', () => withAgent('10m', async ({ t, h, reset }) => {
     assert.deepEqual(await reset('alice'), { ok: false, status: 404, error: 'no circuit breaker for agent-b' });
     await t.patchSummary({ error_rate: 0.7 });
     const incident = await h.incident('AgentHighErrorRate', 'agent-b', { annotations: { error_rate: '0.7' } });
@@ -54,10 +51,9 @@ describe('breaker reset', () => {
     await t.patchSummary({ error_rate: 0.01 });
     const next = await h.heal(incident);
     assert.equal((await t.state()).circuit.state, 'closed', `not opened again at once: ${JSON.stringify(next)}`);
-  });
+  }));
 
-  it('closes a breaker stuck open past its re-openings', async () => {
-    const { t, h, reset } = await setUp('30ms');
+  it('closes a breaker stuck open past its re-openings', () => withAgent('30ms', async ({ t, h, reset }) => {
     await t.patchSummary({ error_rate: 0.3 });
     const results = await h.healUntilDone(await h.incident('AgentHighErrorRate', 'agent-b'));
     assert.equal(results.at(-1)!.kind, 'done');
@@ -67,5 +63,5 @@ describe('breaker reset', () => {
     assert.ok(r.ok && r.attempt === null && r.from === 'open', JSON.stringify(r));
     assert.equal((await t.state()).circuit.state, 'closed');
     assert.equal((await h.store.getBreaker('agent-b'))!.state, 'closed');
-  });
+  }));
 });
