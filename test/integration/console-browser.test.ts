@@ -269,4 +269,21 @@ describe('the operator console in a browser', () => {
       await open.dispose();
     }
   });
+
+  it('on a Medic with no credentials at all (loopback defaults), asks for no token, only who decides', async () => {
+    const open = await startTestService();
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${open.url}/console/`);
+      await tab.getByRole('heading', { name: 'Who is deciding?' }).waitFor();
+      assert.equal(await tab.getByLabel('API token').count(), 0);
+      await tab.getByLabel('Your name').fill('carol@example');
+      await tab.getByRole('button', { name: 'Continue' }).click();
+      await tab.getByText('anonymous (operator)').waitFor();
+      await tab.getByText('● live').waitFor();
+    } finally {
+      await tab.close();
+      await open.dispose();
+    }
+  });
 });

@@ -31,7 +31,7 @@ export const decider = {
 
 async function call(method, path, body) {
   if (body !== undefined && decider.get()) body = { ...body, by: decider.get() };
-  const headers = { authorization: `Bearer ${token.get() ?? ''}` };
+  const headers = token.get() ? { authorization: `Bearer ${token.get()}` } : {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
   const data = await res.json().catch(() => ({}));
@@ -61,7 +61,8 @@ export function followEvents(onChange, onState) {
     while (!stopped) {
       controller = new AbortController();
       try {
-        const res = await fetch('/api/events', { headers: { authorization: `Bearer ${token.get() ?? ''}`, accept: 'text/event-stream' }, signal: controller.signal, cache: 'no-store' });
+        const auth = token.get() ? { authorization: `Bearer ${token.get()}` } : {};
+        const res = await fetch('/api/events', { headers: { ...auth, accept: 'text/event-stream' }, signal: controller.signal, cache: 'no-store' });
         if (res.status === 401) return onState('refused');
         if (!res.ok || !res.body) throw new Error(`answered ${res.status}`);
         onState('live');

@@ -62,7 +62,13 @@ async function refreshShell(topics) {
 }
 
 async function start() {
-  if (!token.get()) return void show(main, loginView({ onLogin: login }));
+  if (token.get() === null) {
+    // A Medic with no credentials at all (loopback only, the defaults) opens its API to anyone: no token
+    // to ask for. The console still asks who decides.
+    const probe = await fetch('/api/session', { cache: 'no-store' }).catch(() => undefined);
+    if (!probe?.ok) return void show(main, loginView({ onLogin: login }));
+    token.set('');
+  }
   try {
     session = await api.get('/api/session');
   } catch (err) {
