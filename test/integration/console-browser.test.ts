@@ -75,6 +75,12 @@ describe('the operator console in a browser', () => {
     incidentOf.set(agent, r.recorded.created[0]!);
     return r.recorded.created[0]!;
   };
+  /** Every form control on the page has a name a screen reader reads (a label or aria-label). */
+  const assertLabelled = async (p: Page, where: string) => {
+    const bare = await p.evaluate(`[...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label')).map((el) => el.name || el.outerHTML.slice(0, 60))`) as string[];
+    assert.deepEqual(bare, [], `unlabelled controls on ${where}`);
+  };
   const shot = async (name: string) => {
     const path = join(SHOTS, `${name}.png`);
     await page.screenshot({ path, fullPage: true });
@@ -202,6 +208,22 @@ describe('the operator console in a browser', () => {
     await differences.getByText('an operator rejected it; escalated: rejected').waitFor();
     assert.ok((await differences.getByText('acted: restart').count()) >= 2);
     await shot('replay');
+    for (const view of ['incidents', 'approvals', 'fleet', 'controls', 'replay']) {
+      await page.goto(`${medic.url}/console/#/${view}`);
+      await page.locator('main h1').waitFor();
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      await assertLabelled(page, view);
+    }
+    // Keyboard only: the skip link first, then the navigation.
+    await page.goto(`${medic.url}/console/#/incidents`);
+    await page.reload();
+    await page.getByRole('table', { name: 'Incidents' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/approvals$/);
     assert.equal(agents.reduce((n, a) => n + a.state.restarts, 0), 1, 'the replay acted on nothing');
   });
 
@@ -237,11 +259,12 @@ describe('the operator console in a browser', () => {
       const statuses = await viewer.evaluate(`(async () => {
         const auth = { authorization: 'Bearer ' + sessionStorage.getItem('medic-console-token'), 'content-type': 'application/json' };
         const send = (path, method, body) => fetch(path, { method, headers: auth, body }).then((r) => r.status);
-        return [await send('/api/controls/resume', 'POST', '{}'), await send('/api/controls/tiers/default/mode', 'PUT', '{"mode":"auto"}'),
+        return [await send('/api/controls/pause', 'POST', '{}'), await send('/api/approvals/1/reject', 'POST', '{}'),
+          await send('/api/controls/resume', 'POST', '{}'), await send('/api/controls/tiers/default/mode', 'PUT', '{"mode":"auto"}'),
           await send('/api/approvals/1/approve', 'POST', '{}'), await send('/api/changes/1/revert', 'POST', '{}'),
           await send('/api/replays', 'POST', JSON.stringify({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }))];
       })()`);
-      assert.deepEqual(statuses, [403, 403, 403, 403, 403]);
+      assert.deepEqual(statuses, [403, 403, 403, 403, 403, 403, 403]);
     } finally {
       await viewer.close();
     }
