@@ -11,6 +11,7 @@ export const REDACTED = (value: unknown): string => `<${value === null ? 'null' 
 
 /** A copy of `value` in which every secret-named key's value is replaced by its redaction. */
 export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactUrlPassword(value);
   if (depth > 32 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
   const out: Record<string, unknown> = Object.create(null);
@@ -24,3 +25,9 @@ export function describeValue(value: unknown, key?: PropertyKey): string {
   if (key !== undefined && isSecretKey(key)) return REDACTED(value);
   return JSON.stringify(redactSecrets(value));
 }
+
+// user:password@ in a URL (a database URL from MEDIC_DATABASE_URL, say): the password goes, the rest stays.
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:\s]*):[^/?#@\s]*@/i;
+
+/** A URL as messages may print it: any password it carries replaced by ***. */
+export const redactUrlPassword = (text: string): string => text.replace(URL_PASSWORD, '$1:***@');

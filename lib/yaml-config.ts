@@ -97,8 +97,14 @@ export function getPath(target: unknown, path: readonly PropertyKey[]): unknown 
 /** `value` (parsed by `schema`) with every Duration setting back in the form operators write ("10s"). */
 export function formatDurations(schema: z.ZodType, value: unknown): unknown {
   let s = schema;
-  // Defaults, optionals and prefaults wrap the setting's own schema.
-  while ('innerType' in s.def && ['default', 'prefault', 'optional', 'nullable'].includes(s.def.type)) s = s.def.innerType as z.ZodType;
+  // Defaults, optionals and prefaults wrap the setting's own schema; a transform pipes it onwards.
+  // Duration is itself a transform: it is the one pipe not to look inside.
+  for (;;) {
+    if (s === Duration) break;
+    if ('innerType' in s.def && ['default', 'prefault', 'optional', 'nullable'].includes(s.def.type)) s = s.def.innerType as z.ZodType;
+    else if (s.def.type === 'pipe' && 'in' in s.def) s = s.def.in as z.ZodType;
+    else break;
+  }
   if (s === Duration && typeof value === 'number') return formatDurationMs(value);
   if (s instanceof z.ZodObject && typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const shape = s.shape as Record<string, z.ZodType>;

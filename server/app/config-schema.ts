@@ -62,7 +62,9 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   store: z
     .strictObject({
-      driver: z.enum(['sqlite']).default('sqlite'),
+      // sqlite: embedded, one process. postgres: several replicas on one database. Unset: postgres when
+      // store.postgres.url (MEDIC_DATABASE_URL) is given, else sqlite.
+      driver: z.enum(['sqlite', 'postgres']).optional(),
       sqlite: z
         .strictObject({
           path: z.string().min(1).optional(),
@@ -76,7 +78,33 @@ export const ConfigSchema = z.strictObject({
           min_free_space: ByteSize.default(64 * 1024 * 1024),
         })
         .prefault({}),
+      postgres: z
+        .strictObject({
+          /** postgres://user[:password]@host:port/database; its password never appears in logs or errors. */
+          url: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }).optional(),
+          /** Medic's tables live in this schema (created if missing). */
+          schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)').default('public'),
+          /** Connections per replica: its workers, the webhook's receipts and the API's reads share them. */
+          pool_size: z.number().int().min(2).max(200).default(10),
+          /** A statement past this is cancelled and answered as "store unavailable" (503): no request waits on a stuck lock. */
+          statement_timeout: Duration.default(5000),
+          connect_timeout: Duration.default(5000),
+          tls: z
+            .strictObject({
+              /** Trust these CA certificates (PEM) instead of the system's. */
+              ca_file: z.string().min(1).optional(),
+              /** Encrypt without checking the server's certificate: never outside a test. */
+              insecure_skip_verify: z.boolean().default(false),
+            })
+            .optional(),
+        })
+        .prefault({}),
     })
+    .refine((s) => s.driver !== 'postgres' || s.postgres.url !== undefined, {
+      message: 'is required when store.driver is postgres (set it, or MEDIC_DATABASE_URL)',
+      path: ['postgres', 'url'],
+    })
+    .transform((s) => ({ ...s, driver: s.driver ?? (s.postgres.url ? ('postgres' as const) : ('sqlite' as const)) }))
     .prefault({}),
   webhook: WebhookSchema.prefault({}),
   api: ApiSchema.prefault({}),

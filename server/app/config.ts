@@ -10,6 +10,7 @@ import { ConfigSchema, type MedicConfig } from './config-schema.ts';
 import type { WebhookCredentials } from '../ingest/webhook-auth.ts';
 import type { ApiCredential } from '../api/api-auth.ts';
 import { readApiCredentials } from './api-credentials.ts';
+import { redactUrl } from '../store/postgres/pg-connection.ts';
 
 export { ConfigError };
 export { ConfigSchema, type MedicConfig } from './config-schema.ts';
@@ -64,6 +65,9 @@ const ENV_SETTINGS: { env: string; path: string[]; kind: 'string' | 'int' | 'sec
   { env: 'MEDIC_INVENTORY', path: ['remediation', 'inventory'], kind: 'string' },
   { env: 'MEDIC_PROMETHEUS_URL', path: ['prometheus', 'url'], kind: 'string' },
   { env: 'MEDIC_ALERTMANAGER_URL', path: ['alertmanager', 'url'], kind: 'string' },
+  // A database URL may carry a password: a secret, trimmed, never printed.
+  { env: 'MEDIC_DATABASE_URL', path: ['store', 'postgres', 'url'], kind: 'secret' },
+  { env: 'MEDIC_STORE_DRIVER', path: ['store', 'driver'], kind: 'string' },
   { env: 'MEDIC_MODEL_REGISTRY', path: ['models', 'registry'], kind: 'string' },
   {
     env: 'MEDIC_WEBHOOK_TOKEN', path: ['webhook', 'bearer_token'], kind: 'secret',
@@ -162,6 +166,7 @@ export function redactedConfig(config: MedicConfig): unknown {
   if (copy.webhook.bearer_token) copy.webhook.bearer_token = '<redacted>';
   if (copy.webhook.basic_auth?.password) copy.webhook.basic_auth.password = '<redacted>';
   for (const t of copy.api.tokens) if (t.token) t.token = '<redacted>';
+  if (copy.store.postgres.url) copy.store.postgres.url = redactUrl(copy.store.postgres.url);
   // Durations read as written ("10s"), every one of them, not as the milliseconds kept in code.
   return formatDurations(ConfigSchema, copy);
 }

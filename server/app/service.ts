@@ -1,4 +1,5 @@
 // The service's lifecycle: open the store, resume interrupted work, listen, and stop gracefully.
+import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
@@ -9,7 +10,7 @@ import { changeFeed } from '../api/change-feed.ts';
 import { replayService } from '../replay/replay-service.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
-import { lockDatabase } from './database-lock.ts';
+import { openStore } from './open-store.ts';
 import { limitConnections } from './connection-limits.ts';
 import { backlogGate } from '../ingest/backlog-gate.ts';
 import { IngestActivity } from '../ingest/ingest-activity.ts';
@@ -18,7 +19,6 @@ import { dryRunHandler } from '../queue/dry-run-handler.ts';
 import { engineRetryRule } from '../queue/retry.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
-import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { createAuthCheck, isLoopbackHost } from '../ingest/webhook-auth.ts';
 import { createApiAuth } from '../api/api-auth.ts';
@@ -95,20 +95,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log.warn('no inventory (--inventory or remediation.inventory): every incident will be escalated, none acted on');
   }
 
-  const lock = lockDatabase(sqlitePath);
-  let store: Store;
-  try {
-    store = SqliteStore.open({
-      path: sqlitePath,
-      synchronous: config.store.sqlite.synchronous,
-      busyTimeoutMs: config.store.sqlite.busy_timeout,
-      minFreeBytes: config.store.sqlite.min_free_space,
-      onWarning: (message) => log.warn({ store: sqlitePath }, message),
-    });
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  const opened = await openStore(config, sqlitePath, log, options.loaded.file ? resolve(options.loaded.file, '..') : process.cwd());
+  const store: Store = opened.store;
 
   const recovered = await store.recoverInterrupted(clock.now());
   if (recovered > 0) log.warn({ recovered }, 'work interrupted by the previous process returned to the queue');
@@ -229,7 +217,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     server = await listen(app, config.server.host, config.server.port);
   } catch (err) {
     await store.close();
-    lock.release();
+    await opened.release();
     throw err;
   }
   limitConnections(server, { maxConnections: config.server.max_connections, perClient: config.server.max_connections_per_client }, {
@@ -252,7 +240,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   log.info(
     {
-      host: config.server.host, port, store: sqlitePath, workers: config.workers.concurrency, auth: hasCredentials, version: VERSION,
+      host: config.server.host, port, store: opened.where, workers: config.workers.concurrency, auth: hasCredentials, version: VERSION,
       handler: options.handler ? 'custom' : config.workers.handler, agents: inventory.all().length, dryRun: r.dry_run,
       alertmanager: config.alertmanager.url ?? null, models: models.inService().map((m) => `${m.agentType}@${m.version}`), failureModels: failureModels.inService().map((m) => `${m.agentType}@${m.version}`),
       scoring: { incidents: Boolean(scorer), predictionLoop: predictions ? config.models.prediction_interval : null },
@@ -286,7 +274,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // Agents Medic started as local processes do not outlive it.
       await drivers.stopAll();
       await store.close();
-      lock.release();
+      await opened.release();
       log.info('stopped');
     })();
     return stopped;

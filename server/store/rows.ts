@@ -1,5 +1,5 @@
-// Row mappers: how a SQLite row becomes the Store's types. Each type is declared once as a list of
-// "field ← column, read as" and one `mapper` turns any such list into a function; the null handling
+// Row mappers: how a stored row (SQLite or PostgreSQL) becomes the Store's types. Each type is declared
+// once as a list of "field ← column, read as" and one `mapper` turns any such list into a function; the null handling
 // and JSON decoding live in the column readers below, not in every mapper.
 import type {
   AlertStatus,
@@ -11,7 +11,7 @@ import type {
   Incident,
   IncidentAlertEvent,
   WorkItem,
-} from '../store.ts';
+} from './store.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -27,6 +27,8 @@ interface Column<in out T> {
 const column = <T>(read: (value: unknown) => T) => (name: string): Column<T> => ({ name, read });
 // SQL NULL, or a column an older schema did not have: both read as null.
 const orNull = <T>(read: (value: unknown) => T) => (value: unknown): T | null => (value === null || value === undefined ? null : read(value));
+// Both adapters keep JSON as text, so that it reads back exactly as written; PostgreSQL's BIGINT arrives
+// as a string, which Number() reads.
 const parse = <T>(value: unknown): T => JSON.parse(String(value)) as T;
 
 const int = column(Number);

@@ -1,12 +1,15 @@
-// The Store contract, written once and run against every implementation of the Store port (today the
-// SQLite adapter); an adapter joins by adding itself to the list below.
+// The Store contract, written once and run against every implementation of the Store port: the SQLite
+// adapter and the PostgreSQL one (a real server, each test in a schema of its own); an adapter joins by
+// adding itself to the list below.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../server/store/sqlite/migrations.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { StoreUnavailableError, type NewAttempt, type Notification, type ReceivedAlert, type Store } from '../../server/store/store.ts';
+import { PostgresStore } from '../../server/store/postgres/pg-store.ts';
+import { freshSchema, pgOptions } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/service.ts';
 
 interface Implementation {
@@ -17,6 +20,7 @@ interface Implementation {
 }
 
 const sqlitePaths = new WeakMap<Store, string>();
+const pgSchemas = new WeakMap<Store, string>();
 const implementations: Implementation[] = [
   {
     name: 'sqlite',
@@ -31,6 +35,22 @@ const implementations: Implementation[] = [
       await store.close();
       const again = SqliteStore.open({ path, synchronous: 'full', busyTimeoutMs: 50 });
       sqlitePaths.set(again, path);
+      return again;
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const schema = freshSchema();
+      const store = await PostgresStore.open(pgOptions(schema));
+      pgSchemas.set(store, schema);
+      return store;
+    },
+    async reopen(store) {
+      const schema = pgSchemas.get(store)!;
+      await store.close();
+      const again = await PostgresStore.open(pgOptions(schema));
+      pgSchemas.set(again, schema);
       return again;
     },
   },
@@ -74,7 +94,8 @@ for (const impl of implementations) {
     beforeEach(async () => {
       store = await impl.open();
     });
-    after(async () => {
+    // Each test's store is closed after it: a PostgreSQL pool left open holds server connections.
+    afterEach(async () => {
       await store?.close().catch(() => undefined);
     });
 

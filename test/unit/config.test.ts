@@ -176,3 +176,33 @@ describe('redactedConfig', () => {
     assert.equal(printed.workers!.max_attempts, 5);
   });
 });
+
+describe('the store setting', () => {
+  it('runs on SQLite unless a database URL is given; MEDIC_DATABASE_URL selects PostgreSQL and is printed without its password', () => {
+    assert.equal(loadConfig({}, {}, tempDir('medic-cfg-')).config.store.driver, 'sqlite');
+    const { config } = loadConfig({}, { MEDIC_DATABASE_URL: 'postgres://medic:pw-9f3k@db.internal:5432/medic\n' }, tempDir('medic-cfg-'));
+    assert.equal(config.store.driver, 'postgres');
+    assert.equal(config.store.postgres.url, 'postgres://medic:pw-9f3k@db.internal:5432/medic', 'trimmed like every secret from the environment');
+    const printed = JSON.stringify(redactedConfig(config));
+    assert.doesNotMatch(printed, /pw-9f3k/);
+    assert.match(printed, /postgres:\/\/medic:\*\*\*@db\.internal:5432\/medic/);
+    assert.match(printed, /"statement_timeout":"5s"/);
+  });
+
+  it('keeps SQLite when the file says so, even with a database URL in the environment', () => {
+    const { dir, file } = withFile('store:\n  driver: sqlite\n');
+    assert.equal(loadConfig({ config: file }, { MEDIC_DATABASE_URL: 'postgres://medic@db/medic' }, dir).config.store.driver, 'sqlite');
+  });
+
+  it('refuses driver postgres without a URL, and a URL that is not postgres:// without printing its password', () => {
+    assert.match(problemsOf(() => loadConfig({}, { MEDIC_STORE_DRIVER: 'postgres' }, tempDir('medic-cfg-'))).join('\n'), /store\.postgres\.url is required when store\.driver is postgres/);
+    const text = problemsOf(() => loadConfig({}, { MEDIC_DATABASE_URL: 'mysql://medic:pw-9f3k@db/medic' }, tempDir('medic-cfg-'))).join('\n');
+    assert.match(text, /MEDIC_DATABASE_URL: store\.postgres\.url must be a postgres:\/\/ URL, but was "mysql:\/\/medic:\*\*\*@db\/medic"/);
+    assert.doesNotMatch(text, /pw-9f3k/);
+  });
+
+  it('refuses a schema name that is not a plain identifier', () => {
+    const { dir, file } = withFile('store:\n  postgres:\n    url: postgres://medic@db/medic\n    schema: "medic; drop"\n');
+    assert.match(problemsOf(() => loadConfig({ config: file }, {}, dir)).join('\n'), /store\.postgres\.schema must be a lower-case SQL identifier/);
+  });
+});

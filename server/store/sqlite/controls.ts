@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { ModeOverride } from '../store.ts';
 import type { SyncStore } from './connection.ts';
-import type { Row } from './rows.ts';
+import type { Row } from '../rows.ts';
 
 export interface SqliteControls {
   actionsPaused: SyncStore<'actionsPaused'>;

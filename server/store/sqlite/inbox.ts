@@ -6,7 +6,7 @@ import { CANCELLED_BY_RESOLVE, decideKnownAlert, openIncident, resolveCancels } 
 import { StoreUnavailableError, type AlertStatus, type Incident, type Notification, type ReceivedAlert, type RecordedReceipt, type RecordResult } from '../store.ts';
 import { mapError } from './connection.ts';
 import type { Settled } from './group-commit.ts';
-import { toIncident, toWorkItem, type Row } from './rows.ts';
+import { toIncident, toWorkItem, type Row } from '../rows.ts';
 
 export interface SqliteInbox {
   /**

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { ACTED_OUTCOMES } from '../../../remediations/records.ts';
 import type { AgentActivity, AttemptFilter, IncidentFilter, NotificationDetail, Page, PageRequest } from '../store.ts';
 import type { SyncStore } from './connection.ts';
-import { toAlertEvent, toAttempt, toIncident, toWorkItem, type Row } from './rows.ts';
+import { toAlertEvent, toAttempt, toIncident, toWorkItem, type Row } from '../rows.ts';
 
 export interface SqliteQueries {
   listIncidents: SyncStore<'listIncidents'>;

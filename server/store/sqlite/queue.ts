@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { Attempt, ClaimedWork, Incident, NewAttempt, WorkOutcome } from '../store.ts';
 import type { SyncStore } from './connection.ts';
-import { toIncident, toWorkItem, type Row } from './rows.ts';
+import { toIncident, toWorkItem, type Row } from '../rows.ts';
 
 export interface SqliteQueue {
   /** Within one immediate transaction, so two workers (or processes) never claim the same item. */

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { Attempt, NewAttempt } from '../store.ts';
 import type { SyncStore } from './connection.ts';
-import { toApproval, toAttempt, toBreaker, toChange, type Row } from './rows.ts';
+import { toApproval, toAttempt, toBreaker, toChange, type Row } from '../rows.ts';
 
 /** The Store's record methods, synchronous: the assembly adds error mapping and the promise. */
 export interface SqliteRecords {
