@@ -7,6 +7,7 @@ import { FALLBACK_TYPE } from '../models/registry.ts';
 import { CONTRACT_COLUMNS } from '../models/signal-queries.ts';
 import { historyFailures } from '../training/history-failures.ts';
 import { loadSource, type SourceSpec } from '../training/load-source.ts';
+import { withPrometheusSettings } from './prometheus-settings.ts';
 import { MAX_POINTS_PER_QUERY } from '../training/prometheus-source.ts';
 import { fetchRemediations } from '../training/remediation-history.ts';
 import type { FailureHistory } from '../training/train-failure.ts';
@@ -62,7 +63,7 @@ export function prometheusHistoryPlan(v: Values, nowMs: number): PrometheusHisto
 
 /** The fleet's histories of one agent type (every agent for the fallback type), labelled. */
 export async function loadPrometheusHistories(plan: PrometheusHistoryPlan, agentType: string, log: (line: string) => void): Promise<FailureHistory[]> {
-  const data = await loadSource(plan.source, { nowMs: Date.now(), log, progress: { tty: undefined } });
+  const data = await loadSource(withPrometheusSettings(plan.source, log), { nowMs: Date.now(), log, progress: { tty: undefined } });
   if (data.columns.join(',') !== CONTRACT_COLUMNS.join(',')) throw new Error(`Prometheus history columns ${data.columns.join(', ')} are not the agent metric contract's`);
   const series = data.series.filter((s) => agentType === FALLBACK_TYPE || s.agentType === agentType);
   if (!series.length) throw new Error(`Prometheus at ${plan.source.url} has no agents of type ${agentType} in that range (types seen: ${[...new Set(data.series.map((s) => s.agentType))].join(', ')})`);

@@ -6,6 +6,7 @@ import { trainAnomaly, type TypeOutcome } from '../training/train-anomaly.ts';
 import { defineCommand, EXIT } from './args.ts';
 import { trainFailureCommand } from './train-failure-command.ts';
 import { TRAIN_HELP, TRAIN_OPTIONS, validateTrainArgs } from './train-options.ts';
+import { withPrometheusSettings } from './prometheus-settings.ts';
 
 export const trainAnomalyCommand = defineCommand({
   name: 'anomaly',
@@ -15,7 +16,7 @@ export const trainAnomalyCommand = defineCommand({
   run: async ({ values }) => {
     const parsed = validateTrainArgs('anomaly', values, process.env, Date.now());
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const data = await loadSource(parsed.source, { nowMs: Date.now(), log });
+    const data = await loadSource(withPrometheusSettings(parsed.source, log), { nowMs: Date.now(), log });
     const { outcomes } = await trainAnomaly(data, { ...parsed.train, log });
     printSummary(outcomes, parsed.train.registry, parsed.train.promote);
     return EXIT.ok;

@@ -27,8 +27,10 @@ a child process at a lower CPU priority (medic train anomaly, medic train failur
 --from now-LOOKBACK); a run never overlaps the previous one; a failed kind is logged and the others and
 the next run still happen; SIGTERM stops it cleanly. See training/README.md.
 
-Data, from Prometheus (one query_range per model column for the whole fleet):
-  --prometheus URL        the Prometheus that scrapes the agents
+Data, from Prometheus (one query_range per model column and batch of prometheus.batch_size agents):
+  --prometheus URL        the Prometheus (or Thanos, Mimir, VictoriaMetrics) that holds the agents'
+                          metrics; when it is medic.yaml's prometheus.url (MEDIC_CONFIG or ./medic.yaml),
+                          that section's tenant, credentials and TLS are used (MEDIC_PROMETHEUS_* too)
   --from T, --to T        'anomaly' only: ISO 8601, Unix seconds, now, or now-DURATION (now-7d)
   --lookback D            'nightly' only: each run trains on the last D (default 7d)
   --step D                sample spacing, also used by serving (default 15s)

@@ -7,6 +7,7 @@ import { readSecretFile } from '../lib/read-secret.ts';
 import { ConfigError, loadYamlConfig } from '../lib/yaml-config.ts';
 import { BUILTIN_DRIVERS, type AnyDriverDefinition } from './drivers/index.ts';
 import type { Agent } from './types.ts';
+import { AGENT_NAME, AGENT_NAME_RULE } from '../models/fleet-query.ts';
 
 /** The inventory's schema, built from the driver registry: `driver` names one of them, and its block follows that driver's schema. */
 export function inventorySchema(drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS) {
@@ -14,7 +15,8 @@ export function inventorySchema(drivers: readonly AnyDriverDefinition[] = BUILTI
   const blocks = Object.fromEntries(drivers.flatMap((d) => (d.targetSchema ? [[d.name, d.targetSchema.optional()]] : [])));
   const entry = z
     .strictObject({
-      id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a name of letters, digits, ".", "_" or "-"'),
+      // The same rule fleet queries hold agent names to (models/fleet-query.ts): an id may become query text.
+      id: z.string().regex(AGENT_NAME, AGENT_NAME_RULE),
       type: z.string().min(1),
       tier: z.string().min(1).optional(),
       driver: z.enum(names),

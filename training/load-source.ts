@@ -5,10 +5,15 @@ import { readCsvSource } from './csv-source.ts';
 import { fetchPrometheusHistory } from './prometheus-source.ts';
 import { startProgress, type ProgressOptions } from '../lib/progress.ts';
 import type { TrainingData } from './training-data.ts';
+import type { PrometheusConnection } from '../lib/prometheus-connection.ts';
 
 /** Where training data comes from, as a command line validated it (cli/train-options.ts). */
 export type SourceSpec =
-  | { kind: 'prometheus'; url: string; stepSeconds: number; rateWindow: string; selector?: string; pointsPerQuery: number; timeoutMs: number; range: { from: number; to: number } | { lookbackMs: number } }
+  | {
+    kind: 'prometheus'; url: string; stepSeconds: number; rateWindow: string; selector?: string; pointsPerQuery: number; timeoutMs: number; range: { from: number; to: number } | { lookbackMs: number };
+    /** Tenant, credentials, TLS (cli/prometheus-settings.ts) and agents per query. */
+    connection?: Omit<PrometheusConnection, 'url'>; batchSize?: number;
+  }
   | { kind: 'csv'; file: string; header: boolean; stepSeconds?: number };
 
 export async function loadSource(spec: SourceSpec, o: { nowMs: number; signal?: AbortSignal; progress?: Pick<ProgressOptions, 'tty'>; log: (line: string) => void }): Promise<TrainingData> {
@@ -22,7 +27,7 @@ export async function loadSource(spec: SourceSpec, o: { nowMs: number; signal?: 
   let progress: ReturnType<typeof startProgress> | undefined;
   const data = await fetchPrometheusHistory({
     url: spec.url, start: range.from, end: range.to, stepSeconds: spec.stepSeconds, rateWindow: spec.rateWindow, selector: spec.selector,
-    pointsPerQuery: spec.pointsPerQuery, timeoutMs: spec.timeoutMs, signal: o.signal,
+    pointsPerQuery: spec.pointsPerQuery, timeoutMs: spec.timeoutMs, signal: o.signal, connection: spec.connection, batchSize: spec.batchSize,
     onProgress: (done, total) => {
       progress ??= startProgress('prometheus', total, { ...o.progress, log: o.log });
       progress.update(done);

@@ -160,7 +160,34 @@ export const ConfigSchema = z.strictObject({
       url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
       /** Per query: scoring and the prediction loop give up on a slow Prometheus rather than wait. */
       timeout: Duration.default(2000),
+      // A Prometheus-compatible API behind tenancy, authentication or TLS (Mimir, Thanos, VictoriaMetrics,
+      // a Prometheus behind a proxy): the same for scoring, verification and the server's fleet queries.
+      /** Sent as X-Scope-OrgID. Mimir's rule for tenant ids; "|" joins tenants for federated queries. */
+      tenant: z.string().regex(/^[A-Za-z0-9!._*'()|-]{1,150}$/, 'must be 1-150 letters, digits or ! - _ . * \' ( ) |').optional(),
+      bearer_token: z.string().min(1).optional(),
+      bearer_token_file: z.string().min(1).optional(),
+      basic_auth: z
+        .strictObject({
+          username: z.string().min(1),
+          password: z.string().min(1).optional(),
+          password_file: z.string().min(1).optional(),
+        })
+        .refine((b) => (b.password === undefined) !== (b.password_file === undefined), { message: 'needs exactly one of password or password_file' })
+        .optional(),
+      tls: z
+        .strictObject({
+          ca_file: z.string().min(1).optional(),
+          cert_file: z.string().min(1).optional(),
+          key_file: z.string().min(1).optional(),
+          insecure_skip_verify: z.boolean().default(false),
+        })
+        .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), { message: 'needs both cert_file and key_file for a client certificate, or neither' })
+        .optional(),
+      /** Agents per fleet query: 10,000 agents are 20 queries per column, none of them over per-query limits. */
+      batch_size: z.number().int().min(1).max(5000).default(500),
     })
+    .refine((p) => !(p.bearer_token !== undefined && p.bearer_token_file !== undefined), { message: 'set bearer_token or bearer_token_file, not both' })
+    .refine((p) => !((p.bearer_token !== undefined || p.bearer_token_file !== undefined) && p.basic_auth !== undefined), { message: 'set a bearer token or basic_auth, not both (one Authorization header)' })
     .prefault({}),
   models: z
     .strictObject({

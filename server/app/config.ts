@@ -10,6 +10,8 @@ import { ConfigSchema, type MedicConfig } from './config-schema.ts';
 import type { WebhookCredentials } from '../ingest/webhook-auth.ts';
 import type { ApiCredential } from '../api/api-auth.ts';
 import { readApiCredentials } from './api-credentials.ts';
+import { readPrometheusConnection } from './prometheus-credentials.ts';
+import { publicUrl, type PrometheusConnection } from '../../lib/prometheus-connection.ts';
 import { redactUrl } from '../store/postgres/pg-connection.ts';
 
 export { ConfigError };
@@ -30,6 +32,8 @@ export interface LoadedConfig {
   files: { inventory?: string; policies?: string; rules?: string };
   /** Absolute path of the model registry (the shipped one unless models.registry is set). */
   modelRegistry: string;
+  /** prometheus.url with its tenant, credentials and TLS, files read; undefined without a url. */
+  prometheus?: PrometheusConnection;
 }
 
 /** Command-line settings, already parsed; undefined means "not given". */
@@ -64,6 +68,15 @@ const ENV_SETTINGS: { env: string; path: string[]; kind: 'string' | 'int' | 'sec
   { env: 'MEDIC_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
   { env: 'MEDIC_INVENTORY', path: ['remediation', 'inventory'], kind: 'string' },
   { env: 'MEDIC_PROMETHEUS_URL', path: ['prometheus', 'url'], kind: 'string' },
+  { env: 'MEDIC_PROMETHEUS_TENANT', path: ['prometheus', 'tenant'], kind: 'string' },
+  {
+    env: 'MEDIC_PROMETHEUS_BEARER_TOKEN', path: ['prometheus', 'bearer_token'], kind: 'secret',
+    replaces: [['prometheus', 'bearer_token_file'], ['prometheus', 'basic_auth']],
+  },
+  {
+    env: 'MEDIC_PROMETHEUS_BEARER_TOKEN_FILE', path: ['prometheus', 'bearer_token_file'], kind: 'string',
+    replaces: [['prometheus', 'bearer_token'], ['prometheus', 'basic_auth']],
+  },
   { env: 'MEDIC_ALERTMANAGER_URL', path: ['alertmanager', 'url'], kind: 'string' },
   // A database URL may carry a password: a secret, trimmed, never printed.
   { env: 'MEDIC_DATABASE_URL', path: ['store', 'postgres', 'url'], kind: 'secret' },
@@ -135,7 +148,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
   };
   const files = { inventory: remediationFile('inventory'), policies: remediationFile('policies'), rules: remediationFile('rules') };
   const modelRegistry = config.models.registry ? resolve(fileBase('models.registry'), config.models.registry) : SHIPPED_REGISTRY;
-  return { config, credentials, apiCredentials, file, sqlitePath, dataDir, files, modelRegistry };
+  const prometheus = readPrometheusConnection(config, file ? resolve(file, '..') : cwd);
+  return { config, credentials, apiCredentials, file, sqlitePath, dataDir, files, modelRegistry, ...(prometheus ? { prometheus } : {}) };
 }
 
 function readCredentials(config: MedicConfig, baseDir: string): WebhookCredentials {
@@ -166,6 +180,9 @@ export function redactedConfig(config: MedicConfig): unknown {
   if (copy.webhook.bearer_token) copy.webhook.bearer_token = '<redacted>';
   if (copy.webhook.basic_auth?.password) copy.webhook.basic_auth.password = '<redacted>';
   for (const t of copy.api.tokens) if (t.token) t.token = '<redacted>';
+  if (copy.prometheus.bearer_token) copy.prometheus.bearer_token = '<redacted>';
+  if (copy.prometheus.basic_auth?.password) copy.prometheus.basic_auth.password = '<redacted>';
+  if (copy.prometheus.url) copy.prometheus.url = publicUrl(copy.prometheus.url);
   if (copy.store.postgres.url) copy.store.postgres.url = redactUrl(copy.store.postgres.url);
   // Durations read as written ("10s"), every one of them, not as the milliseconds kept in code.
   return formatDurations(ConfigSchema, copy);

@@ -127,16 +127,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // The failure model needs TensorFlow.js started before it loads; it starts when the registry holds one.
   const failureModels = new ModelService(options.loaded.modelRegistry, log.child({ component: 'failure-models' }), metrics, 'failure');
   const failureStart = await startFailureModels(options.loaded.modelRegistry, failureModels, config.models.reload_interval, log);
-  const scoringPrometheus = config.prometheus.url ? createPrometheusClient(config.prometheus.url, config.prometheus.timeout) : undefined;
+  // One connection (tenant, credentials, TLS) for scoring, the fleet loops and verification alike.
+  const promConnection = options.loaded.prometheus ?? (config.prometheus.url ? { url: config.prometheus.url } : undefined);
+  const scoringPrometheus = promConnection ? createPrometheusClient(promConnection, config.prometheus.timeout) : undefined;
+  const batching = { batchSize: config.prometheus.batch_size };
   const scorer = scoringPrometheus && config.models.score_incidents ? createIncidentScorer({
     models, prometheus: scoringPrometheus, clock, metrics,
     // A predicted failure is explained by the prediction round that raised it, not by the anomaly model.
     failurePrediction: (agentId, alertname) => (alertname === PREEMPTIVE_ALERTNAME ? predictions?.failurePredictions().find((p) => p.agent === agentId) : undefined),
   }) : undefined;
   const predictions = scoringPrometheus && config.models.prediction_interval > 0
-    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout,
+    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout, batching,
       // Idle until a failure model is in service (server/scoring/failure-models-start.ts).
-      failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout, actedSince: (since) => store.actedTargetsSince(since) }) })
+      failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout, batching, actedSince: (since) => store.actedTargetsSince(since) }) })
     : undefined;
   const engine = new RemediationEngine({
     store,
@@ -149,7 +152,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     observer: metricsObserver(metrics),
     clock,
     retry: engineRetryRule({ maxAttempts: r.action_tries, backoffMs: config.workers.retry_backoff, backoffMaxMs: config.workers.retry_backoff_max }),
-    prometheus: config.prometheus.url ? createPrometheusClient(config.prometheus.url, r.http_timeout) : undefined,
+    prometheus: promConnection ? createPrometheusClient(promConnection, r.http_timeout) : undefined,
     recheckMs: r.recheck_interval,
     verifyIntervalMs: r.verify_interval,
     scorer,

@@ -4,7 +4,8 @@
 // with, so its temporal features mean what they meant in training.
 import type { Clock } from '../../lib/clock.ts';
 import type { PublishedModel } from '../../models/registry.ts';
-import { assembleAgentSeries, latestWindow, signalQueries, warmupRows, type AgentSeries, type HistoryNeed } from '../../models/signal-queries.ts';
+import { assembleAgentSeries, CONTRACT_COLUMNS, latestWindow, warmupRows, type AgentSeries, type HistoryNeed } from '../../models/signal-queries.ts';
+import { agentMatcher, fetchFleet } from '../../models/fleet-query.ts';
 import type { AnomalyAssessment, IncidentScorer } from '../../remediations/engine.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import type { ModelService } from './model-service.ts';
@@ -21,21 +22,38 @@ export function samplingOf(m: PublishedModel): { stepSeconds: number; rateWindow
   return m.model.sampling ?? DEFAULT_SAMPLING;
 }
 
+/** How a fleet fetch is split: agents per query (undefined: the whole fleet in one query per column). */
+export interface FleetBatching {
+  batchSize?: number;
+  /** Requests in flight at once (default: one per column, as a single batch always had). */
+  concurrency?: number;
+}
+
 /**
- * One range query per model column for every agent the selector matches (the whole fleet with an empty
- * selector), aligned per agent. Columns outside the agent metric contract cannot be served.
+ * The model columns for every agent the selector matches (the whole fleet with an empty selector),
+ * asked for in batches of agents and pages of time (models/fleet-query.ts), aligned per agent, with what
+ * it cost. Columns outside the agent metric contract cannot be served.
  */
-export async function fetchAgentSeries(
-  prometheus: PrometheusClient, columns: readonly string[], sampling: { stepSeconds: number; rateWindow: string }, rows: number, selector: string, nowMs: number, signal: AbortSignal,
-): Promise<Map<string, AgentSeries>> {
-  const byColumn = new Map(signalQueries(sampling.rateWindow, selector).map((q) => [q.column as string, q.promql]));
-  const unknown = columns.filter((c) => !byColumn.has(c));
+export async function fetchFleetSeries(
+  prometheus: PrometheusClient, columns: readonly string[], sampling: { stepSeconds: number; rateWindow: string }, rows: number, selector: string, nowMs: number, signal: AbortSignal, batching: FleetBatching = {},
+): Promise<{ series: Map<string, AgentSeries>; requests: number; skipped: string[] }> {
+  const unknown = columns.filter((c) => !CONTRACT_COLUMNS.includes(c));
   if (unknown.length) throw new Error(`the model's columns ${unknown.join(', ')} are not in the agent metric contract (models/features.ts AGENT_SIGNALS): it cannot be served from Prometheus`);
   const step = sampling.stepSeconds;
   const end = Math.floor(nowMs / 1000);
   const start = end - (rows - 1) * step;
-  const answers = await Promise.all(columns.map((c) => prometheus.queryRange(byColumn.get(c)!, start, end, step, signal)));
-  return assembleAgentSeries(columns, new Map(columns.map((c, i) => [c, answers[i]!])), start, end, step);
+  const fleet = await fetchFleet(prometheus, {
+    columns, rateWindow: sampling.rateWindow, selector, start, end, step, signal,
+    batchSize: batching.batchSize, concurrency: batching.concurrency ?? columns.length,
+  });
+  return { series: assembleAgentSeries(columns, fleet.answers, start, end, step), requests: fleet.requests, skipped: fleet.skipped };
+}
+
+/** fetchFleetSeries' agents alone: for one agent (a selector naming it) or a fleet small enough for one batch. */
+export async function fetchAgentSeries(
+  prometheus: PrometheusClient, columns: readonly string[], sampling: { stepSeconds: number; rateWindow: string }, rows: number, selector: string, nowMs: number, signal: AbortSignal, batching: FleetBatching = {},
+): Promise<Map<string, AgentSeries>> {
+  return (await fetchFleetSeries(prometheus, columns, sampling, rows, selector, nowMs, signal, batching)).series;
 }
 
 /**
@@ -80,9 +98,10 @@ export function createIncidentScorer(o: { models: ModelService; prometheus: Prom
       if (!m) return undefined;
       const sampling = samplingOf(m);
       const started = performance.now();
-      // The agent id comes from the inventory (a validated name), never from the alert's labels.
+      // The agent id comes from the inventory (a validated name), never from the alert's labels, and is
+      // checked against the same rule again before it becomes query text.
       const need = historyNeed(m);
-      const series = await fetchAgentSeries(o.prometheus, m.model.columns, sampling, need.fetchRows, `agent=${JSON.stringify(agent.id)}`, o.clock.now(), signal);
+      const series = await fetchAgentSeries(o.prometheus, m.model.columns, sampling, need.fetchRows, agentMatcher([agent.id]), o.clock.now(), signal);
       const fetched = performance.now();
       const mine = series.get(agent.id);
       const window = mine ? latestWindow(mine, need) : { missing: 'no samples' };

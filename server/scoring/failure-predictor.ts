@@ -1,5 +1,5 @@
-// Failure prediction for the whole fleet, each prediction round: one range query per column at the
-// failure model's sampling, every agent's last window scored in ONE batch (131 agents: one network call),
+// Failure prediction for the whole fleet, each prediction round: one range query per column and batch of
+// agents at the failure model's sampling, every agent's last window scored in ONE batch (131 agents: one network call),
 // medic_failure_probability exported for rules/predictive.rules.yml (AgentFailurePredicted, which comes
 // back through Alertmanager as a preemptive incident), and the contributing factors of the agents at or
 // above the model's threshold (occlusion costs a dozen forward passes, so only for those).
@@ -10,7 +10,7 @@ import { breachesSlo } from '../../lib/failure-slo.ts';
 import type { PublishedModel } from '../../models/registry.ts';
 import { latestWindow } from '../../models/signal-queries.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
-import { fetchAgentSeries, historyNeed, samplingOf } from './anomaly-scorer.ts';
+import { fetchFleetSeries, historyNeed, samplingOf, type FleetBatching } from './anomaly-scorer.ts';
 import type { ModelService } from './model-service.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
 import { deadlineSignal } from '../../lib/deadline-signal.ts';
@@ -41,7 +41,7 @@ export class FailurePredictor {
   private outcomes: { horizonMs: number; tracker: PredictionOutcomes; exported: { true: number; false: number; predicted: number; missed: number } } | undefined;
 
   constructor(private readonly o: {
-    models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; clock: Clock; timeoutMs: number;
+    models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; clock: Clock; timeoutMs: number; batching?: FleetBatching;
     /** Agents Medic acted on since a time (the store): their alarms count as foreseen, not false. */
     actedSince?: (sinceMs: number) => Promise<{ target: string }[]>;
   }) {}
@@ -62,9 +62,9 @@ export class FailurePredictor {
       const need = historyNeed(m);
       const sampling = samplingOf(m);
       const t0 = performance.now();
-      const series = await fetchAgentSeries(this.o.prometheus, m.model.columns, sampling, need.fetchRows, '', now, deadlineSignal(this.o.timeoutMs, signal));
+      const { series, requests } = await fetchFleetSeries(this.o.prometheus, m.model.columns, sampling, need.fetchRows, '', now, deadlineSignal(this.o.timeoutMs, signal), this.o.batching);
       const t1 = performance.now();
-      round.queries += m.model.columns.length;
+      round.queries += requests;
       round.queryMs += t1 - t0;
       const horizonMs = (m.model as FailureModel).artifact.horizon * sampling.stepSeconds * 1000;
       const outcomes = this.outcomesFor(horizonMs);

@@ -1,10 +1,10 @@
-// The fleet prediction loop: every prediction_interval, ONE range query per model column for the whole
-// fleet (not one per agent), every agent scored by the model of its type, and medic_anomaly_score
+// The fleet prediction loop: every prediction_interval, one range query per model column and batch of
+// agents (prometheus.batch_size; never one per agent), every agent scored by the model of its type, and medic_anomaly_score
 // exported so that rules/predictive.rules.yml can alert on it through Alertmanager like any other signal.
 import type { Clock } from '../../lib/clock.ts';
 import type { PublishedModel } from '../../models/registry.ts';
 import { latestWindow, type AgentSeries } from '../../models/signal-queries.ts';
-import { assessment, fetchAgentSeries, historyNeed, samplingOf } from './anomaly-scorer.ts';
+import { assessment, fetchFleetSeries, historyNeed, samplingOf, type FleetBatching } from './anomaly-scorer.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import type { ModelService } from './model-service.ts';
@@ -31,7 +31,7 @@ export class PredictionLoop {
   private running: Promise<unknown> | undefined;
   private readonly abort = new AbortController();
 
-  constructor(private readonly o: { models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; log: Logger; clock: Clock; timeoutMs: number; failures?: FailurePredictor }) {}
+  constructor(private readonly o: { models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; log: Logger; clock: Clock; timeoutMs: number; failures?: FailurePredictor; batching?: FleetBatching }) {}
 
   /** The failure predictions of the last round (none without a failure model). */
   failurePredictions(): FailurePrediction[] {
@@ -67,9 +67,12 @@ export class PredictionLoop {
     const thresholds = new Map<string, number>();
     for (const [key, g] of groups) {
       const t0 = performance.now();
-      const series: Map<string, AgentSeries> = await fetchAgentSeries(this.o.prometheus, g.columns, g.sampling, g.rows, '', now, deadlineSignal(this.o.timeoutMs, signal));
+      const fetched = await fetchFleetSeries(this.o.prometheus, g.columns, g.sampling, g.rows, '', now, deadlineSignal(this.o.timeoutMs, signal), this.o.batching);
+      const series: Map<string, AgentSeries> = fetched.series;
       const t1 = performance.now();
-      round.queries += g.columns.length;
+      round.queries += fetched.requests;
+      // Names from the query API that no inventory could hold are not queried: say so, quoted.
+      if (fetched.skipped.length) this.o.log.warn({ skipped: fetched.skipped.length, examples: fetched.skipped.slice(0, 3) }, 'agents with names outside the inventory rule are not scored');
       for (const s of series.values()) {
         const m = this.o.models.modelFor(s.agentType);
         if (!m) continue;

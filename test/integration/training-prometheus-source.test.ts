@@ -45,14 +45,20 @@ describe('fetching history from Prometheus', () => {
   let url: string;
   let seen: Seen[];
   let failNext: number[];
-  const columnOf = new Map(signalQueries('30s', 'job="agents"').map((q, c) => [q.promql, c]));
+  // The fleet's two agents fit one batch: one query per column names both, never one per agent.
+  const columnOf = new Map(signalQueries('30s', 'job="agents", agent=~"aider-1|crewai-1"').map((q, c) => [q.promql, c]));
 
   before(async () => {
-    server = createServer((req, res) => {
+    server = createServer(async (req, res) => {
       const u = new URL(req.url!, 'http://x');
-      const q: Seen = { query: u.searchParams.get('query')!, start: Number(u.searchParams.get('start')), end: Number(u.searchParams.get('end')), step: Number(u.searchParams.get('step')) };
-      seen.push(q);
       res.setHeader('content-type', 'application/json');
+      if (u.pathname === '/api/v1/label/agent/values') return void res.end(JSON.stringify({ status: 'success', data: ['crewai-1', 'aider-1'] }));
+      // Queries come as a form body (POST), as Prometheus and its compatibles accept them.
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const p = new URLSearchParams(body);
+      const q: Seen = { query: p.get('query')!, start: Number(p.get('start')), end: Number(p.get('end')), step: Number(p.get('step')) };
+      seen.push(q);
       const status = failNext.shift();
       if (status) {
         res.statusCode = status;
@@ -94,7 +100,7 @@ describe('fetching history from Prometheus', () => {
     url, start: 3, end: 98, stepSeconds: 5, rateWindow: '30s', selector: '{job="agents"}', pointsPerQuery: 4, backoffMs: 1, ...o,
   });
 
-  it('asks one query per column for the whole fleet, page by page, and joins the pages per agent', async () => {
+  it('asks one query per column for the whole fleet (one batch), page by page, and joins the pages per agent', async () => {
     const progress: number[] = [];
     const data = await fetch({ onProgress: (done, total) => progress.push(done / total) });
     // Grid 5..95 (aligned to the step inside [3, 98]): 19 points, pages of 4 → 5 pages per column.
@@ -129,7 +135,7 @@ describe('fetching history from Prometheus', () => {
 
   it('gives up on a Prometheus that stays busy, saying how often it tried', async () => {
     failNext = [503, 503, 503];
-    await assert.rejects(fetch({ retries: 2 }), /answered 503 for column latency_p99_s .*: unavailable: busy \(gave up after 3 tries\)/);
+    await assert.rejects(fetch({ retries: 2 }), /answered 503 to the query for column latency_p99_s .*: unavailable: busy \(gave up after 3 tries\)/);
   });
 
   it('says when Prometheus cannot be reached', async () => {
