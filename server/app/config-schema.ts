@@ -113,6 +113,9 @@ export const ConfigSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(64).default(4),
       poll_interval: Duration.default(1000),
       max_attempts: z.number().int().min(1).max(100).default(5),
+      // A claim holds this long unless renewed (every third of it, while the work runs): a Medic that dies
+      // mid-incident has its work taken over by another on the same store after at most this.
+      lease: Duration.default(10_000),
       retry_backoff: Duration.default(1000),
       retry_backoff_max: Duration.default(300_000),
       // engine: the remediation engine; dry-run: only record "would heal" (no inventory consulted).

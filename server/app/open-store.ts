@@ -1,9 +1,10 @@
 // Opens the store the configuration names (store.driver): SQLite in the data directory, or PostgreSQL
 // at store.postgres.url, each with the guard that keeps a second Medic off its queue. For SQLite that is
 // the database lock (database-lock.ts); for PostgreSQL a session advisory lock per schema, held on a
-// connection of its own, which the server drops when the process dies. Work is claimed without leases
-// today, and a starting Medic returns work left running to the queue: a second replica on the same
-// schema would take the first one's work in flight, so it is refused until claims carry leases.
+// connection of its own, which the server drops when the process dies. Work is claimed as leases, but the
+// periodic jobs (change reverter, escalation outbox, prediction loops) and the guards' counters (storm,
+// concurrency, budget) still run per process: a second replica would run them twice, so it is refused
+// until they move to a leader lease and the store.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -24,6 +25,8 @@ export interface OpenedStore {
   where: string;
   /** Lets another Medic start on this database; after store.close(). */
   release(): Promise<void>;
+  /** No other Medic can be using this store now (so what is running was left by a dead process). */
+  exclusive: boolean;
 }
 
 export async function openStore(config: MedicConfig, sqlitePath: string, log: Logger, configDir: string): Promise<OpenedStore> {
@@ -37,7 +40,7 @@ export async function openStore(config: MedicConfig, sqlitePath: string, log: Lo
       minFreeBytes: config.store.sqlite.min_free_space,
       onWarning: (message) => log.warn({ store: sqlitePath }, message),
     });
-    return { store, where: sqlitePath, release: async () => lock.release() };
+    return { store, where: sqlitePath, release: async () => lock.release(), exclusive: true };
   } catch (err) {
     lock.release();
     throw err;
@@ -63,7 +66,7 @@ async function openPostgres(config: MedicConfig, log: Logger, configDir: string)
       url, schema: p.schema, poolSize: p.pool_size, statementTimeoutMs: p.statement_timeout, connectTimeoutMs: p.connect_timeout, tls,
       onWarning: (message) => log.warn({ store: where }, message),
     });
-    return { store, where, release: () => guard.end().catch(() => undefined) };
+    return { store, where, release: () => guard.end().catch(() => undefined), exclusive: MEDICS_PER_SCHEMA === 1 };
   } catch (err) {
     await guard.end().catch(() => undefined);
     throw err;
@@ -90,6 +93,6 @@ async function holdSchema(url: string, schema: string, timeoutMs: number, tls: {
     throw new StoreUnavailableError(`cannot open the PostgreSQL store at ${where}: ${(err as Error).message}`, { cause: err });
   }
   await client.end().catch(() => undefined);
-  // One replica per schema until claims carry leases (see the top of this file).
+  // One replica per schema for now (see the top of this file).
   throw new DatabaseLockedError(where, undefined, 'stop it first, or give this one another store.postgres.schema; several replicas on one schema are not supported yet');
 }

@@ -98,7 +98,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const opened = await openStore(config, sqlitePath, log, options.loaded.file ? resolve(options.loaded.file, '..') : process.cwd());
   const store: Store = opened.store;
 
-  const recovered = await store.recoverInterrupted(clock.now());
+  // The only Medic on its store (SQLite's lock) returns what a dead predecessor left running at once;
+  // beside other replicas, an expired lease hands work over instead (a running item may be theirs).
+  const recovered = opened.exclusive ? await store.recoverInterrupted(clock.now()) : 0;
   if (recovered > 0) log.warn({ recovered }, 'work interrupted by the previous process returned to the queue');
   const pause = await store.actionsPaused();
   if (pause) log.warn({ by: pause.by, since: new Date(pause.at).toISOString(), note: pause.note }, 'automatic actions are PAUSED (the kill switch): no remediation starts until POST /api/controls/resume');
@@ -166,6 +168,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     concurrency: config.workers.concurrency,
     pollIntervalMs: config.workers.poll_interval,
     maxAttempts: config.workers.max_attempts,
+    leaseMs: config.workers.lease,
     retryBackoffMs: config.workers.retry_backoff,
     retryBackoffMaxMs: config.workers.retry_backoff_max,
     clock,

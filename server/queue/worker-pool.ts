@@ -5,7 +5,8 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:time
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
-import type { ClaimedWork, NewAttempt, Store, WorkOutcome } from '../store/store.ts';
+import { DEFAULT_LEASE_MS, type ClaimedWork, type NewAttempt, type Store, type WorkOutcome } from '../store/store.ts';
+import { keepLease, type LeaseKeeper } from './lease-keeper.ts';
 import { decideRetry } from './retry.ts';
 
 export interface HandlerContext {
@@ -43,6 +44,8 @@ export interface WorkerPoolOptions {
   onGaveUp?: (work: ClaimedWork, error: string, ctx: { log: Logger }) => Promise<void>;
   /** True while deliveries are being answered: workers claim after them (see loop). */
   ingestBusy?: () => boolean;
+  /** How long a claim holds unless renewed (renewed every third of it while the work runs). */
+  leaseMs?: number;
 }
 
 // How long a worker defers to deliveries being answered before it claims anyway: under a steady flood
@@ -53,6 +56,7 @@ interface InFlight {
   controller: AbortController;
   done: Promise<void>;
   itemId: number;
+  fence: number;
 }
 
 export class WorkerPool {
@@ -99,7 +103,7 @@ export class WorkerPool {
       // Handlers that honour their signal end promptly; one that does not is released anyway.
       await Promise.race([Promise.all(left.map((f) => f.done)), sleep(1000, undefined, { ref: false })]);
       for (const f of [...this.inFlight.values()]) {
-        await this.o.store.releaseWork(f.itemId, this.o.clock.now()).catch(() => undefined);
+        await this.o.store.releaseWork(f.itemId, this.o.clock.now(), f.fence).catch(() => undefined);
         released++;
       }
     }
@@ -119,7 +123,7 @@ export class WorkerPool {
       if (this.stopping) break;
       let work: ClaimedWork | undefined;
       try {
-        work = await this.o.store.claimNext(workerId, this.o.clock.now());
+        work = await this.o.store.claimNext(workerId, this.o.clock.now(), this.leaseMs);
       } catch (err) {
         this.o.log.error({ err, worker: workerId }, 'cannot claim work: store unavailable; will retry');
         await this.idle(this.o.pollIntervalMs);
@@ -130,11 +134,19 @@ export class WorkerPool {
         continue;
       }
       const controller = new AbortController();
-      const done = this.process(work, controller.signal, workerId);
-      this.inFlight.set(work.item.id, { controller, done, itemId: work.item.id });
+      const log = this.o.log.child({ incident: work.incident.id, workItem: work.item.id, target: work.item.target, worker: workerId });
+      if (work.item.lastError?.startsWith('interrupted: the lease')) log.warn({ fence: work.item.fence, attempt: work.item.attempts }, 'took over work whose owner stopped renewing its lease');
+      // Renewed while the work runs; lost (another worker took it over), the handler is aborted.
+      const lease = keepLease({ store: this.o.store, clock: this.o.clock, item: work.item, leaseMs: this.leaseMs, controller, log, metrics: this.o.metrics });
+      const done = this.process(work, controller.signal, log, lease).finally(() => lease.stop());
+      this.inFlight.set(work.item.id, { controller, done, itemId: work.item.id, fence: work.item.fence });
       await done;
       this.inFlight.delete(work.item.id);
     }
+  }
+
+  private get leaseMs(): number {
+    return this.o.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   private idle(ms: number): Promise<void> {
@@ -152,9 +164,9 @@ export class WorkerPool {
     });
   }
 
-  private async process(work: ClaimedWork, signal: AbortSignal, workerId: string): Promise<void> {
+  private async process(work: ClaimedWork, signal: AbortSignal, log: Logger, lease: LeaseKeeper): Promise<void> {
     const { item, incident } = work;
-    const log = this.o.log.child({ incident: incident.id, workItem: item.id, target: item.target, worker: workerId });
+    const fence = item.fence;
     if (item.attempts > this.o.maxAttempts) {
       // Only reachable after crashes mid-work: the item may be what kills the process.
       const error = `gave up after ${item.attempts - 1} attempts (last: ${item.lastError ?? 'unknown'})`;
@@ -168,18 +180,20 @@ export class WorkerPool {
       const result = await this.o.handler(work, { signal, log });
       if (result.defer) {
         const notBefore = this.o.clock.now() + result.defer.afterMs;
-        await this.finish(item.id, { state: 'defer', notBefore, note: result.defer.note, attempt: result.attempt }, 'deferred', log);
+        await this.finish(item.id, fence, { state: 'defer', notBefore, note: result.defer.note, attempt: result.attempt }, 'deferred', log);
         log.info({ afterMs: result.defer.afterMs, note: result.defer.note }, 'work deferred');
         return;
       }
-      await this.finish(item.id, { state: 'done', attempt: result.attempt }, 'done', log);
+      await this.finish(item.id, fence, { state: 'done', attempt: result.attempt }, 'done', log);
       log.info(
         { alertname: incident.alertname, durationMs: this.o.clock.now() - started, outcome: result.attempt?.outcome, reason: result.attempt?.reason },
         'work done',
       );
     } catch (err) {
+      // Its new owner carries it on from what is recorded: nothing of this claim's is written any more.
+      if (lease.lost()) return;
       if (signal.aborted && this.stopping) {
-        await this.o.store.releaseWork(item.id, this.o.clock.now()).catch(() => undefined);
+        await this.o.store.releaseWork(item.id, this.o.clock.now(), fence).catch(() => undefined);
         this.o.metrics.workProcessed.inc({ result: 'released' });
         log.warn('work interrupted by shutdown; returned to the queue');
         return;
@@ -192,7 +206,7 @@ export class WorkerPool {
         return;
       }
       log.warn({ err, attempts: item.attempts, retryInMs: decision.afterMs }, 'work failed; will retry');
-      await this.finish(item.id, { state: 'retry', error: message, notBefore: this.o.clock.now() + decision.afterMs }, 'retry', log);
+      await this.finish(item.id, fence, { state: 'retry', error: message, notBefore: this.o.clock.now() + decision.afterMs }, 'retry', log);
     }
   }
 
@@ -204,16 +218,22 @@ export class WorkerPool {
     } catch (err) {
       log.error({ err }, 'could not escalate the work given up on; it is marked failed');
     }
-    await this.finish(work.item.id, { state: 'failed', error }, 'failed', log);
+    await this.finish(work.item.id, work.item.fence, { state: 'failed', error }, 'failed', log);
   }
 
   // The outcome must reach the store, or the item stays "running" until the next start. Keep trying
   // while the process runs; recoverInterrupted() covers the rest.
-  private async finish(itemId: number, outcome: WorkOutcome, result: 'done' | 'failed' | 'retry' | 'deferred', log: Logger): Promise<void> {
+  private async finish(itemId: number, fence: number, outcome: WorkOutcome, result: 'done' | 'failed' | 'retry' | 'deferred', log: Logger): Promise<void> {
     for (let tries = 1; ; tries++) {
       try {
-        await this.o.store.finishWork(itemId, outcome, this.o.clock.now());
-        this.o.metrics.workProcessed.inc({ result });
+        if (await this.o.store.finishWork(itemId, outcome, this.o.clock.now(), fence)) {
+          this.o.metrics.workProcessed.inc({ result });
+        } else {
+          // The lease lapsed (a long pause, the store out of reach) and another worker took the item:
+          // its result stands, this one is dropped.
+          this.o.metrics.workProcessed.inc({ result: 'lease_lost' });
+          log.warn({ fence, outcome: result }, 'outcome not recorded: another worker took this work over when its lease lapsed');
+        }
         return;
       } catch (err) {
         if (this.stopping) {

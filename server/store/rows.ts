@@ -87,6 +87,8 @@ export const toWorkItem = mapper<WorkItem>({
   createdAt: int('created_at'),
   updatedAt: int('updated_at'),
   lastError: textOrNull('last_error'),
+  fence: int('fence'),
+  leaseUntil: intOrNull('lease_until'),
 });
 
 export const toAttempt = mapper<Attempt>({

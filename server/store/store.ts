@@ -111,6 +111,10 @@ export interface WorkItem {
   createdAt: number;
   updatedAt: number;
   lastError: string | null;
+  /** The fencing token of the latest claim: every claim of the item gets a larger one. */
+  fence: number;
+  /** Until when the latest claim holds unless renewed; null for work never claimed with a lease. */
+  leaseUntil: number | null;
 }
 
 export interface ClaimedWork {
@@ -204,13 +208,27 @@ export interface Store extends ControlsStore, FleetActivityStore {
   recordReceived(limit: number, now: number): Promise<RecordedReceipt[]>;
   /** One delivery and what became of it. */
   getNotification(id: number): Promise<NotificationDetail | undefined>;
-  /** Takes the most urgent pending work whose target has nothing running; undefined when none is due. */
-  claimNext(worker: string, now: number): Promise<ClaimedWork | undefined>;
-  /** Ends a claimed item; the attempt, if any, is recorded in the same transaction. */
-  finishWork(itemId: number, outcome: WorkOutcome, now: number): Promise<void>;
-  /** Returns a claimed item to pending (graceful shutdown); it runs again later. */
-  releaseWork(itemId: number, now: number): Promise<void>;
-  /** At start-up: work left running by a process that died goes back to pending. Returns how many. */
+  /**
+   * Claims work for `leaseMs` (DEFAULT_LEASE_MS when not given): first running work whose claim's lease
+   * has expired (its owner died or stalled: taken over, the attempt counted, the fence moved on), else
+   * the most urgent pending work whose target has nothing running. Undefined when none is due.
+   */
+  claimNext(worker: string, now: number, leaseMs?: number): Promise<ClaimedWork | undefined>;
+  /** Extends a claim's lease; false when the claim is no longer this fence's (taken over, or ended). */
+  renewLease(itemId: number, fence: number, now: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Ends a claimed item; the attempt, if any, is recorded in the same transaction. With a fence, only
+   * while that claim still holds the item: false (and nothing written) when another claim took it over,
+   * so a late owner never overwrites the newer one's result.
+   */
+  finishWork(itemId: number, outcome: WorkOutcome, now: number, fence?: number): Promise<boolean>;
+  /** Returns a claimed item to pending (graceful shutdown); it runs again later. With a fence, only its own claim. */
+  releaseWork(itemId: number, now: number, fence?: number): Promise<void>;
+  /**
+   * At start-up of the only process on the store (SQLite's database lock): work left running by a process
+   * that died goes back to pending. Returns how many. Several replicas never call this: an expired lease
+   * hands the work over (claimNext).
+   */
   recoverInterrupted(now: number): Promise<number>;
   recordAttempt(a: NewAttempt): Promise<Attempt>;
   updateAttempt(id: number, update: AttemptUpdate): Promise<Attempt>;
@@ -261,6 +279,9 @@ export interface Store extends ControlsStore, FleetActivityStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How long a claim holds without renewal: a replica that dies mid-incident has its work taken over after this. */
+export const DEFAULT_LEASE_MS = 10_000;
 
 /** The store cannot take writes now (locked, read-only, disk full, I/O error); callers may retry. */
 export class StoreUnavailableError extends Error {

@@ -343,6 +343,33 @@ for (const impl of implementations) {
         assert.equal(again!.item.attempts, 1);
       });
 
+      it('hands work whose lease lapsed to another worker with a larger fence; the old claim can neither renew nor end it', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'l1' }), alert({ fingerprint: 'l2' })]));
+        const first = (await store.claimNext('a', 1000, 500))!;
+        assert.equal(first.item.leaseUntil, 1500);
+        assert.equal(await store.claimNext('b', 1400, 500), undefined, 'held while its lease runs; the other item waits for its target');
+        assert.equal(await store.renewLease(first.item.id, first.item.fence, 1400, 500), true);
+        assert.equal(await store.claimNext('b', 1800, 500), undefined, 'renewed until 1900');
+        const second = (await store.claimNext('b', 2000, 500))!;
+        assert.equal(second.item.id, first.item.id, 'the lapsed claim is taken over before other work');
+        assert.ok(second.item.fence > first.item.fence);
+        assert.equal(second.item.attempts, 2, 'the interrupted attempt stays counted');
+        assert.equal(second.item.claimedBy, 'b');
+        assert.match(second.item.lastError!, /interrupted: the lease of a expired/);
+        assert.equal(await store.renewLease(first.item.id, first.item.fence, 2100, 500), false);
+        const late = attemptFor(first.incident.id, first.item.id, first.item.target, 2100);
+        assert.equal(await store.finishWork(first.item.id, { state: 'done', attempt: late }, 2100, first.item.fence), false);
+        await store.releaseWork(first.item.id, 2100, first.item.fence);
+        assert.equal((await store.getIncident(first.incident.id))!.work[0]!.state, 'running', 'the late release changed nothing');
+        assert.equal((await store.getIncident(first.incident.id))!.attempts.length, 0, "the late owner's attempt is not recorded");
+        const mine = attemptFor(first.incident.id, first.item.id, first.item.target, 2200);
+        assert.equal(await store.finishWork(second.item.id, { state: 'done', attempt: mine }, 2200, second.item.fence), true);
+        const detail = (await store.getIncident(first.incident.id))!;
+        assert.equal(detail.work[0]!.state, 'done');
+        assert.equal(detail.attempts.length, 1);
+        assert.equal(detail.work[0]!.leaseUntil, null);
+      });
+
       it('returns work left running by a dead process to the queue, keeping the attempt counted', async () => {
         await store.recordNotification(notification([alert({ fingerprint: 'a' }), alert({ fingerprint: 'b', agent: 'x' })]));
         await store.claimNext('dead', 2000);

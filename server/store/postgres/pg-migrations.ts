@@ -1,6 +1,7 @@
 // Versioned schema migrations for the PostgreSQL store. Append only, as for SQLite. Version 1 is the
-// SQLite schema as of its version 8, in PostgreSQL's types: epoch milliseconds in BIGINT, JSON kept as
-// TEXT (it reads back exactly as written, through the same row mappers, server/store/rows.ts).
+// SQLite schema as of its version 8 (version 2 follows SQLite's 9), in PostgreSQL's types: epoch
+// milliseconds in BIGINT, JSON kept as TEXT (it reads back exactly as written, through the same row
+// mappers, server/store/rows.ts).
 import { StoreUnavailableError } from '../store.ts';
 import type { Queryable } from './pg-connection.ts';
 
@@ -195,6 +196,15 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
         set_at BIGINT NOT NULL,
         note   TEXT
       );
+    `,
+  },
+  {
+    version: 2,
+    name: 'work claims as leases with a fencing token',
+    sql: `
+      ALTER TABLE work_items ADD COLUMN lease_until BIGINT;
+      ALTER TABLE work_items ADD COLUMN fence BIGINT NOT NULL DEFAULT 0;
+      CREATE INDEX work_items_leases ON work_items (state, lease_until);
     `,
   },
 ];

@@ -48,6 +48,7 @@ export class PostgresStore implements Store {
   getNotification(...a: P<'getNotification'>): R<'getNotification'> { return this.queries.getNotification(...a); }
 
   claimNext(...a: P<'claimNext'>): R<'claimNext'> { return this.queue.claimNext(...a); }
+  renewLease(...a: P<'renewLease'>): R<'renewLease'> { return this.queue.renewLease(...a); }
   finishWork(...a: P<'finishWork'>): R<'finishWork'> { return this.queue.finishWork(...a); }
   releaseWork(...a: P<'releaseWork'>): R<'releaseWork'> { return this.queue.releaseWork(...a); }
   recoverInterrupted(...a: P<'recoverInterrupted'>): R<'recoverInterrupted'> { return this.queue.recoverInterrupted(...a); }

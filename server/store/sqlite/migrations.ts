@@ -239,6 +239,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'work claims as leases with a fencing token',
+    sql: `
+      -- Until when the latest claim holds unless renewed (NULL: claimed before leases, or never).
+      ALTER TABLE work_items ADD COLUMN lease_until INTEGER;
+      -- Each claim of an item gets a larger token; a write with an older one is refused.
+      ALTER TABLE work_items ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX work_items_leases ON work_items (state, lease_until);
+    `,
+  },
 ];
 
 /**

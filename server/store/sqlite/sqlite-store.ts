@@ -92,8 +92,11 @@ export class SqliteStore implements Store {
   async claimNext(...args: Args<'claimNext'>): Promise<ClaimedWork | undefined> {
     return this.conn.runQueueWrite((p) => p.queue.claimNext(...args));
   }
-  async finishWork(...args: Args<'finishWork'>): Promise<void> {
-    this.conn.runQueueWrite((p) => p.queue.finishWork(...args));
+  async renewLease(...args: Args<'renewLease'>): Promise<boolean> {
+    return this.conn.runQueueWrite((p) => p.queue.renewLease(...args));
+  }
+  async finishWork(...args: Args<'finishWork'>): Promise<boolean> {
+    return this.conn.runQueueWrite((p) => p.queue.finishWork(...args));
   }
   async releaseWork(...args: Args<'releaseWork'>): Promise<void> {
     this.conn.runQueueWrite((p) => p.queue.releaseWork(...args));
