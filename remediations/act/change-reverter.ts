@@ -19,6 +19,8 @@ export interface ChangeReverterOptions {
   log: Logger;
   intervalMs: number;
   timeoutMs: number;
+  /** Beside other Medics on the store, only the one holding the periodic-jobs lease reverts (server/app/leader.ts). */
+  isLeader?: () => boolean;
 }
 
 export function revertRequest(c: ChangeRecord): ActionRequest {
@@ -57,6 +59,7 @@ export async function revertDueChanges(o: Omit<ChangeReverterOptions, 'intervalM
 export function startChangeReverter(o: ChangeReverterOptions): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
+    if (o.isLeader && !o.isLeader()) return;
     running = running.then(() => revertDueChanges(o)).catch((err: unknown) => o.log.error({ err }, 'the change reverter failed this round'));
   }, o.intervalMs);
   timer.unref();

@@ -1,10 +1,10 @@
 // Opens the store the configuration names (store.driver): SQLite in the data directory, or PostgreSQL
 // at store.postgres.url, each with the guard that keeps a second Medic off its queue. For SQLite that is
 // the database lock (database-lock.ts); for PostgreSQL a session advisory lock per schema, held on a
-// connection of its own, which the server drops when the process dies. Work is claimed as leases, but the
-// periodic jobs (change reverter, escalation outbox, prediction loops) and the guards' counters (storm,
-// concurrency, budget) still run per process: a second replica would run them twice, so it is refused
-// until they move to a leader lease and the store.
+// connection of its own, which the server drops when the process dies. Work is claimed as leases and the
+// periodic jobs run under a leader lease, but the guards' counters (storm rate, concurrency, healing
+// budget) are still kept per process: a second replica would double them, so it is refused until the
+// guards are decided in the store.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';

@@ -11,6 +11,7 @@ import { replayService } from '../replay/replay-service.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { ConfigError, type LoadedConfig } from './config.ts';
 import { openStore } from './open-store.ts';
+import { createLeader } from './leader.ts';
 import { limitConnections } from './connection-limits.ts';
 import { backlogGate } from '../ingest/backlog-gate.ts';
 import { IngestActivity } from '../ingest/ingest-activity.ts';
@@ -117,9 +118,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ? createAlertmanagerClient({ url: config.alertmanager.url, timeoutMs: config.alertmanager.timeout, medicUrl, log, clock })
     : undefined;
   // Escalations are kept until Alertmanager takes them, across its outages and Medic's restarts.
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  // One Medic of those on the store runs the periodic jobs below (server/app/leader.ts).
+  const leader = createLeader({ store, holder: instanceId, clock, log: log.child({ component: 'leader' }), metrics });
+  await leader.start();
   const outbox = alertmanager && createEscalationOutbox({
     store, build: (e) => alertmanager.escalationAlerts(e), post: (p) => alertmanager.postAlerts(p), clock,
-    log: log.child({ component: 'escalations' }), intervalMs: config.alertmanager.resend_interval, backoffMs: config.alertmanager.resend_interval,
+    log: log.child({ component: 'escalations' }), intervalMs: config.alertmanager.resend_interval, backoffMs: config.alertmanager.resend_interval, isLeader: leader.isLeader,
   });
   outbox?.start();
   // Models load before the first incident is taken; a registry that is empty or damaged leaves Medic
@@ -139,7 +144,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     failurePrediction: (agentId, alertname) => (alertname === PREEMPTIVE_ALERTNAME ? predictions?.failurePredictions().find((p) => p.agent === agentId) : undefined),
   }) : undefined;
   const predictions = scoringPrometheus && config.models.prediction_interval > 0
-    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout, batching,
+    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout, batching, isLeader: leader.isLeader,
       // Idle until a failure model is in service (server/scoring/failure-models-start.ts).
       failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout, batching, actedSince: (since) => store.actedTargetsSince(since) }) })
     : undefined;
@@ -161,7 +166,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   const configuredHandler = config.workers.handler === 'engine' ? engineHandler(engine) : dryRunHandler(clock, config.workers.dry_run_delay);
   const ingest = new IngestActivity();
-  const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   pool = new WorkerPool({
     store,
     handler: options.handler ?? configuredHandler,
@@ -222,6 +226,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   try {
     server = await listen(app, config.server.host, config.server.port);
   } catch (err) {
+    await leader.stop();
     await store.close();
     await opened.release();
     throw err;
@@ -239,7 +244,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   predictions?.start(config.models.prediction_interval);
   const reverter = startChangeReverter({
     store, inventory, drivers, policies, clock, log,
-    intervalMs: r.revert_interval, timeoutMs: r.http_timeout,
+    intervalMs: r.revert_interval, timeoutMs: r.http_timeout, isLeader: leader.isLeader,
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -275,6 +280,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await reverter.stop();
       outbox?.stop();
       await predictions?.stop();
+      await leader.stop();
       models.stop();
       failureStart.stop();
       // Agents Medic started as local processes do not outlive it.

@@ -18,6 +18,9 @@ export interface OutboxOptions {
   log: Logger;
   /** How often due escalations are looked for; the first send is immediate. */
   intervalMs: number;
+  /** Beside other Medics on the store, only the periodic-jobs lease holder resends on the interval; a new
+   * escalation is still sent at once by the Medic that decided it (Alertmanager merges a rare double). */
+  isLeader?: () => boolean;
   /** The wait after a failed send doubles from this, up to backoffMaxMs; escalations are never given up. */
   backoffMs?: number;
   backoffMaxMs?: number;
@@ -86,7 +89,7 @@ export function createEscalationOutbox(o: OutboxOptions): EscalationOutbox {
     flush,
     start() {
       if (timer) return;
-      timer = setInterval(() => void flush(), o.intervalMs);
+      timer = setInterval(() => void (o.isLeader?.() === false ? undefined : flush()), o.intervalMs);
       timer.unref();
       void flush();
     },

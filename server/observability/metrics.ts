@@ -52,6 +52,7 @@ export function createMetrics(sources: MetricSources, version: string) {
   const metrics = {
     registry,
     buildInfo: new Gauge({ name: 'medic_build_info', help: 'Medic version running; always 1.', labelNames: ['version'], registers }),
+    leader: new Gauge({ name: 'medic_periodic_jobs_leader', help: '1 while this Medic runs the periodic jobs (it holds the store\'s periodic-jobs lease), else 0: one Medic of those on a store.', registers }),
     notificationsReceived: new Counter({
       name: 'medic_notifications_received_total',
       help: 'Alertmanager webhook deliveries received, by how they were answered.',

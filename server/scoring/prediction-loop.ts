@@ -31,7 +31,11 @@ export class PredictionLoop {
   private running: Promise<unknown> | undefined;
   private readonly abort = new AbortController();
 
-  constructor(private readonly o: { models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; log: Logger; clock: Clock; timeoutMs: number; failures?: FailurePredictor; batching?: FleetBatching }) {}
+  constructor(private readonly o: {
+    models: ModelService; prometheus: PrometheusClient; metrics: MedicMetrics; log: Logger; clock: Clock; timeoutMs: number; failures?: FailurePredictor; batching?: FleetBatching;
+    /** Beside other Medics on the store, only the periodic-jobs lease holder scores the fleet (one set of scores, one predicted-failure alert). */
+    isLeader?: () => boolean;
+  }) {}
 
   /** The failure predictions of the last round (none without a failure model). */
   failurePredictions(): FailurePrediction[] {
@@ -110,6 +114,7 @@ export class PredictionLoop {
 
   start(intervalMs: number): void {
     const tick = () => {
+      if (this.o.isLeader?.() === false) return;
       if (this.running) {
         this.o.metrics.predictionLoops.inc({ result: 'skipped' });
         return;

@@ -1,6 +1,6 @@
 // Medic on PostgreSQL (store.driver: postgres), as an operator runs it: a real delivery is recorded and
 // handled through the real server, readiness proves a commit, a second Medic on the same schema is
-// refused (the periodic jobs still run per process), and everything is there again after a restart.
+// refused (the guards' counters are still per process), and everything is there again after a restart.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -556,6 +556,25 @@ for (const impl of implementations) {
       });
     });
 
+    describe('named leases', () => {
+      it('one holder at a time: extended by its holder, taken over once lapsed with a larger fence, given up at once', async () => {
+        const a = await store.acquireLease('periodic-jobs', 'a', 1000, 500);
+        assert.equal(typeof a, 'number');
+        assert.equal(await store.acquireLease('periodic-jobs', 'b', 1200, 500), undefined, "a's lease runs until 1500");
+        assert.equal(await store.acquireLease('periodic-jobs', 'a', 1400, 500), a, 'extended by its holder, same fence');
+        assert.equal(await store.acquireLease('periodic-jobs', 'b', 1800, 500), undefined, 'extended until 1900');
+        assert.equal(await store.acquireLease('other-job', 'b', 1800, 500), 1, 'leases are independent by name');
+        const b = await store.acquireLease('periodic-jobs', 'b', 2000, 500);
+        assert.ok(b! > a!, 'a new holder gets a larger fence');
+        assert.equal(await store.acquireLease('periodic-jobs', 'a', 2100, 500), undefined);
+        await store.releaseLease('periodic-jobs', 'a');
+        assert.equal(await store.acquireLease('periodic-jobs', 'a', 2200, 500), undefined, 'only the holder gives it up');
+        await store.releaseLease('periodic-jobs', 'b');
+        const again = await store.acquireLease('periodic-jobs', 'a', 2300, 500);
+        assert.ok(again! > b!, 'given up, it is free at once, and fences still grow');
+      });
+    });
+
     describe('availability', () => {
       it('answers ping while healthy and refuses everything once closed', async () => {
         await store.ping();

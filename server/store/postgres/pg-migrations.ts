@@ -1,7 +1,7 @@
 // Versioned schema migrations for the PostgreSQL store. Append only, as for SQLite. Version 1 is the
-// SQLite schema as of its version 8 (version 2 follows SQLite's 9), in PostgreSQL's types: epoch
-// milliseconds in BIGINT, JSON kept as TEXT (it reads back exactly as written, through the same row
-// mappers, server/store/rows.ts).
+// SQLite schema as of its version 8 (versions 2 and 3 follow SQLite's 9 and 10), in PostgreSQL's types:
+// epoch milliseconds in BIGINT, JSON kept as TEXT (it reads back exactly as written, through the same
+// row mappers, server/store/rows.ts).
 import { StoreUnavailableError } from '../store.ts';
 import type { Queryable } from './pg-connection.ts';
 
@@ -205,6 +205,18 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE work_items ADD COLUMN lease_until BIGINT;
       ALTER TABLE work_items ADD COLUMN fence BIGINT NOT NULL DEFAULT 0;
       CREATE INDEX work_items_leases ON work_items (state, lease_until);
+    `,
+  },
+  {
+    version: 3,
+    name: 'named leases: the replica that runs the periodic jobs',
+    sql: `
+      CREATE TABLE leases (
+        name   TEXT   PRIMARY KEY,
+        holder TEXT   NOT NULL,
+        until  BIGINT NOT NULL,
+        fence  BIGINT NOT NULL
+      );
     `,
   },
 ];

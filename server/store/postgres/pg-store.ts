@@ -3,6 +3,7 @@
 // ledgers, controls). Every commit is durable when it resolves (PostgreSQL's synchronous_commit), so
 // there is no group commit or fsync of Medic's own here: each replica's pool commits in parallel.
 import { randomBytes } from 'node:crypto';
+import { ACQUIRE_LEASE, RELEASE_LEASE } from '../lease-sql.ts';
 import type { Store } from '../store.ts';
 import { PgConnection, type PostgresStoreOptions } from './pg-connection.ts';
 import { PgControls } from './pg-controls.ts';
@@ -91,6 +92,15 @@ export class PostgresStore implements Store {
   modeOverrides(): R<'modeOverrides'> { return this.controls.modeOverrides(); }
   setModeOverride(...a: P<'setModeOverride'>): R<'setModeOverride'> { return this.controls.setModeOverride(...a); }
   clearModeOverride(...a: P<'clearModeOverride'>): R<'clearModeOverride'> { return this.controls.clearModeOverride(...a); }
+
+  async acquireLease(...a: P<'acquireLease'>): R<'acquireLease'> {
+    const [name, holder, now, ttlMs] = a;
+    const row = (await this.conn.query(ACQUIRE_LEASE, [name, holder, now + ttlMs, now]))[0];
+    return row ? Number(row.fence) : undefined;
+  }
+  async releaseLease(...a: P<'releaseLease'>): R<'releaseLease'> {
+    await this.conn.query(RELEASE_LEASE, a);
+  }
 
   /** Commits a write the size of a delivery: a read-only standby after a failover, a full disk or a lost
    * server all fail it, where a SELECT 1 would pass. */

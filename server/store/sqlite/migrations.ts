@@ -250,6 +250,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX work_items_leases ON work_items (state, lease_until);
     `,
   },
+  {
+    version: 10,
+    name: 'named leases: the replica that runs the periodic jobs',
+    sql: `
+      CREATE TABLE leases (
+        name   TEXT    PRIMARY KEY,
+        holder TEXT    NOT NULL,
+        until  INTEGER NOT NULL,
+        fence  INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

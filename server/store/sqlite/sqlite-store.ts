@@ -32,13 +32,14 @@ import { prepareQueries } from './queries.ts';
 import { prepareQueue } from './queue.ts';
 import { prepareControls } from './controls.ts';
 import { prepareLedgers } from './ledgers.ts';
+import { prepareLeases } from './leases.ts';
 import { prepareRecords } from './records.ts';
 
 export type { SqliteStoreOptions };
 
 function prepareParts(db: Database.Database) {
   const records = prepareRecords(db);
-  return { inbox: prepareInbox(db), queue: prepareQueue(db, records.insertAttempt), records, queries: prepareQueries(db), ledgers: prepareLedgers(db), controls: prepareControls(db) };
+  return { inbox: prepareInbox(db), queue: prepareQueue(db, records.insertAttempt), records, queries: prepareQueries(db), ledgers: prepareLedgers(db), controls: prepareControls(db), leases: prepareLeases(db) };
 }
 
 type Parts = ReturnType<typeof prepareParts>;
@@ -219,6 +220,14 @@ export class SqliteStore implements Store {
   }
   async clearModeOverride(...args: Args<'clearModeOverride'>): Promise<boolean> {
     return this.durably((p) => p.controls.clearModeOverride(...args));
+  }
+
+  // Named leases: a lost one costs a round of periodic jobs at most, so no fsync of their own.
+  async acquireLease(...args: Args<'acquireLease'>): Promise<number | undefined> {
+    return this.conn.runQueueWrite((p) => p.leases.acquireLease(...args));
+  }
+  async releaseLease(...args: Args<'releaseLease'>): Promise<void> {
+    this.conn.runQueueWrite((p) => p.leases.releaseLease(...args));
   }
 
   async ping(): Promise<void> {
