@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { generatorMain, type GeneratorCli } from '../lib/generated-files-cli.ts';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const OPERATOR_DIR = join('deploy', 'kubernetes', 'prometheus-operator');
@@ -95,30 +96,16 @@ export function staleFiles(root = REPO): string[] {
   return [...generatedFiles(root)].filter(([path, text]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== text).map(([path]) => path);
 }
 
-function main(args: string[]): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const unknown = args.filter((a) => a !== '--check');
-  if (unknown.length) {
-    console.error(`deploy:generate: unknown argument ${JSON.stringify(unknown[0])}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.includes('--check')) {
-    const stale = staleFiles();
-    if (stale.length) {
-      console.error(`deploy:generate: ${stale.join(', ')} differ from what rules/ gives; run npm run deploy:generate and commit them`);
-      return 1;
-    }
-    console.log('deploy:generate: up to date');
-    return 0;
-  }
-  for (const [path, text] of generatedFiles()) {
+const cli: GeneratorCli = {
+  name: 'deploy:generate',
+  usage: USAGE,
+  stale: () => staleFiles(),
+  staleWhat: (files) => `${files.join(', ')} differ from what rules/ gives`,
+  upToDate: 'up to date',
+  write: () => [...generatedFiles()].map(([path, text]) => {
     writeFileSync(join(REPO, path), text);
-    console.log(`wrote ${path}`);
-  }
-  return 0;
-}
+    return `wrote ${path}`;
+  }),
+};
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = generatorMain(cli, process.argv.slice(2));

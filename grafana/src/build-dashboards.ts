@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DASHBOARDS, renderDashboard } from './dashboard-list.ts';
+import { generatorMain, type GeneratorCli } from '../../lib/generated-files-cli.ts';
 
 export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'dashboards');
 
@@ -23,31 +24,17 @@ export function staleDashboards(dir = DASHBOARD_DIR): string[] {
   }).map((d) => d.file);
 }
 
-function main(args: string[]): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const unknown = args.filter((a) => a !== '--check');
-  if (unknown.length) {
-    console.error(`build:dashboards: unknown argument ${JSON.stringify(unknown[0])}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.includes('--check')) {
-    const stale = staleDashboards();
-    if (stale.length) {
-      console.error(`build:dashboards: ${stale.join(', ')} in ${DASHBOARD_DIR} differ from what grafana/src builds; run npm run build:dashboards and commit them`);
-      return 1;
-    }
-    console.log(`build:dashboards: ${DASHBOARDS.length} dashboards up to date`);
-    return 0;
-  }
-  for (const { file, build } of DASHBOARDS) {
+const cli: GeneratorCli = {
+  name: 'build:dashboards',
+  usage: USAGE,
+  stale: () => staleDashboards(),
+  staleWhat: (files) => `${files.join(', ')} in ${DASHBOARD_DIR} differ from what grafana/src builds`,
+  upToDate: `${DASHBOARDS.length} dashboards up to date`,
+  write: () => DASHBOARDS.map(({ file, build }) => {
     const d = build();
     writeFileSync(join(DASHBOARD_DIR, file), renderDashboard(d));
-    console.log(`wrote ${join('grafana/dashboards', file)}: ${d.title} (${d.panels?.length ?? 0} panels)`);
-  }
-  return 0;
-}
+    return `wrote ${join('grafana/dashboards', file)}: ${d.title} (${d.panels?.length ?? 0} panels)`;
+  }),
+};
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = generatorMain(cli, process.argv.slice(2));

@@ -6,20 +6,20 @@ import { ByteSize, Duration } from '../../lib/yaml-config.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+// HTTP basic auth, as the webhook takes it and as Medic sends it to Prometheus.
+const BasicAuthSchema = z
+  .strictObject({
+    username: z.string().min(1),
+    password: z.string().min(1).optional(),
+    password_file: z.string().min(1).optional(),
+  })
+  .refine((b) => (b.password === undefined) !== (b.password_file === undefined), { message: 'needs exactly one of password or password_file' });
+
 const WebhookSchema = z
   .strictObject({
     bearer_token: z.string().min(1).optional(),
     bearer_token_file: z.string().min(1).optional(),
-    basic_auth: z
-      .strictObject({
-        username: z.string().min(1),
-        password: z.string().min(1).optional(),
-        password_file: z.string().min(1).optional(),
-      })
-      .refine((b) => (b.password === undefined) !== (b.password_file === undefined), {
-        message: 'needs exactly one of password or password_file',
-      })
-      .optional(),
+    basic_auth: BasicAuthSchema.optional(),
   })
   .refine((w) => !(w.bearer_token !== undefined && w.bearer_token_file !== undefined), {
     message: 'set bearer_token or bearer_token_file, not both',
@@ -169,14 +169,7 @@ export const ConfigSchema = z.strictObject({
       tenant: z.string().regex(/^[A-Za-z0-9!._*'()|-]{1,150}$/, 'must be 1-150 letters, digits or ! - _ . * \' ( ) |').optional(),
       bearer_token: z.string().min(1).optional(),
       bearer_token_file: z.string().min(1).optional(),
-      basic_auth: z
-        .strictObject({
-          username: z.string().min(1),
-          password: z.string().min(1).optional(),
-          password_file: z.string().min(1).optional(),
-        })
-        .refine((b) => (b.password === undefined) !== (b.password_file === undefined), { message: 'needs exactly one of password or password_file' })
-        .optional(),
+      basic_auth: BasicAuthSchema.optional(),
       tls: z
         .strictObject({
           ca_file: z.string().min(1).optional(),

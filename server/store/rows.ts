@@ -6,6 +6,9 @@ import type {
   AnomalyAssessment,
   Approval,
   Attempt,
+  AuditEntry,
+  NotificationDetail,
+  PendingEscalation,
   BreakerRecord,
   ChangeRecord,
   Incident,
@@ -153,3 +156,45 @@ export const toAlertEvent = mapper<IncidentAlertEvent>({
   endsAt: textOrNull('ends_at'),
   annotations: json<Record<string, string>>('annotations'),
 });
+
+export const toAudit = mapper<AuditEntry>({
+  id: int('id'),
+  at: int('at'),
+  who: text('who'),
+  role: text('role'),
+  via: text('via'),
+  method: text('method'),
+  path: text('path'),
+  status: int('status'),
+  requestId: text('request_id'),
+  client: textOrNull('client'),
+});
+
+export const toPending = mapper<PendingEscalation>({
+  id: int('id'),
+  incidentId: int('incident_id'),
+  reason: text('reason'),
+  payload: json<unknown>('payload'),
+  createdAt: int('created_at'),
+  tries: int('tries'),
+});
+
+/** A delivery and what became of it; `waiting` (its alerts not yet recorded) arrives as 1/0 or true/false. */
+export function toNotificationDetail(row: Row): NotificationDetail {
+  const outcome = row.outcome === null ? null : (JSON.parse(String(row.outcome)) as { created: number[]; resolved: number[]; duplicates: number });
+  return {
+    id: Number(row.id),
+    receivedAt: Number(row.received_at),
+    receiver: String(row.receiver),
+    status: String(row.status) as NotificationDetail['status'],
+    groupKey: String(row.group_key),
+    alertCount: Number(row.alert_count),
+    requestId: row.request_id === null ? null : String(row.request_id),
+    state: Number(row.waiting) ? 'received' : row.record_error !== null ? 'unrecordable' : 'recorded',
+    recordedAt: row.recorded_at === null ? null : Number(row.recorded_at),
+    created: outcome?.created ?? null,
+    resolved: outcome?.resolved ?? null,
+    duplicates: outcome?.duplicates ?? null,
+    error: row.record_error === null ? null : String(row.record_error),
+  };
+}

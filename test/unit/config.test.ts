@@ -2,26 +2,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, redactedConfig } from '../../server/app/config.ts';
+import { loadConfig, redactedConfig } from '../../server/app/config.ts';
+import { problemsOf, withFile } from '../helpers/config-files.ts';
 import { tempDir } from '../helpers/service.ts';
 import { loadInventory } from '../../remediations/inventory.ts';
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.problems;
-  }
-  assert.fail('expected the configuration to be rejected');
-}
 
-function withFile(yaml: string): { dir: string; file: string } {
-  const dir = tempDir('medic-config-');
-  const file = join(dir, 'medic.yaml');
-  writeFileSync(file, yaml);
-  return { dir, file };
-}
 
 describe('loadConfig', () => {
   it('runs on embedded defaults with no file and no environment', () => {

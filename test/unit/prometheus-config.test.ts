@@ -5,27 +5,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, redactedConfig } from '../../server/app/config.ts';
+import { loadConfig, redactedConfig } from '../../server/app/config.ts';
+import { problemsOf, withFile as withConfigFile } from '../helpers/config-files.ts';
 import { tempDir } from '../helpers/service.ts';
 
 const SECRET = 's3cret-prometheus-token';
 
-function withFile(yaml: string): { dir: string; file: string } {
-  const dir = tempDir('medic-prom-config-');
-  const file = join(dir, 'medic.yaml');
-  writeFileSync(file, yaml);
-  return { dir, file };
-}
+const withFile = (yaml: string) => withConfigFile(yaml, 'medic-prom-config-');
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.problems;
-  }
-  assert.fail('expected the configuration to be rejected');
-}
 
 describe('prometheus settings for a Prometheus-compatible API', () => {
   it('reads the tenant, a token file relative to medic.yaml, TLS files and the batch size', () => {

@@ -1,6 +1,6 @@
 // The operator API's audit trail and the escalation outbox in PostgreSQL, as
 // server/store/sqlite/ledgers.ts keeps them in SQLite. Method contracts are the Store port's.
-import type { Row } from '../rows.ts';
+import { toAudit, toPending, type Row } from '../rows.ts';
 import type { AuditEntry, Page, PageRequest, PendingEscalation } from '../store.ts';
 import type { PgConnection } from './pg-connection.ts';
 
@@ -45,16 +45,3 @@ export class PgLedgers {
   }
 }
 
-function toAudit(r: Row): AuditEntry {
-  return {
-    id: Number(r.id), at: Number(r.at), who: String(r.who), role: String(r.role), via: String(r.via), method: String(r.method),
-    path: String(r.path), status: Number(r.status), requestId: String(r.request_id), client: r.client === null ? null : String(r.client),
-  };
-}
-
-function toPending(r: Row): PendingEscalation {
-  return {
-    id: Number(r.id), incidentId: Number(r.incident_id), reason: String(r.reason), payload: JSON.parse(String(r.payload)) as unknown,
-    createdAt: Number(r.created_at), tries: Number(r.tries),
-  };
-}

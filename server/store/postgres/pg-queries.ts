@@ -1,7 +1,7 @@
 // Read queries for the API and the metrics, in PostgreSQL: the same answers as
 // server/store/sqlite/queries.ts. Nothing here writes.
 import { ACTED_OUTCOMES } from '../../../remediations/records.ts';
-import { toAlertEvent, toAttempt, toIncident, toWorkItem, type Row } from '../rows.ts';
+import { toAlertEvent, toAttempt, toIncident, toNotificationDetail, toWorkItem, type Row } from '../rows.ts';
 import type { AgentActivity, Attempt, AttemptFilter, Incident, IncidentDetail, IncidentFilter, NotificationDetail, Page, PageRequest, StoreStats } from '../store.ts';
 import type { PgConnection } from './pg-connection.ts';
 
@@ -53,22 +53,7 @@ export class PgQueries {
       [id],
     ))[0];
     if (!row) return undefined;
-    const outcome = row.outcome === null ? null : (JSON.parse(String(row.outcome)) as { created: number[]; resolved: number[]; duplicates: number });
-    return {
-      id: Number(row.id),
-      receivedAt: Number(row.received_at),
-      receiver: String(row.receiver),
-      status: String(row.status) as NotificationDetail['status'],
-      groupKey: String(row.group_key),
-      alertCount: Number(row.alert_count),
-      requestId: row.request_id === null ? null : String(row.request_id),
-      state: row.waiting === true ? 'received' : row.record_error !== null ? 'unrecordable' : 'recorded',
-      recordedAt: row.recorded_at === null ? null : Number(row.recorded_at),
-      created: outcome?.created ?? null,
-      resolved: outcome?.resolved ?? null,
-      duplicates: outcome?.duplicates ?? null,
-      error: row.record_error === null ? null : String(row.record_error),
-    };
+    return toNotificationDetail(row);
   }
 
   async agentActivity(): Promise<AgentActivity[]> {

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, PendingEscalation } from '../store.ts';
 import type { SyncStore } from './connection.ts';
-import type { Row } from '../rows.ts';
+import { toAudit, toPending, type Row } from '../rows.ts';
 
 export interface SqliteLedgers {
   recordAudit: SyncStore<'recordAudit'>;
@@ -47,16 +47,3 @@ export function prepareLedgers(db: Database.Database): SqliteLedgers {
   };
 }
 
-function toAudit(r: Row): AuditEntry {
-  return {
-    id: Number(r.id), at: Number(r.at), who: String(r.who), role: String(r.role), via: String(r.via), method: String(r.method),
-    path: String(r.path), status: Number(r.status), requestId: String(r.request_id), client: r.client === null ? null : String(r.client),
-  };
-}
-
-function toPending(r: Row): PendingEscalation {
-  return {
-    id: Number(r.id), incidentId: Number(r.incident_id), reason: String(r.reason), payload: JSON.parse(String(r.payload)) as unknown,
-    createdAt: Number(r.created_at), tries: Number(r.tries),
-  };
-}

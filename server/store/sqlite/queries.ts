@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { ACTED_OUTCOMES } from '../../../remediations/records.ts';
 import type { AgentActivity, AttemptFilter, IncidentFilter, NotificationDetail, Page, PageRequest } from '../store.ts';
 import type { SyncStore } from './connection.ts';
-import { toAlertEvent, toAttempt, toIncident, toWorkItem, type Row } from '../rows.ts';
+import { toAlertEvent, toAttempt, toIncident, toNotificationDetail, toWorkItem, type Row } from '../rows.ts';
 
 export interface SqliteQueries {
   listIncidents: SyncStore<'listIncidents'>;
@@ -102,22 +102,7 @@ export function prepareQueries(db: Database.Database): SqliteQueries {
     getNotification: (id) => {
       const row = st.notificationById.get(id) as Row | undefined;
       if (!row) return undefined;
-      const outcome = row.outcome === null ? null : (JSON.parse(String(row.outcome)) as { created: number[]; resolved: number[]; duplicates: number });
-      return {
-        id: Number(row.id),
-        receivedAt: Number(row.received_at),
-        receiver: String(row.receiver),
-        status: String(row.status) as NotificationDetail['status'],
-        groupKey: String(row.group_key),
-        alertCount: Number(row.alert_count),
-        requestId: row.request_id === null ? null : String(row.request_id),
-        state: Number(row.waiting) ? 'received' : row.record_error !== null ? 'unrecordable' : 'recorded',
-        recordedAt: row.recorded_at === null ? null : Number(row.recorded_at),
-        created: outcome?.created ?? null,
-        resolved: outcome?.resolved ?? null,
-        duplicates: outcome?.duplicates ?? null,
-        error: row.record_error === null ? null : String(row.record_error),
-      };
+      return toNotificationDetail(row);
     },
     agentActivity: () => {
       const byAgent = new Map<string, AgentActivity>();
