@@ -3,6 +3,8 @@
 // Each delivery averages about 10 alerts: Medic validates them and commits the delivery (fsynced) before
 // each answer, then records about ten incident rows (and work items) per delivery after the answers,
 // while the baseline only parses. At the end it says how much Medic recorded and how much still waits.
+// With --postgres URL, the same Medic on PostgreSQL (store.driver postgres, a fresh schema dropped at the
+// end) is measured as a third target beside SQLite and the baseline, in the same rounds.
 // A measurement, not a test: nothing here passes or fails.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-const HELP = `Usage: npm run bench:webhook -- [--seconds N] [--rounds N] [--connections N] [--rate N] [--synchronous full|normal] [--max-backlog N] [--profile DIR]
+const HELP = `Usage: npm run bench:webhook -- [--seconds N] [--rounds N] [--connections N] [--rate N] [--synchronous full|normal] [--max-backlog N] [--postgres URL] [--profile DIR]
 
   --seconds N       length of each measurement (default 8)
   --rounds N        throughput rounds per target, alternating (default 2; 0: the fixed rate only)
@@ -22,6 +24,8 @@ const HELP = `Usage: npm run bench:webhook -- [--seconds N] [--rounds N] [--conn
   --synchronous X   Medic's store.sqlite.synchronous (default full: fsync per commit)
   --max-backlog N   Medic's server.max_backlog (default 100000000: lifted, to measure the durable path;
                     the shipped 10000 shows a sustained flood: recording catches up, then 503s)
+  --postgres URL    also measure Medic on this PostgreSQL (e.g. postgres://postgres@127.0.0.1:5432/test),
+                    in a schema of its own, dropped at the end
   --profile DIR     run Medic with node --cpu-prof, writing its CPU profile into DIR at the end`;
 
 const { values } = parseArgs({
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     synchronous: { type: 'string', default: 'full' },
     'max-backlog': { type: 'string', default: '100000000' },
     profile: { type: 'string' },
+    postgres: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -117,14 +122,14 @@ function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-// While the baseline is measured, Medic is paused (SIGSTOP): its engine would otherwise go on draining
-// the backlog the previous round queued, taking a core from the baseline and flattering the ratio.
-let paused: Target | undefined;
+// Every Medic but the one measured is paused (SIGSTOP): its engine would otherwise go on draining the
+// backlog the previous round queued, taking a core from the target measured and flattering its figure.
+let paused: Target[] = [];
 
 async function load(target: Target, bodies: string[], overallRate?: number) {
-  if (paused) paused.child.kill('SIGCONT');
-  paused = target.name === 'bare' ? medic : undefined;
-  if (paused) paused.child.kill('SIGSTOP');
+  for (const t of paused) t.child.kill('SIGCONT');
+  paused = medics.filter((m) => m !== target);
+  for (const t of paused) t.child.kill('SIGSTOP');
   let i = 0;
   const cpuBefore = cpuMs(target.child.pid);
   const result = await autocannon({
@@ -159,13 +164,23 @@ const medic = await startTarget('medic', [...profile, join(repo, 'bin/medic.js')
   MEDIC_WEBHOOK_TOKEN: 's3cret-token',
   MEDIC_CONFIG: join(dir, 'medic.yaml'),
 }, join(dir, 'medic.log'));
+const schema = `bench_${process.pid}_${Date.now() % 100_000}`;
+const medicPg = values.postgres === undefined ? undefined : await (async () => {
+  writeFileSync(join(dir, 'medic-pg.yaml'), `store:\n  postgres:\n    url: ${JSON.stringify(values.postgres)}\n    schema: ${schema}\nserver:\n  max_backlog: ${Number(values['max-backlog'])}\n`);
+  return startTarget('medic-pg', [...profile, join(repo, 'bin/medic.js'), 'serve', '--port', '0', '--data-dir', join(dir, 'data-pg')], {
+    MEDIC_WEBHOOK_TOKEN: 's3cret-token',
+    MEDIC_CONFIG: join(dir, 'medic-pg.yaml'),
+  }, join(dir, 'medic-pg.log'));
+})();
+const medics = medicPg ? [medic, medicPg] : [medic];
 const bare = await startTarget('bare', ['--import', 'tsx', join(repo, 'bench/bare-endpoint.ts')], {}, join(dir, 'bare.log'));
+const targets = [bare, ...medics];
 
-console.log(`bench:webhook: store.sqlite.synchronous ${values.synchronous}, ${CONNECTIONS} connections, ${SECONDS}s per measurement, ${ROUNDS} alternating rounds; deliveries of 1-20 alerts, 20% repeats`);
+console.log(`bench:webhook: store.sqlite.synchronous ${values.synchronous}${medicPg ? `, and PostgreSQL (schema ${schema})` : ''}, ${CONNECTIONS} connections, ${SECONDS}s per measurement, ${ROUNDS} alternating rounds; deliveries of 1-20 alerts, 20% repeats`);
 const cpuText = (us: number | undefined) => (us === undefined ? '' : `  server CPU ${us.toFixed(0)} us/delivery`);
 // Medic's own figures, from its /metrics.
-async function medicSample(prefix: string): Promise<number> {
-  const exposition = await (await fetch(`${medic.url}/metrics`)).text();
+async function medicSample(prefix: string, target = medic): Promise<number> {
+  const exposition = await (await fetch(`${target.url}/metrics`)).text();
   return exposition.split('\n').filter((l) => l.startsWith(prefix)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
@@ -174,31 +189,35 @@ async function medicSample(prefix: string): Promise<number> {
 // rounds, a burst that Medic answers first and records after.
 console.log(`fixed rate: ${RATE} deliveries/s for ${SECONDS}s each`);
 const fixed: Record<string, Awaited<ReturnType<typeof load>>> = {};
-for (const target of [bare, medic]) {
-  fixed[target.name] = await load(target, deliveries(20_000, `f${target.name[0]}`), RATE);
+for (const target of targets) {
+  fixed[target.name] = await load(target, deliveries(20_000, `f${target.name}`), RATE);
   const r = fixed[target.name]!;
   console.log(`  ${target.name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} deliveries/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (non-2xx/errors ${r.non2xx})${cpuText(r.cpuUs)}`);
 }
-// The last load was Medic's: nothing is paused.
+for (const t of paused) t.child.kill('SIGCONT');
+paused = [];
 const waitingAfterFixed = await medicSample('medic_alerts_waiting');
 console.log(`  alerts answered but not yet recorded when the fixed rate ended: ${waitingAfterFixed}`);
 
 const ratios: number[] = [];
+const pgRatios: number[] = [];
 const cpuRatios: number[] = [];
-const cpuPerDelivery: Record<string, number[]> = { medic: [], bare: [] };
+const cpuPerDelivery: Record<string, number[]> = { medic: [], bare: [], 'medic-pg': [] };
 for (let round = 0; round < ROUNDS; round++) {
   const rps: Record<string, number> = {};
-  for (const target of round % 2 === 0 ? [bare, medic] : [medic, bare]) {
-    const r = await load(target, deliveries(20_000, `r${round}${target.name[0]}`));
+  for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+    const r = await load(target, deliveries(20_000, `r${round}${target.name}`));
     rps[target.name] = r.rps;
     if (r.cpuUs !== undefined) cpuPerDelivery[target.name]!.push(r.cpuUs);
     console.log(`  round ${round + 1} ${target.name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} deliveries/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (non-2xx/errors ${r.non2xx})${cpuText(r.cpuUs)}`);
   }
   ratios.push(rps.medic! / rps.bare!);
+  if (medicPg) pgRatios.push(rps['medic-pg']! / rps.medic!);
   const [m, b] = [cpuPerDelivery.medic!.at(-1), cpuPerDelivery.bare!.at(-1)];
   if (cpuPerDelivery.medic!.length === round + 1 && cpuPerDelivery.bare!.length === round + 1) cpuRatios.push(m! / b!);
 }
 ratios.sort((a, b) => a - b);
+pgRatios.sort((a, b) => a - b);
 cpuRatios.sort((a, b) => a - b);
 
 console.log('\nsummary');
@@ -206,6 +225,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const medianOf = (xs: number[]) => (xs.length % 2 ? xs[Math.floor(xs.length / 2)]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2);
 const median = medianOf(ratios);
 if (ratios.length > 0) console.log(`  saturated throughput, medic / bare, per round: ${ratios.map(pct).join(', ')}; median ${pct(median)} (target >= 80%)`);
+if (pgRatios.length > 0) console.log(`  saturated throughput, medic on PostgreSQL / medic on SQLite, per round: ${pgRatios.map(pct).join(', ')}; median ${pct(medianOf(pgRatios))}`);
 if (cpuRatios.length > 0) {
   const us = (name: string) => medianOf([...cpuPerDelivery[name]!].sort((a, b) => a - b)).toFixed(0);
   console.log(`  server CPU per delivery answered (all threads, during the rounds): medic ${us('medic')} us, bare ${us('bare')} us; medic / bare per round ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}, median ${medianOf(cpuRatios).toFixed(2)}x`);
@@ -213,16 +233,26 @@ if (cpuRatios.length > 0) {
 }
 console.log(`  at ${RATE}/s offered: medic served ${fixed.medic!.rps.toFixed(0)}/s = ${pct(fixed.medic!.rps / fixed.bare!.rps)} of bare's ${fixed.bare!.rps.toFixed(0)}/s`);
 console.log(`  at ${RATE}/s: medic p50 ${fixed.medic!.p50} ms, p99 ${fixed.medic!.p99} ms (target p99 < 20 ms); bare p99 ${fixed.bare!.p99} ms`);
+if (fixed['medic-pg']) console.log(`  at ${RATE}/s: medic on PostgreSQL served ${fixed['medic-pg'].rps.toFixed(0)}/s, p50 ${fixed['medic-pg'].p50} ms, p99 ${fixed['medic-pg'].p99} ms`);
 if (fixed.medic!.cpuUs !== undefined && fixed.bare!.cpuUs !== undefined) {
   console.log(`  at ${RATE}/s: server CPU per delivery medic ${fixed.medic!.cpuUs.toFixed(0)} us (recording included: ${waitingAfterFixed} alerts left waiting), bare ${fixed.bare!.cpuUs.toFixed(0)} us`);
 }
 
-if (paused) paused.child.kill('SIGCONT');
-paused = undefined;
+for (const t of paused) t.child.kill('SIGCONT');
+paused = [];
 // What the engine got through meanwhile: it shares the process (and the store) with the webhook.
 console.log(`  meanwhile Medic recorded ${await medicSample('medic_incidents_created_total')} incidents; ${await medicSample('medic_alerts_waiting')} alerts answered were still waiting to be recorded`);
 console.log(`  and the engine finished ${await medicSample('medic_work_processed_total')} work items (no inventory: each incident escalated)`);
 
-for (const t of [medic, bare]) t.child.kill('SIGTERM');
-await Promise.all([medic, bare].map((t) => new Promise((r) => t.child.once('exit', r))));
+if (medicPg) console.log(`  medic on PostgreSQL recorded ${await medicSample('medic_incidents_created_total', medicPg)} incidents; ${await medicSample('medic_alerts_waiting', medicPg)} alerts still waiting`);
+
+for (const t of targets) t.child.kill('SIGTERM');
+await Promise.all(targets.map((t) => new Promise((r) => t.child.once('exit', r))));
+if (values.postgres) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: values.postgres });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+}
 rmSync(dir, { recursive: true, force: true });
