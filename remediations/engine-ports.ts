@@ -1,6 +1,7 @@
 // The engine's ports: what it is handed (store, drivers, escalator, silencer, observer, scorer, retry
 // rule) and what it answers. The server implements them; tests implement them in a few lines.
 import type { Clock } from '../lib/clock.ts';
+import type { AdmitAction } from './guard-state.ts';
 import type { GuardName } from './decide/guards.ts';
 import type { BreakerState } from './decide/circuit-breaker.ts';
 import type { Policies } from './decide/policies.ts';
@@ -40,8 +41,9 @@ export interface EngineStore {
   history(target: string, since: number): Promise<Attempt[]>;
   recordAttempt(a: NewAttempt): Promise<Attempt>;
   updateAttempt(id: number, u: AttemptUpdate): Promise<Attempt>;
-  disruptingTargets(since: number): Promise<{ target: string; agentType: string | null }[]>;
-  failingTargetsSince(since: number): Promise<{ target: string; alertname: string }[]>;
+  /** The fleet guards' shared state, read and written in one transaction (server/store/guards-store.ts). */
+  admitAction: AdmitAction;
+  releaseReservation(holder: string): Promise<void>;
   getBreaker(target: string): Promise<BreakerRecord | undefined>;
   saveBreaker(b: BreakerRecord): Promise<void>;
   recordChange(c: Omit<ChangeRecord, 'id' | 'state' | 'settledAt' | 'note'>): Promise<ChangeRecord>;

@@ -4,13 +4,15 @@
 // It is level-triggered: each run re-reads the history and the target's live state, so running the
 // same incident twice never repeats a completed action. It names no strategy: each declares its own
 // cooldown, resumption and failure handling (strategies/strategy.ts).
+import { randomUUID } from 'node:crypto';
 import { clipText } from '../lib/clip-text.ts';
 import { assessAnomaly, round } from './act/assess-anomaly.ts';
 import { performAction } from './act/perform-action.ts';
 import { observe, summarise } from './act/observe.ts';
 import { incidentRecorder, type IncidentRecorder } from './act/record.ts';
 import { approvalGate } from './decide/approval-gate.ts';
-import { blastRadius, detectStorm, FleetGuards, TokenBucket, type GuardName, type GuardVerdict, type StormVerdict } from './decide/guards.ts';
+import { decideAdmission, failingSince, type AdmissionVerdict } from './decide/admission.ts';
+import type { GuardName, StormVerdict } from './decide/guards.ts';
 import { ineffectiveRemedies, recycleFirst, unavailable } from './decide/ladder.ts';
 import { modeFor, PREEMPTIVE_ALERTNAME, tierFor, type TierPolicy } from './decide/policies.ts';
 import { recentDeploy } from './decide/recent-deploy.ts';
@@ -25,12 +27,9 @@ import type { Agent } from './types.ts';
 export type * from './engine-ports.ts';
 
 
-type Admission = (GuardVerdict & { ok: false }) | { ok: true; release: () => void; takesCapacity: boolean; note?: string };
+type Admission = (AdmissionVerdict & { ok: false }) | (AdmissionVerdict & { ok: true; holder: string });
 
 export class RemediationEngine {
-  private readonly guards: FleetGuards;
-  /** An alert storm under way: since when, and its rate. Per process until the store coordinates replicas. */
-  private storm?: { since: number; bucket: TokenBucket };
   private readonly strategies: StrategyRegistry;
   private readonly recheckMs: number;
 
@@ -41,7 +40,6 @@ export class RemediationEngine {
     const named = [...o.rules.flatMap((r) => r.ladder), ...[...o.policies.tiers.values()].flatMap((t) => Object.keys(t.strategy_modes))];
     const unknown = [...new Set(named.filter((n) => !this.strategies.has(n)))];
     if (unknown.length > 0) throw new Error(`rules or policies name strategies the engine has no registration for: ${unknown.join(', ')}`);
-    this.guards = new FleetGuards(o.policies.guards, o.clock);
     this.recheckMs = o.recheckMs ?? 5000;
   }
 
@@ -150,11 +148,11 @@ export class RemediationEngine {
       decision.approved = gate.approved;
     }
 
-    let release = (): void => undefined;
+    let holder: string | undefined;
     if (!resumed) {
       const admitted: Admission = pause
         ? { ok: false, guard: 'paused', reason: `automatic actions are paused (by ${clipText(pause.by, 200)} at ${new Date(pause.at).toISOString()}${pause.note ? `: ${clipText(pause.note, 200)}` : ''})` }
-        : await this.admit(agent, observed.health.healthy === false, incident, now, log);
+        : await this.admit(agent, observed.health.healthy === false, incident, workItemId, now, log);
       // One held incident counts once per guard, however often it is checked again while it waits.
       const held = mine[mine.length - 1]?.outcome === 'blocked' ? mine[mine.length - 1] : undefined;
       if (!admitted.ok) {
@@ -171,7 +169,7 @@ export class RemediationEngine {
         log.info({ guard: admitted.guard }, `guard ${admitted.guard} holds ${name}: ${admitted.reason}`);
         return { kind: 'defer', afterMs: this.recheckMs, note: `${admitted.guard}: ${admitted.reason}` };
       }
-      release = admitted.release;
+      holder = admitted.holder;
       if (held) this.o.observer.guardWaited(held.details.guard as GuardName, (now - held.startedAt) / 1000);
       if (!admitted.takesCapacity) {
         decision.takesCapacity = false;
@@ -183,7 +181,8 @@ export class RemediationEngine {
       await spendApproval?.();
       return await performAction(this.o, { incident, workItemId, agent, tier, driver, dryRun, strategy, plan, decision, resumed, signal, log });
     } finally {
-      release();
+      // Not released (the store unavailable), the reservation still ends with this work's claim.
+      if (holder) await this.o.store.releaseReservation(holder).catch((err: unknown) => log.warn({ err }, 'cannot release the guard reservation; it ends with this claim'));
     }
   }
 
@@ -226,37 +225,26 @@ export class RemediationEngine {
   }
 
   /**
-   * The fleet guards, in order: an alert storm's rate, the disruption budget (blast radius), then this
-   * process's concurrency and healing budget. Entering a storm escalates it once, with what it holds.
+   * The fleet guards, decided in the store so that every replica counts the same actions and spends the
+   * same budget (decide/admission.ts has the rules). Entering a storm escalates it once, with what it holds.
    */
-  private async admit(agent: Agent, targetDown: boolean, incident: EngineIncident, now: number, log: EngineLog): Promise<Admission> {
+  private async admit(agent: Agent, targetDown: boolean, incident: EngineIncident, workItemId: number | null, now: number, log: EngineLog): Promise<Admission> {
     const g = this.o.policies.guards;
     const fleet = this.o.inventory.all();
     const known = new Set(fleet.map((a) => a.id));
-    // Failing together: alerts that began within the window; once a storm is on, every alert since its
-    // start still firing, so that it lasts as long as its alerts do, not one window.
-    const since = Math.min(now, this.storm?.since ?? now) - g.storm.window;
-    const failing = (await this.o.store.failingTargetsSince(since)).filter((f) => known.has(f.target) && f.alertname !== PREEMPTIVE_ALERTNAME);
-    const storm = detectStorm(g.storm, fleet.length, failing);
-    if (storm.storm) {
-      if (!this.storm) {
-        this.storm = { since: now, bucket: new TokenBucket(Math.max(1, Math.floor(g.storm.rate_per_minute)), g.storm.rate_per_minute, this.o.clock) };
-        await this.escalateStorm(storm, incident, agent, log);
-      }
-      if (!this.storm.bucket.take()) {
-        return { ok: false, guard: 'storm', reason: `alert storm: ${storm.failing} of ${fleet.length} agents failing; acting on at most ${g.storm.rate_per_minute} per minute` };
-      }
-    } else if (this.storm) {
-      log.info({ failing: storm.failing, threshold: storm.threshold, lastedS: Math.round((now - this.storm.since) / 1000) }, 'alert storm over');
-      this.storm = undefined;
+    // One reservation per work item: a claim taken over from a dead replica replaces the dead one's.
+    const holder = workItemId === null ? `incident:${incident.id}:${randomUUID()}` : `work:${workItemId}`;
+    const admission = await this.o.store.admitAction({ now, holder, failingSince: failingSince(g, now), disruptingSince: now - g.blast_radius.window }, (state) =>
+      decideAdmission({
+        holder, workItemId, target: agent.id, agentType: agent.type, targetDown, typeSize: this.o.inventory.countOfType(agent.type), fleetSize: fleet.length,
+        known: (t) => known.has(t), ignoredAlertnames: [PREEMPTIVE_ALERTNAME], now, guards: g,
+      }, state));
+    if (admission.stormStarted) await this.escalateStorm(admission.stormStarted, incident, agent, log);
+    if (admission.stormEnded) {
+      const e = admission.stormEnded;
+      log.info({ failing: e.failing, threshold: e.threshold, lastedS: Math.round((now - e.since) / 1000) }, 'alert storm over');
     }
-    const disrupting = [...(await this.o.store.disruptingTargets(now - g.blast_radius.window)), ...this.guards.actingNow()];
-    const radius = blastRadius(g.blast_radius, {
-      target: agent.id, agentType: agent.type, typeSize: this.o.inventory.countOfType(agent.type), fleetSize: fleet.length, disrupting, targetDown,
-    });
-    if (!radius.ok) return radius;
-    const slot = this.guards.admit(agent.id, agent.type, radius.takesCapacity);
-    return slot.ok ? { ...slot, takesCapacity: radius.takesCapacity, note: radius.note } : slot;
+    return admission.verdict.ok ? { ...admission.verdict, holder } : admission.verdict;
   }
 
   private async escalateStorm(storm: StormVerdict, incident: EngineIncident, agent: Agent, log: EngineLog): Promise<void> {

@@ -1,41 +1,11 @@
-// Fleet-wide guards: how many remediations act at once, how much of an agent type (and of the fleet)
-// may be disrupted at once, an alert storm held to a rate, and a healing budget. Per-target exclusivity comes from the
-// work queue (one running item per target); cooldowns and attempt limits are per tier, in the engine.
-import type { Clock } from '../../lib/clock.ts';
+// Fleet-wide guards' rules: how much of an agent type (and of the fleet) may be disrupted at once, and
+// when failures make an alert storm. admission.ts combines them with concurrency and the token buckets;
+// the store keeps their state for every replica. Per-target exclusivity comes from the work queue (one
+// running item per target); cooldowns and attempt limits are per tier, in the engine.
 import type { Guards } from './policies.ts';
 
 export const GUARD_NAMES = ['paused', 'concurrency', 'blast_radius_type', 'blast_radius_fleet', 'storm', 'budget'] as const;
 export type GuardName = (typeof GUARD_NAMES)[number];
-
-export type GuardVerdict = { ok: true; release: () => void } | { ok: false; guard: GuardName; reason: string };
-
-/** A token bucket: `capacity` actions at once, refilled at `refillPerMinute`. */
-export class TokenBucket {
-  private tokens: number;
-  private at: number;
-
-  constructor(private readonly capacity: number, private readonly refillPerMinute: number, private readonly clock: Clock) {
-    this.tokens = capacity;
-    this.at = clock.now();
-  }
-
-  available(): number {
-    const now = this.clock.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.at) / 60_000) * this.refillPerMinute);
-    this.at = now;
-    return this.tokens;
-  }
-
-  take(): boolean {
-    if (this.available() < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  giveBack(): void {
-    this.tokens = Math.min(this.capacity, this.tokens + 1);
-  }
-}
 
 export interface BlastRadiusInput {
   target: string;
@@ -43,7 +13,7 @@ export interface BlastRadiusInput {
   /** Agents of this type in the inventory, and in the whole fleet. */
   typeSize: number;
   fleetSize: number;
-  /** Targets being disrupted now (acting or verifying), from the store and this process. */
+  /** Targets being disrupted now (acting or verifying, or admitted to act), from the store. */
   disrupting: { target: string; agentType: string | null }[];
   /** The target does not serve now: restoring it takes no capacity away. */
   targetDown: boolean;
@@ -89,36 +59,4 @@ export function detectStorm(g: Guards['storm'], fleetSize: number, failing: { ta
   for (const f of failing) byName.set(f.alertname, (byName.get(f.alertname) ?? new Set()).add(f.target));
   const alertnames = [...byName].map(([alertname, set]) => ({ alertname, agents: set.size })).sort((a, b) => b.agents - a.agents);
   return { storm: agents.size >= threshold, failing: agents.size, threshold, alertnames };
-}
-
-/** The in-process guards, held by one engine: concurrency slots and the budget. */
-export class FleetGuards {
-  /** Every action of this process under way (the concurrency count)… */
-  private slots = new Set<string>();
-  /** …and those that take capacity away (the blast-radius count). */
-  private acting = new Map<string, string>();
-  private readonly bucket: TokenBucket;
-
-  constructor(private readonly g: Guards, clock: Clock) {
-    this.bucket = new TokenBucket(g.budget.capacity, g.budget.refill_per_minute, clock);
-  }
-
-  /** Targets acting right now, with their agent types (they count toward the blast radius too). */
-  actingNow(): { target: string; agentType: string }[] {
-    return [...this.acting.entries()].map(([target, agentType]) => ({ target, agentType }));
-  }
-
-  /** Takes a concurrency slot and a budget token for one action, or says which guard refused. An action
-   * that takes no capacity away (its target is down) counts toward nobody's blast radius. */
-  admit(target: string, agentType: string, takesCapacity = true): GuardVerdict {
-    if (this.slots.size >= this.g.max_concurrent) {
-      return { ok: false, guard: 'concurrency', reason: `${this.slots.size} remediations already acting; max_concurrent is ${this.g.max_concurrent}` };
-    }
-    if (!this.bucket.take()) {
-      return { ok: false, guard: 'budget', reason: `healing budget spent (capacity ${this.g.budget.capacity}, refills ${this.g.budget.refill_per_minute}/min)` };
-    }
-    this.slots.add(target);
-    if (takesCapacity) this.acting.set(target, agentType);
-    return { ok: true, release: () => { this.slots.delete(target); this.acting.delete(target); } };
-  }
 }

@@ -50,9 +50,11 @@ export const ConfigSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(9095),
       body_limit: ByteSize.default(1024 * 1024),
       // Connections are capped before a request is read, in total and per client address, so that one
-      // client cannot take every file descriptor. Alertmanager keeps a few per peer.
+      // client cannot take every file descriptor. An Alertmanager peer opens one connection per alert group
+      // it flushes at once (hundreds on a large fleet), so a peer may hold half the total; the total stays
+      // under the usual soft limit of 1,024 descriptors with room for the store's and the drivers'.
       max_connections: z.number().int().min(1).max(100_000).default(512),
-      max_connections_per_client: z.number().int().min(1).max(100_000).default(64),
+      max_connections_per_client: z.number().int().min(1).max(100_000).default(256),
       // Queued work past which deliveries with firing alerts are answered 503 (Alertmanager retries):
       // far above a storm on a large fleet, far below what fills a disk.
       max_backlog: z.number().int().min(1).default(10_000),

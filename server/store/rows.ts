@@ -15,6 +15,7 @@ import type {
   IncidentAlertEvent,
   WorkItem,
 } from './store.ts';
+import type { GuardBucket, Reservation } from './guards-store.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -37,6 +38,9 @@ const parse = <T>(value: unknown): T => JSON.parse(String(value)) as T;
 const int = column(Number);
 const intOrNull = column(orNull(Number));
 const text = column(String);
+// SQLite keeps booleans as 0/1, PostgreSQL as true/false.
+const bool = column((value) => value === true || value === 1 || value === '1' || value === 't');
+const real = column(Number);
 const textOrNull = column(orNull(String));
 /** JSON the store wrote itself (JSON.stringify of the same type), so it is not validated again. */
 const json = <T>(name: string): Column<T> => ({ name, read: parse<T> });
@@ -198,3 +202,19 @@ export function toNotificationDetail(row: Row): NotificationDetail {
     error: row.record_error === null ? null : String(row.record_error),
   };
 }
+
+export const toReservation = mapper<Reservation>({
+  holder: text('holder'),
+  workItemId: intOrNull('work_item_id'),
+  target: text('target'),
+  agentType: text('agent_type'),
+  takesCapacity: bool('takes_capacity'),
+  until: int('until'),
+});
+
+export const toGuardBucket = mapper<GuardBucket>({
+  name: text('name'),
+  tokens: real('tokens'),
+  at: int('at'),
+  since: int('since'),
+});

@@ -5,6 +5,7 @@
 import type { AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
 import type { ControlsStore } from './controls-store.ts';
 import type { FleetActivityStore } from './fleet-activity.ts';
+import type { GuardsStore } from './guards-store.ts';
 import type { LeasesStore } from './leases-store.ts';
 export type { AgentActivity } from './fleet-activity.ts';
 export type { ActionsPause, ModeOverride, AnomalyAssessment, Approval, ApprovalState, Attempt, AttemptUpdate, BreakerRecord, BreakerState, ChangeRecord, ChangeState, NewAttempt } from '../../remediations/records.ts';
@@ -185,7 +186,7 @@ export type WorkOutcome =
   /** Come back later without counting an attempt: a breaker waiting, an approval pending, a guard full. */
   | { state: 'defer'; notBefore: number; note: string; attempt?: NewAttempt };
 
-export interface Store extends ControlsStore, FleetActivityStore, LeasesStore {
+export interface Store extends ControlsStore, FleetActivityStore, LeasesStore, GuardsStore {
   /**
    * Records every alert of a notification in one transaction, or none of them, by the inbox rules
    * (server/ingest/inbox.ts): a new alert (fingerprint and startsAt) opens an incident and, if firing,

@@ -9,6 +9,7 @@ import { SQLITE_MIGRATIONS } from '../../server/store/sqlite/migrations.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { StoreUnavailableError, type NewAttempt, type Notification, type ReceivedAlert, type Store } from '../../server/store/store.ts';
 import { PostgresStore } from '../../server/store/postgres/pg-store.ts';
+import type { GuardBucket, GuardWrites, Reservation } from '../../server/store/guards-store.ts';
 import { freshSchema, pgOptions } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/service.ts';
 
@@ -572,6 +573,51 @@ for (const impl of implementations) {
         await store.releaseLease('periodic-jobs', 'b');
         const again = await store.acquireLease('periodic-jobs', 'a', 2300, 500);
         assert.ok(again! > b!, 'given up, it is free at once, and fences still grow');
+      });
+    });
+
+    describe('fleet guards', () => {
+      // Runs one admission that only looks (and writes what it is given), as the engine's rules would.
+      const admit = (holder: string, now: number, writes: Partial<GuardWrites> = {}, since: (storm: GuardBucket | undefined) => number = () => 0) =>
+        store.admitAction({ now, holder, failingSince: since, disruptingSince: 0 }, (state) => ({ writes: { put: [], drop: [], ...writes }, result: state }));
+      const reservation = (holder: string, workItemId: number | null, until = 1e12): Reservation =>
+        ({ holder, workItemId, target: `t-${holder}`, agentType: 'crewai', takesCapacity: workItemId !== null, until });
+
+      it('keeps reservations while their work runs (or until their ceiling), buckets until dropped, and shows each holder the others', async () => {
+        await store.recordNotification(notification([alert({ fingerprint: 'a' })], 1000));
+        const claimed = (await store.claimNext('w', 2000))!;
+        await admit(`work:${claimed.item.id}`, 2000, { reserve: reservation(`work:${claimed.item.id}`, claimed.item.id), put: [{ name: 'budget', tokens: 2.5, at: 2000, since: 100 }] });
+        await admit('loose', 2000, { reserve: reservation('loose', null, 5000) });
+        const seen = await admit('other', 3000, {}, (storm) => (storm ? -1 : 500));
+        assert.deepEqual(seen.reservations.map((r) => [r.holder, r.workItemId, r.takesCapacity]).sort(), [['loose', null, false], [`work:${claimed.item.id}`, claimed.item.id, true]]);
+        assert.deepEqual([...seen.buckets.values()], [{ name: 'budget', tokens: 2.5, at: 2000, since: 100 }]);
+        assert.deepEqual(seen.failing, [{ target: 'crewai-7', alertname: 'AgentDown' }], 'firing alerts since failingSince(no storm) = 500');
+        assert.deepEqual((await admit('loose', 3000)).reservations.map((r) => r.holder), [`work:${claimed.item.id}`], 'a holder does not see its own');
+
+        await store.finishWork(claimed.item.id, { state: 'done' }, 4000, claimed.item.fence);
+        assert.deepEqual((await admit('other', 4000)).reservations.map((r) => r.holder), ['loose'], 'its work done, the reservation ends');
+        assert.deepEqual((await admit('other', 5000)).reservations, [], 'past its ceiling');
+        await admit('again', 5000, { reserve: reservation('again', null) });
+        await store.releaseReservation('again');
+        assert.deepEqual((await admit('other', 5000)).reservations, []);
+
+        store = await impl.reopen(store);
+        assert.equal((await admit('other', 6000, { drop: ['budget'] })).buckets.get('budget')?.tokens, 2.5, 'kept across a reopen');
+        assert.equal((await admit('other', 6000)).buckets.size, 0, 'dropped');
+      });
+
+      it('runs admissions one at a time: each sees what the one before it wrote', async () => {
+        // Twenty admissions at once, each taking a token if one is left: exactly the bucket's five pass.
+        await admit('setup', 0, { put: [{ name: 'budget', tokens: 5, at: 0, since: 0 }] });
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+          store.admitAction({ now: 0, holder: `h${i}`, failingSince: () => 0, disruptingSince: 0 }, (state) => {
+            const tokens = state.buckets.get('budget')!.tokens;
+            return tokens < 1
+              ? { writes: { put: [], drop: [] }, result: false }
+              : { writes: { put: [{ name: 'budget', tokens: tokens - 1, at: 0, since: 0 }], drop: [], reserve: reservation(`h${i}`, null) }, result: true };
+          })));
+        assert.equal(results.filter(Boolean).length, 5);
+        assert.equal((await admit('x', 0)).reservations.length, 5);
       });
     });
 

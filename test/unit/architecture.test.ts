@@ -17,7 +17,7 @@ const ALLOWED: [string, string[]][] = [
   ['training/', ['models/', 'lib/']],
   ['remediations/', ['lib/', 'models/', 'server/store/store.ts']],
   ['server/observability/', ['lib/', 'server/store/store.ts']],
-  ['server/store/', ['lib/', 'remediations/records.ts', 'remediations/decide/circuit-breaker.ts', 'server/ingest/inbox.ts', 'server/ingest/alertmanager-payload.ts']],
+  ['server/store/', ['lib/', 'remediations/records.ts', 'remediations/guard-state.ts', 'remediations/decide/circuit-breaker.ts', 'server/ingest/inbox.ts', 'server/ingest/alertmanager-payload.ts']],
   ['server/ingest/', ['lib/', 'server/store/store.ts', 'server/observability/']],
   ['server/scoring/', ['lib/', 'models/', 'server/observability/', 'remediations/engine-ports.ts', 'remediations/engine.ts', 'remediations/records.ts', 'remediations/act/verification.ts', 'remediations/types.ts']],
   ['server/queue/', ['lib/', 'server/store/store.ts', 'server/observability/', 'remediations/']],

@@ -24,7 +24,6 @@ import { createKubernetesDriver } from '../../remediations/drivers/kubernetes-dr
 import { loadInventory } from '../../remediations/inventory.ts';
 import type { ActionName, ActionRequest, Agent } from '../../remediations/types.ts';
 import { ConfigError, ConfigSchema, loadConfig } from '../../server/app/config.ts';
-import { MEDICS_PER_SCHEMA } from '../../server/app/open-store.ts';
 
 const K8S = join(REPO, 'deploy', 'kubernetes');
 const base = loadKustomization(K8S, REPO);
@@ -80,13 +79,13 @@ describe('deploy/: the Kubernetes manifests', () => {
     }
   });
 
-  it('runs as many replicas as the store lets share a schema, replaced by Recreate while that is one', () => {
-    // A second Medic on the same PostgreSQL schema is refused at start-up (server/app/open-store.ts): more
-    // replicas would only crash-loop, and a rolling update would start the new pod beside the old one.
-    assert.equal(deployment.spec.replicas, MEDICS_PER_SCHEMA, 'replicas must equal MEDICS_PER_SCHEMA (server/app/open-store.ts)');
-    if (MEDICS_PER_SCHEMA === 1) {
-      assert.equal(deployment.spec.strategy?.type, 'Recreate', 'one Medic per schema: the old pod must stop before the new one starts');
-    }
+  it('runs two or more replicas, rolled one at a time with a ready replacement first, spread over nodes', () => {
+    // Several Medics share one PostgreSQL schema (server/app/open-store.ts): the loss of one must leave another.
+    assert.ok(deployment.spec.replicas >= 2, `replicas ${deployment.spec.replicas}: one pod's loss would stop the webhook`);
+    assert.equal(deployment.spec.strategy?.type, 'RollingUpdate');
+    assert.equal(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0, 'a rollout must not take a replica away before its replacement is ready');
+    const spread = deployment.spec.template.spec.topologySpreadConstraints as Json[];
+    assert.ok(spread?.some((c) => c.topologyKey === 'kubernetes.io/hostname' && matches(c.labelSelector.matchLabels, deployment.spec.template.metadata.labels)), 'spread over nodes');
   });
 
   it('is probed on /readyz and /healthz at the port the Service sends to', () => {
@@ -107,8 +106,7 @@ describe('deploy/: the Kubernetes manifests', () => {
     assert.ok(matches(one('Service', 'medic').spec.selector, labels), 'Service selector');
     const pdb = one('PodDisruptionBudget', 'medic');
     assert.ok(matches(pdb.spec.selector.matchLabels, labels), 'PodDisruptionBudget selector');
-    // A drain must always be able to evict a pod, the last one included: with one replica that means
-    // maxUnavailable >= 1 (Alertmanager retries deliveries while Medic restarts elsewhere).
+    // A drain must always be able to evict a pod: the budget must leave room for one eviction at least.
     const { maxUnavailable, minAvailable } = pdb.spec as { maxUnavailable?: unknown; minAvailable?: unknown };
     assert.ok((maxUnavailable === undefined) !== (minAvailable === undefined), 'the PodDisruptionBudget sets exactly one of maxUnavailable and minAvailable');
     if (maxUnavailable !== undefined) {

@@ -8,7 +8,7 @@ import { IllegalBreakerTransition, transition, type BreakerState } from '../../r
 import { recycleFirst } from '../../remediations/decide/ladder.ts';
 import { recentDeploy } from '../../remediations/decide/recent-deploy.ts';
 import { STRATEGIES } from '../../remediations/strategies/index.ts';
-import { blastRadius, detectStorm, FleetGuards, TokenBucket } from '../../remediations/decide/guards.ts';
+import { blastRadius, detectStorm } from '../../remediations/decide/guards.ts';
 import { loadInventory } from '../../remediations/inventory.ts';
 import { defaultPolicies, loadPolicies, modeFor, tierFor } from '../../remediations/decide/policies.ts';
 import { defaultRules, errorRateFromAnnotations, loadRules, select, type IncidentFacts } from '../../remediations/decide/selection.ts';
@@ -274,27 +274,5 @@ describe('fleet guards', () => {
     assert.deepEqual({ ...storm }, { storm: true, failing: 30, threshold: 18, alertnames: [{ alertname: 'AgentDependencyDown', agents: 28 }, { alertname: 'AgentDown', agents: 2 }] });
     assert.equal(detectStorm(g.storm, 12, failing(4)).storm, false, 'four independent faults on 12 agents are not a storm (min_agents 6)');
     assert.equal(detectStorm(g.storm, 12, failing(6)).storm, true);
-  });
-
-  it('the budget is a token bucket that refills with time', () => {
-    let now = 0;
-    const bucket = new TokenBucket(2, 6, { now: () => now });
-    assert.equal(bucket.take(), true);
-    assert.equal(bucket.take(), true);
-    assert.equal(bucket.take(), false);
-    now += 10_000; // 6 per minute: one token per 10 s
-    assert.equal(bucket.take(), true);
-    assert.equal(bucket.take(), false);
-  });
-
-  it('max_concurrent bounds actions at once; releasing frees a slot', () => {
-    const guards = new FleetGuards({ ...g, max_concurrent: 2 }, { now: () => 0 });
-    const a = guards.admit('a', 't');
-    const b = guards.admit('b', 't');
-    const c = guards.admit('c', 't');
-    assert.ok(a.ok && b.ok);
-    assert.equal(!c.ok && c.guard, 'concurrency');
-    if (a.ok) a.release();
-    assert.ok(guards.admit('c', 't').ok);
   });
 });

@@ -1,9 +1,10 @@
 // Versioned schema migrations for the PostgreSQL store. Append only, as for SQLite. Version 1 is the
-// SQLite schema as of its version 8 (versions 2 and 3 follow SQLite's 9 and 10), in PostgreSQL's types:
+// SQLite schema as of its version 8 (versions 2, 3 and 4 follow SQLite's 9, 10 and 11), in PostgreSQL's types:
 // epoch milliseconds in BIGINT, JSON kept as TEXT (it reads back exactly as written, through the same
 // row mappers, server/store/rows.ts).
 import { StoreUnavailableError } from '../store.ts';
 import type { Queryable } from './pg-connection.ts';
+import { GUARD_TABLES } from '../guards-sql.ts';
 
 export interface PgMigration {
   version: number;
@@ -218,6 +219,11 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
         fence  BIGINT NOT NULL
       );
     `,
+  },
+  {
+    version: 4,
+    name: "the fleet guards' reservations and token buckets, shared by every admission",
+    sql: GUARD_TABLES({ int: 'BIGINT', real: 'DOUBLE PRECISION', bool: 'BOOLEAN' }),
   },
 ];
 

@@ -18,6 +18,21 @@ export async function insertAttempt(c: Queryable, a: NewAttempt): Promise<Attemp
 
 const targets = (rows: Row[]) => rows.map((r) => ({ target: String(r.target), agentType: r.agent_type === null ? null : String(r.agent_type) }));
 
+/** Also read inside the guards' admission (pg-guards.ts). */
+export async function disruptingTargets(c: Queryable | PgConnection, since: number): Promise<{ target: string; agentType: string | null }[]> {
+  return targets(rowsOf(await c.query(
+    `SELECT DISTINCT target, agent_type FROM attempts
+     WHERE started_at >= $1 AND mode = 'auto' AND outcome = 'in_progress' AND (details::jsonb -> 'takesCapacity') IS DISTINCT FROM 'false'::jsonb`,
+    [since],
+  )));
+}
+export async function failingTargetsSince(c: Queryable | PgConnection, since: number): Promise<{ target: string; alertname: string }[]> {
+  const rows = rowsOf(await c.query(`SELECT DISTINCT target, alertname FROM incidents WHERE status = 'firing' AND agent IS NOT NULL AND first_seen_at >= $1`, [since]));
+  return rows.map((r) => ({ target: String(r.target), alertname: String(r.alertname) }));
+}
+// A pool client answers a result, the connection its rows.
+const rowsOf = (r: Row[] | { rows: unknown[] }): Row[] => (Array.isArray(r) ? r : (r.rows as Row[]));
+
 export class PgRecords {
   constructor(private readonly conn: PgConnection) {}
 
@@ -36,16 +51,11 @@ export class PgRecords {
     ));
   }
   // The engine writes takesCapacity: false into an action's details when its target was already down.
-  async disruptingTargets(since: number): Promise<{ target: string; agentType: string | null }[]> {
-    return targets(await this.conn.query(
-      `SELECT DISTINCT target, agent_type FROM attempts
-       WHERE started_at >= $1 AND mode = 'auto' AND outcome = 'in_progress' AND (details::jsonb -> 'takesCapacity') IS DISTINCT FROM 'false'::jsonb`,
-      [since],
-    ));
+  disruptingTargets(since: number): Promise<{ target: string; agentType: string | null }[]> {
+    return disruptingTargets(this.conn, since);
   }
-  async failingTargetsSince(since: number): Promise<{ target: string; alertname: string }[]> {
-    const rows = await this.conn.query(`SELECT DISTINCT target, alertname FROM incidents WHERE status = 'firing' AND agent IS NOT NULL AND first_seen_at >= $1`, [since]);
-    return rows.map((r) => ({ target: String(r.target), alertname: String(r.alertname) }));
+  failingTargetsSince(since: number): Promise<{ target: string; alertname: string }[]> {
+    return failingTargetsSince(this.conn, since);
   }
   async history(target: string, since: number): Promise<Attempt[]> {
     return (await this.conn.query('SELECT * FROM attempts WHERE target = $1 AND started_at >= $2 ORDER BY started_at, id', [target, since])).map(toAttempt);

@@ -4,9 +4,11 @@
 // there is no group commit or fsync of Medic's own here: each replica's pool commits in parallel.
 import { randomBytes } from 'node:crypto';
 import { ACQUIRE_LEASE, RELEASE_LEASE } from '../lease-sql.ts';
+import type { GuardReads, GuardState, GuardWrites } from '../guards-store.ts';
 import type { Store } from '../store.ts';
 import { PgConnection, type PostgresStoreOptions } from './pg-connection.ts';
 import { PgControls } from './pg-controls.ts';
+import { PgGuards } from './pg-guards.ts';
 import { PgInbox } from './pg-inbox.ts';
 import { PgLedgers } from './pg-ledgers.ts';
 import { PgQueries } from './pg-queries.ts';
@@ -28,6 +30,7 @@ export class PostgresStore implements Store {
   private readonly queries: PgQueries;
   private readonly ledgers: PgLedgers;
   private readonly controls: PgControls;
+  private readonly guards: PgGuards;
 
   private constructor(private readonly conn: PgConnection) {
     this.inbox = new PgInbox(conn);
@@ -36,6 +39,7 @@ export class PostgresStore implements Store {
     this.queries = new PgQueries(conn);
     this.ledgers = new PgLedgers(conn);
     this.controls = new PgControls(conn);
+    this.guards = new PgGuards(conn);
   }
 
   /** Connects and migrates. Rejects with StoreUnavailableError naming the server (never its password). */
@@ -92,6 +96,9 @@ export class PostgresStore implements Store {
   modeOverrides(): R<'modeOverrides'> { return this.controls.modeOverrides(); }
   setModeOverride(...a: P<'setModeOverride'>): R<'setModeOverride'> { return this.controls.setModeOverride(...a); }
   clearModeOverride(...a: P<'clearModeOverride'>): R<'clearModeOverride'> { return this.controls.clearModeOverride(...a); }
+
+  admitAction<T>(reads: GuardReads, decide: (state: GuardState) => { writes: GuardWrites; result: T }): Promise<T> { return this.guards.admitAction(reads, decide); }
+  releaseReservation(...a: P<'releaseReservation'>): R<'releaseReservation'> { return this.guards.releaseReservation(...a); }
 
   async acquireLease(...a: P<'acquireLease'>): R<'acquireLease'> {
     const [name, holder, now, ttlMs] = a;

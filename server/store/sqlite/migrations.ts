@@ -2,6 +2,7 @@
 // released migration never changes, because databases in the field have already applied it.
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../store.ts';
+import { GUARD_TABLES } from '../guards-sql.ts';
 
 export interface Migration {
   version: number;
@@ -261,6 +262,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         fence  INTEGER NOT NULL
       );
     `,
+  },
+  {
+    version: 11,
+    name: "the fleet guards' reservations and token buckets, shared by every admission",
+    sql: GUARD_TABLES({ int: 'INTEGER', real: 'REAL', bool: 'INTEGER' }),
   },
 ];
 

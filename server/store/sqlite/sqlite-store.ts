@@ -25,6 +25,7 @@ import type {
   StoreStats,
 } from '../store.ts';
 import { StoreUnavailableError } from '../store.ts';
+import type { GuardReads, GuardState, GuardWrites } from '../guards-store.ts';
 import { SqliteConnection, type SqliteStoreOptions, type SyncStore } from './connection.ts';
 import { GroupCommit } from './group-commit.ts';
 import { prepareInbox } from './inbox.ts';
@@ -32,6 +33,7 @@ import { prepareQueries } from './queries.ts';
 import { prepareQueue } from './queue.ts';
 import { prepareControls } from './controls.ts';
 import { prepareLedgers } from './ledgers.ts';
+import { prepareGuards } from './guards.ts';
 import { prepareLeases } from './leases.ts';
 import { prepareRecords } from './records.ts';
 
@@ -39,7 +41,7 @@ export type { SqliteStoreOptions };
 
 function prepareParts(db: Database.Database) {
   const records = prepareRecords(db);
-  return { inbox: prepareInbox(db), queue: prepareQueue(db, records.insertAttempt), records, queries: prepareQueries(db), ledgers: prepareLedgers(db), controls: prepareControls(db), leases: prepareLeases(db) };
+  return { inbox: prepareInbox(db), queue: prepareQueue(db, records.insertAttempt), records, queries: prepareQueries(db), ledgers: prepareLedgers(db), controls: prepareControls(db), leases: prepareLeases(db), guards: prepareGuards(db, records) };
 }
 
 type Parts = ReturnType<typeof prepareParts>;
@@ -228,6 +230,15 @@ export class SqliteStore implements Store {
   }
   async releaseLease(...args: Args<'releaseLease'>): Promise<void> {
     this.conn.runQueueWrite((p) => p.leases.releaseLease(...args));
+  }
+
+  // The guards' reservations and buckets: lost with a crash, they would only admit one action too many
+  // after it, and a crash also ends every action they count; so no fsync of their own.
+  async admitAction<T>(reads: GuardReads, decide: (state: GuardState) => { writes: GuardWrites; result: T }): Promise<T> {
+    return this.conn.runQueueWrite((p) => p.guards.admitAction(reads, decide));
+  }
+  async releaseReservation(holder: string): Promise<void> {
+    this.conn.runQueueWrite((p) => p.guards.releaseReservation(holder));
   }
 
   async ping(): Promise<void> {
