@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { deliveries } from './bench-deliveries.ts';
 import { children, cpuOf, startServer, type Server } from './bench-processes.ts';
 import { fileURLToPath } from 'node:url';
 
@@ -69,31 +70,6 @@ if (REPLICAS > 1 && values.postgres === undefined) {
 }
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
-const fixture = (await import(join(repo, 'test/fixtures/alertmanager-0.25/firing-agent-down.json'), { with: { type: 'json' } })).default as {
-  body: { alerts: Record<string, unknown>[] } & Record<string, unknown>;
-};
-
-/** Deliveries of 1 to 20 alerts, a fifth of them repeats of an earlier one (as repeat_interval sends). */
-function deliveries(count: number, salt: string): string[] {
-  const out: string[] = [];
-  let seq = 0;
-  for (let i = 0; i < count; i++) {
-    if (i > 10 && i % 5 === 0) {
-      out.push(out[(i * 7919) % out.length]!);
-      continue;
-    }
-    const n = 1 + ((i * 37) % 20);
-    const agent = `bench-${salt}-${i % 131}`;
-    const alerts = Array.from({ length: n }, () => {
-      const fp = `${salt}${(seq++).toString(16).padStart(12, '0')}`;
-      const base = fixture.body.alerts[0]!;
-      return { ...base, fingerprint: fp, labels: { ...(base.labels as object), agent, alertname: `Bench${seq % 7}` } };
-    });
-    out.push(JSON.stringify({ ...fixture.body, alerts, groupKey: `{}:{agent="${agent}"}` }));
-  }
-  return out;
-}
-
 /** What one measurement loads: `url` answers; `servers` do the work (their CPU is the target's). */
 interface Target {
   name: string;
