@@ -69,3 +69,16 @@ export function cpuOf(servers: Server[]): number | undefined {
   return sum;
 }
 
+
+/** Stops every process started, resumed first (a stopped process does not act on SIGTERM). */
+export async function stopAll(): Promise<void> {
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of running) {
+    c.kill('SIGCONT');
+    c.kill('SIGTERM');
+  }
+  // Medic finishes in-flight work within its server.shutdown_timeout (10 s); past that, it is killed.
+  const killer = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), 20_000);
+  await Promise.all(running.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  clearTimeout(killer);
+}

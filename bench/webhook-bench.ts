@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deliveries } from './bench-deliveries.ts';
-import { children, cpuOf, startServer, type Server } from './bench-processes.ts';
+import { cpuOf, startServer, stopAll, type Server } from './bench-processes.ts';
 import { fileURLToPath } from 'node:url';
 
 const HELP = `Usage: npm run bench:webhook -- [--seconds N] [--rounds N] [--connections N] [--rate N] [--synchronous full|normal] [--max-backlog N] [--postgres URL [--replicas N]] [--profile DIR]
@@ -133,15 +133,7 @@ let cleaned: Promise<void> | undefined;
 /** Stops everything started (resumed first: a stopped process does not act on SIGTERM), drops the schemas. */
 function cleanUp(): Promise<void> {
   cleaned ??= (async () => {
-    const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
-    for (const c of running) {
-      c.kill('SIGCONT');
-      c.kill('SIGTERM');
-    }
-    // Medic finishes in-flight work within its server.shutdown_timeout (10 s); past that, it is killed.
-    const killer = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), 20_000);
-    await Promise.all(running.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-    clearTimeout(killer);
+    await stopAll();
     if (values.postgres && schemas.length > 0) {
       const { default: pg } = await import('pg');
       const client = new pg.Client({ connectionString: values.postgres });

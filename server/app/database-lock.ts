@@ -9,8 +9,8 @@ import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../store/store.ts';
 
 export class DatabaseLockedError extends Error {
-  constructor(readonly database: string, readonly pid: number | undefined, hint = 'stop it first, or give this one another --data-dir or store.sqlite.path') {
-    super(`another Medic${pid ? ` (pid ${pid})` : ''} is using the database ${database}: ${hint}`);
+  constructor(readonly database: string, readonly pid: number | undefined) {
+    super(`another Medic${pid ? ` (pid ${pid})` : ''} is using the database ${database}: stop it first, or give this one another --data-dir or store.sqlite.path`);
     this.name = 'DatabaseLockedError';
   }
 }
