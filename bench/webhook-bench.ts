@@ -180,10 +180,11 @@ try {
     return Promise.all(Array.from({ length: REPLICAS }, (_, k) => startMedic(`medic-pg-${k + 1}`, config)));
   })() : [];
   const bare = await startServer('bare', ['--import', 'tsx', join(repo, 'bench/bare-endpoint.ts')], {}, join(dir, 'bare.log'));
+  const bareHttp = await startServer('bare node:http', ['--import', 'tsx', join(repo, 'bench/bare-endpoint.ts'), '--http'], {}, join(dir, 'bare-http.log'));
   medics = [medic, ...(medicPg ? [medicPg] : []), ...replicas];
 
   const single = (s: Server): Target => ({ name: s.name, url: s.url, servers: [s] });
-  const targets: Target[] = [single(bare), single(medic), ...(medicPg ? [single(medicPg)] : [])];
+  const targets: Target[] = [single(bare), single(medic), single(bareHttp), ...(medicPg ? [single(medicPg)] : [])];
   const VIA_PROXY = 'medic-pg via proxy';
   const SCALED = `medic-pg ×${REPLICAS} (round-robin)`;
   if (medicPg && replicas.length > 0) {
@@ -252,6 +253,7 @@ try {
     if (r) console.log(`  saturated throughput, ${label}, per round: ${r.text}; median ${pct(r.median)}${note}`);
   };
   ratioLine('medic / bare', 'medic', 'bare', ' (target >= 80%)');
+  ratioLine('medic / bare node:http (no framework at all)', 'medic', 'bare node:http');
   ratioLine('medic on PostgreSQL / medic on SQLite', 'medic-pg', 'medic');
   if (replicas.length > 0) {
     ratioLine(`medic on PostgreSQL via the proxy / direct (the proxy's own cost)`, VIA_PROXY, 'medic-pg');

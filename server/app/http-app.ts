@@ -1,6 +1,6 @@
 // The HTTP surface: operations endpoints, the webhook, the read API, and one error handler.
-import { randomUUID } from 'node:crypto';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Clock } from '../../lib/clock.ts';
 import type { Agent } from '../../remediations/types.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -19,7 +19,8 @@ import { sessionApiRouter } from '../api/session-api.ts';
 import { consoleRouter } from '../console/console-router.ts';
 import { STRATEGY_NAMES } from '../../remediations/strategies/index.ts';
 import { StoreUnavailableError, type Store } from '../store/store.ts';
-import { webhookRouter } from '../ingest/webhook.ts';
+import { isWebhookDelivery, webhookHandler } from '../ingest/webhook.ts';
+import { requestIdFrom } from '../../lib/request-id.ts';
 import type { BacklogGate } from '../ingest/backlog-gate.ts';
 import type { IngestActivity } from '../ingest/ingest-activity.ts';
 import type { AuthCheck } from '../ingest/webhook-auth.ts';
@@ -65,16 +66,26 @@ export interface AppDeps {
   resetBreaker?: ResetBreaker;
 }
 
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * The server's request listener: deliveries to the webhook go to its own handler (no Express in their
+ * path: server/ingest/webhook.ts says why), everything else to the Express app.
+ */
+export function createApp(deps: AppDeps): RequestListener {
+  const app = expressApp(deps);
+  const webhook = webhookHandler(deps);
+  return (req, res) => {
+    if (isWebhookDelivery(req)) webhook(req, res);
+    else app(req, res);
+  };
+}
 
-export function createApp(deps: AppDeps): Express {
+function expressApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   app.use((req, res, next) => {
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
     res.locals.requestId = requestId;
     res.locals.log = deps.log.child({ requestId });
@@ -96,7 +107,6 @@ export function createApp(deps: AppDeps): Express {
     res.send(body);
   });
 
-  app.use(webhookRouter(deps));
   // Public documentation, linked from alerts and dashboards: no credentials, nothing from the store.
   app.use(runbooksRouter());
   // The console's static files: no data in them, so no credential; it uses /api with its user's token.
