@@ -138,15 +138,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const promConnection = options.loaded.prometheus ?? (config.prometheus.url ? { url: config.prometheus.url } : undefined);
   const scoringPrometheus = promConnection ? createPrometheusClient(promConnection, config.prometheus.timeout) : undefined;
   const batching = { batchSize: config.prometheus.batch_size };
+  // Idle until a failure model is in service (server/scoring/failure-models-start.ts).
+  const failures = scoringPrometheus
+    ? new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout, batching, actedSince: (since) => store.actedTargetsSince(since) })
+    : undefined;
   const scorer = scoringPrometheus && config.models.score_incidents ? createIncidentScorer({
     models, prometheus: scoringPrometheus, clock, metrics,
-    // A predicted failure is explained by the prediction round that raised it, not by the anomaly model.
-    failurePrediction: (agentId, alertname) => (alertname === PREEMPTIVE_ALERTNAME ? predictions?.failurePredictions().find((p) => p.agent === agentId) : undefined),
+    // A predicted failure is explained by the failure model (on any replica), not by the anomaly model.
+    failurePrediction: (agent, alertname, signal) => (alertname === PREEMPTIVE_ALERTNAME ? failures?.predictionFor(agent, signal) : undefined),
   }) : undefined;
   const predictions = scoringPrometheus && config.models.prediction_interval > 0
-    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout, batching, isLeader: leader.isLeader,
-      // Idle until a failure model is in service (server/scoring/failure-models-start.ts).
-      failures: new FailurePredictor({ models: failureModels, prometheus: scoringPrometheus, metrics, clock, timeoutMs: config.prometheus.timeout, batching, actedSince: (since) => store.actedTargetsSince(since) }) })
+    ? new PredictionLoop({ models, prometheus: scoringPrometheus, metrics, log: log.child({ component: 'predictions' }), clock, timeoutMs: config.prometheus.timeout, batching, isLeader: leader.isLeader, failures })
     : undefined;
   const engine = new RemediationEngine({
     store,

@@ -7,6 +7,7 @@ import type { PublishedModel } from '../../models/registry.ts';
 import { assembleAgentSeries, CONTRACT_COLUMNS, latestWindow, warmupRows, type AgentSeries, type HistoryNeed } from '../../models/signal-queries.ts';
 import { agentMatcher, fetchFleet } from '../../models/fleet-query.ts';
 import type { AnomalyAssessment, IncidentScorer } from '../../remediations/engine.ts';
+import type { Agent } from '../../remediations/types.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
 import type { ModelService } from './model-service.ts';
 import type { FailurePrediction } from './failure-predictor.ts';
@@ -86,13 +87,13 @@ export function failureAssessment(p: FailurePrediction): AnomalyAssessment {
   };
 }
 
-export function createIncidentScorer(o: { models: ModelService; prometheus: PrometheusClient; clock: Clock; metrics?: MedicMetrics; /** The latest failure prediction behind a preemptive incident (its alert names one), else undefined. */
-  failurePrediction?: (agentId: string, alertname: string) => FailurePrediction | undefined;
+export function createIncidentScorer(o: { models: ModelService; prometheus: PrometheusClient; clock: Clock; metrics?: MedicMetrics; /** The failure prediction behind a preemptive incident (its alert names one), else undefined. */
+  failurePrediction?: (agent: Agent, alertname: string, signal: AbortSignal) => Promise<FailurePrediction | undefined> | FailurePrediction | undefined;
 }): IncidentScorer {
   return {
     async score(incident, agent, signal) {
       // The agent id comes from the inventory, never from the alert's labels.
-      const predicted = o.failurePrediction?.(agent.id, incident.alertname);
+      const predicted = await o.failurePrediction?.(agent, incident.alertname, signal);
       if (predicted) return failureAssessment(predicted);
       const m = o.models.modelFor(agent.type);
       if (!m) return undefined;

@@ -10,7 +10,8 @@ import { breachesSlo } from '../../lib/failure-slo.ts';
 import type { PublishedModel } from '../../models/registry.ts';
 import { latestWindow } from '../../models/signal-queries.ts';
 import type { MedicMetrics } from '../observability/metrics.ts';
-import { fetchFleetSeries, historyNeed, samplingOf, type FleetBatching } from './anomaly-scorer.ts';
+import { fetchAgentSeries, fetchFleetSeries, historyNeed, samplingOf, type FleetBatching } from './anomaly-scorer.ts';
+import { agentMatcher } from '../../models/fleet-query.ts';
 import type { ModelService } from './model-service.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
 import { deadlineSignal } from '../../lib/deadline-signal.ts';
@@ -31,6 +32,18 @@ export interface FailurePrediction {
   /** For agents at or above the threshold (or the alert's 0.7): the metrics and the window's quarters that drive it. */
   factors?: { feature: string; contribution: number }[];
   steps?: { from: number; to: number; contribution: number }[];
+}
+
+// A window's prediction, explained when it reaches the model's threshold or the alert's level.
+function predictionOf(m: PublishedModel, b: { agent: string; agentType: string; tier: string; rows: number[][]; sampleAt: number }, probability: number): FailurePrediction {
+  const model = m.model as FailureModel;
+  const prediction: FailurePrediction = { agent: b.agent, agentType: b.agentType, tier: b.tier, probability, threshold: model.threshold, model: `${m.agentType}@${m.version}`, sampleAt: b.sampleAt };
+  if (probability >= Math.min(model.threshold, ALERT_PROBABILITY)) {
+    const e = model.explain(b.rows);
+    prediction.factors = e.reading.contributions.map((c) => ({ feature: c.feature, contribution: c.deviation }));
+    prediction.steps = e.steps;
+  }
+  return prediction;
 }
 
 export interface FailureRound { agents: number; unscored: number; queries: number; queryMs: number; scoreMs: number }
@@ -86,13 +99,7 @@ export class FailurePredictor {
       const model = m.model as FailureModel;
       const p = model.scoreBatch(batch.map((b) => b.rows));
       batch.forEach((b, i) => {
-        const prediction: FailurePrediction = { agent: b.agent, agentType: b.agentType, tier: b.tier, probability: p[i]!, threshold: model.threshold, model: `${m.agentType}@${m.version}`, sampleAt: b.sampleAt };
-        if (p[i]! >= Math.min(model.threshold, ALERT_PROBABILITY)) {
-          const e = model.explain(b.rows);
-          prediction.factors = e.reading.contributions.map((c) => ({ feature: c.feature, contribution: c.deviation }));
-          prediction.steps = e.steps;
-        }
-        next.push(prediction);
+        next.push(predictionOf(m, b, p[i]!));
         const last = b.rows[b.rows.length - 1]!;
         const latency = last[model.columns.indexOf('latency_p99_s')];
         const errors = last[model.columns.indexOf('error_rate')];
@@ -113,6 +120,30 @@ export class FailurePredictor {
     this.latest = next.sort((a, b) => b.probability - a.probability);
     this.exportOutcomes();
     return round;
+  }
+
+  /**
+   * The prediction behind an incident the predicted-failure alert raised on this agent: the last round's
+   * when it is recent, else the agent scored now from its own window. A replica that does not run the
+   * rounds (another holds the periodic-jobs lease), or one that restarted since, then decides on the
+   * failure model's reading as the round's holder would, not on the anomaly model's. No metric is
+   * exported for it: the round's holder exports the fleet's. Undefined when no failure model serves the
+   * agent's type or its window cannot be read (the incident is then decided without a reading).
+   */
+  async predictionFor(agent: { id: string; type: string; tier?: string }, signal: AbortSignal): Promise<FailurePrediction | undefined> {
+    const m = this.o.models.modelFor(agent.type);
+    if (!m) return undefined;
+    const now = this.o.clock.now();
+    const sampling = samplingOf(m);
+    const recent = this.latest.find((p) => p.agent === agent.id);
+    if (recent && now - recent.sampleAt <= STALE_STEPS * sampling.stepSeconds * 1000) return recent;
+    const need = historyNeed(m);
+    const series = await fetchAgentSeries(this.o.prometheus, m.model.columns, sampling, need.fetchRows, agentMatcher([agent.id]), now, deadlineSignal(this.o.timeoutMs, signal), this.o.batching);
+    const s = series.get(agent.id);
+    const w = s ? latestWindow(s, need) : { missing: 'no samples' as const };
+    if ('missing' in w || now - w.sampleAt > STALE_STEPS * sampling.stepSeconds * 1000) return undefined;
+    const probability = (m.model as FailureModel).scoreBatch([w.rows])[0]!;
+    return predictionOf(m, { agent: agent.id, agentType: agent.type, tier: s?.tier ?? agent.tier ?? 'default', rows: w.rows, sampleAt: w.sampleAt }, probability);
   }
 
   // One tracker per horizon: a model with another horizon starts its count afresh.

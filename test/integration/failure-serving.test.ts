@@ -8,6 +8,7 @@ import { createLogger } from '../../lib/logger.ts';
 import type { FailureModel } from '../../models/failure/failure-model.ts';
 import { promotedVersion } from '../../models/registry.ts';
 import { signalQueries, type MatrixSeries } from '../../models/signal-queries.ts';
+import { agentMatcher } from '../../models/fleet-query.ts';
 import { createMetrics } from '../../server/observability/metrics.ts';
 import { FailurePredictor } from '../../server/scoring/failure-predictor.ts';
 import { createIncidentScorer } from '../../server/scoring/anomaly-scorer.ts';
@@ -27,15 +28,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const STEP = FLEET_HISTORY_DEFAULTS.stepSeconds;
 
-// A Prometheus that answers each contract query with the rows of a history up to a chosen row per agent.
+// A Prometheus that answers each contract query with the rows of a history up to a chosen row per agent
+// (all agents, or the one a selector names).
 function historyPrometheus(rateWindow: string, agents: { name: string; type: string; h: AgentHistory; upTo: number }[], clock: { nowS: number }): PrometheusClient {
   const columnOf = new Map(signalQueries(rateWindow).map((q) => [q.promql, FLEET_HISTORY_COLUMNS.indexOf(q.column as never)]));
+  const agentOf = new Map<string, string>();
+  const learn = (name: string) => {
+    for (const q of signalQueries(rateWindow, agentMatcher([name]))) {
+      columnOf.set(q.promql, FLEET_HISTORY_COLUMNS.indexOf(q.column as never));
+      agentOf.set(q.promql, name);
+    }
+  };
   return {
     async query() { return []; },
     async queryRange(expr, start, end, step) {
+      // One agent's query (an incident scored on demand) names it in a selector: the fleet's without it.
+      const selected = /agent="([^"]+)"/.exec(expr)?.[1];
+      if (selected) learn(selected);
+      const named = agentOf.get(expr);
       const c = columnOf.get(expr);
       assert.ok(c !== undefined && c >= 0, `a contract query: ${expr}`);
-      return agents.map((a): MatrixSeries => {
+      return agents.filter((a) => named === undefined || a.name === named).map((a): MatrixSeries => {
         const values: [number, string][] = [];
         for (let t = start; t <= end; t += step) {
           const row = a.upTo - Math.round((clock.nowS - t) / STEP);
@@ -125,7 +138,7 @@ describe('failure model serving', { timeout: 120_000 }, () => {
     // and the type of its top factor, which the predicted-* selection rules act on.
     const scorer = createIncidentScorer({
       models: new ModelService(registry, createLogger('silent')), prometheus, clock: { now: () => nowS * 1000 },
-      failurePrediction: (agentId, alertname) => (alertname === 'AgentFailurePredicted' ? predictor.predictions().find((x) => x.agent === agentId) : undefined),
+      failurePrediction: (a, alertname, signal) => (alertname === 'AgentFailurePredicted' ? predictor.predictionFor(a, signal) : undefined),
     });
     const agent = { id: 'crewai-1', type: 'crewai' } as never;
     const reading = await scorer.score({ alertname: 'AgentFailurePredicted' } as never, agent, AbortSignal.timeout(5000));
@@ -133,6 +146,17 @@ describe('failure model serving', { timeout: 120_000 }, () => {
     assert.equal(reading?.isAnomaly, true);
     assert.equal(reading?.type, typeOf(first!.factors![0]!.feature));
     assert.equal(reading?.model, 'failure default@v0001');
+    // A replica that did not run the round (another holds the lease; or it restarted since) scores the
+    // agent itself, and reads what the round read: the same probability and the same top factor.
+    const queriesBefore = round.queries;
+    const other = new FailurePredictor({ models: services, prometheus, metrics, clock: { now: () => clock.nowS * 1000 }, timeoutMs: 5000 });
+    assert.deepEqual(other.predictions(), [], 'this one ran no round');
+    const onDemand = await other.predictionFor({ id: 'crewai-1', type: 'crewai' }, AbortSignal.timeout(10_000));
+    assert.ok(onDemand && Math.abs(onDemand.probability - first!.probability) < 1e-6, `${onDemand?.probability} on demand, ${first!.probability} in the round`);
+    assert.equal(onDemand.tier, 'default');
+    assert.equal(onDemand.factors?.[0]?.feature, first!.factors![0]!.feature);
+    assert.equal(queriesBefore, FLEET_HISTORY_COLUMNS.length);
+    assert.equal(await other.predictionFor({ id: 'crewai-9', type: 'crewai' }, AbortSignal.timeout(10_000)), undefined, 'an agent Prometheus does not hold: no reading');
     assert.equal(await scorer.score({ alertname: 'AgentHighLatency' } as never, agent, AbortSignal.timeout(5000)), undefined, 'other alerts: the anomaly model (none here)');
 
     // Later: crewai-1 fails as foreseen. The prediction is matched with it: recall 1, the lead time is
